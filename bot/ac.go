@@ -1,0 +1,87 @@
+package bot
+
+// automaton is an Aho-Corasick matcher over bytes, compiled into a dense
+// transition table over the byte classes that occur in the patterns, so a
+// scan is one table step per byte of the message.
+type automaton struct {
+	class    [256]uint16
+	nclass   int
+	delta    []int32   // state*nclass + class -> next state
+	out      [][]int32 // patterns ending in a state, suffix matches included
+	patLen   []int
+	patterns []string
+}
+
+func newAutomaton(patterns []string) *automaton {
+	a := &automaton{patterns: patterns, nclass: 1}
+	for _, p := range patterns {
+		for i := 0; i < len(p); i++ {
+			if a.class[p[i]] == 0 {
+				a.class[p[i]] = uint16(a.nclass)
+				a.nclass++
+			}
+		}
+		a.patLen = append(a.patLen, len(p))
+	}
+	// The trie, with -1 for "no edge".
+	newState := func() int32 {
+		for range a.nclass {
+			a.delta = append(a.delta, -1)
+		}
+		a.out = append(a.out, nil)
+		return int32(len(a.out) - 1)
+	}
+	newState()
+	for id, p := range patterns {
+		s := int32(0)
+		for i := 0; i < len(p); i++ {
+			c := int(a.class[p[i]])
+			if a.delta[int(s)*a.nclass+c] < 0 {
+				n := newState()
+				a.delta[int(s)*a.nclass+c] = n
+			}
+			s = a.delta[int(s)*a.nclass+c]
+		}
+		a.out[s] = append(a.out[s], int32(id))
+	}
+	// Breadth first: failure links become transitions.
+	fail := make([]int32, len(a.out))
+	queue := []int32{}
+	for c := range a.nclass {
+		t := a.delta[c]
+		if t < 0 {
+			a.delta[c] = 0
+			continue
+		}
+		fail[t] = 0
+		queue = append(queue, t)
+	}
+	for len(queue) > 0 {
+		s := queue[0]
+		queue = queue[1:]
+		a.out[s] = append(a.out[s], a.out[fail[s]]...)
+		for c := range a.nclass {
+			t := a.delta[int(s)*a.nclass+c]
+			f := a.delta[int(fail[s])*a.nclass+c]
+			if t < 0 {
+				a.delta[int(s)*a.nclass+c] = f
+				continue
+			}
+			fail[t] = f
+			queue = append(queue, t)
+		}
+	}
+	return a
+}
+
+// scan calls hit for every occurrence of a pattern in s, with the byte
+// offsets of the occurrence.
+func (a *automaton) scan(s string, hit func(pattern, start, end int)) {
+	st := int32(0)
+	for i := 0; i < len(s); i++ {
+		st = a.delta[int(st)*a.nclass+int(a.class[s[i]])]
+		for _, p := range a.out[st] {
+			hit(int(p), i+1-a.patLen[p], i+1)
+		}
+	}
+}

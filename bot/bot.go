@@ -1,0 +1,310 @@
+package bot
+
+import (
+	"context"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"unicode/utf8"
+
+	"github.com/supportbot/supportbot/knowledge"
+)
+
+// Bot answers messages from the knowledge base. It is safe for concurrent
+// use; Reload swaps the knowledge without stopping it.
+type Bot struct {
+	norm *Normalizer
+	cur  atomic.Pointer[engine]
+}
+
+// engine is one knowledge version with its compiled matcher.
+type engine struct {
+	kb *knowledge.KB
+	m  *Matcher
+}
+
+// New compiles kb into a bot.
+func New(kb *knowledge.KB, norm *Normalizer) (*Bot, error) {
+	b := &Bot{norm: norm}
+	if err := b.Reload(kb); err != nil {
+		return nil, err
+	}
+	return b, nil
+}
+
+// Reload compiles kb and, when that works, puts it in service.
+func (b *Bot) Reload(kb *knowledge.KB) error {
+	m, err := NewMatcher(kb, b.norm)
+	if err != nil {
+		return err
+	}
+	b.cur.Store(&engine{kb: kb, m: m})
+	return nil
+}
+
+// KB returns the knowledge in service.
+func (b *Bot) KB() *knowledge.KB { return b.cur.Load().kb }
+
+// Classify classifies one message without answering it.
+func (b *Bot) Classify(text string) Classification { return b.cur.Load().m.Classify(text) }
+
+// CheckNumber checks one /checknum input.
+func (b *Bot) CheckNumber(input string) Number { return CheckNumber(b.cur.Load().kb, input) }
+
+// Respond answers one message. It never fails: whatever the input, the user
+// gets a reply in their language.
+func (b *Bot) Respond(ctx context.Context, msg Message) Reply {
+	e := b.cur.Load()
+	text := strings.TrimSpace(strings.ToValidUTF8(msg.Text, "\uFFFD"))
+	lang := Lang(text, msg.Lang)
+	if text == "" || !hasContent(text) {
+		return e.message(knowledge.None, "empty", lang)
+	}
+	if cmd, args, ok := command(text); ok {
+		switch cmd {
+		case "checknum":
+			return e.checknum(args, lang, msg.Lang)
+		case "help":
+			return e.message("help", "help", lang)
+		}
+	}
+	c := e.m.classify(text, false)
+	return e.compose(c, Lang(text, msg.Lang))
+}
+
+// hasContent reports whether text has a letter, digit or symbol beyond
+// invisible characters.
+func hasContent(text string) bool {
+	for _, r := range text {
+		if r != '\uFFFD' && r != '\u200b' && r != '\ufeff' && !strings.ContainsRune(" \t\r\n\u3000", r) {
+			return true
+		}
+	}
+	return false
+}
+
+// command recognises agent commands typed as text: "/checknum 138...",
+// "查号 138...", "/help".
+func command(text string) (cmd, args string, ok bool) {
+	lower := strings.ToLower(nfkc(text))
+	for _, p := range []struct{ prefix, cmd string }{
+		{"/checknum", "checknum"}, {"checknum", "checknum"}, {"/查号", "checknum"}, {"查号", "checknum"},
+		{"/help", "help"},
+	} {
+		if strings.HasPrefix(lower, p.prefix) {
+			rest := lower[len(p.prefix):]
+			if r, _ := utf8.DecodeRuneInString(rest); rest == "" || r == ' ' || r == ':' || r == '：' || isDigit(byte(r)) || r == '+' {
+				return p.cmd, strings.TrimLeft(strings.TrimSpace(rest), ":："), true
+			}
+		}
+	}
+	return "", "", false
+}
+
+func (e *engine) message(intent, name, lang string) Reply {
+	return Reply{
+		Intent: intent, Confidence: 1, Lang: lang,
+		Blocks: []Block{{Text: knowledge.Text{{Text: e.kb.Message(name, lang)}}}},
+	}
+}
+
+// checknum answers /checknum: one verdict per number given.
+func (e *engine) checknum(args, lang, pref string) Reply {
+	if !hasLetters(args) && pref != "" {
+		lang = pref
+	}
+	if strings.TrimSpace(args) == "" {
+		r := e.message("checknum", "number_empty", lang)
+		return r
+	}
+	nums := []Number{CheckNumber(e.kb, args)}
+	if !nums[0].Valid {
+		if fields := strings.FieldsFunc(args, func(r rune) bool { return strings.ContainsRune(" ,，、;；\n\t", r) }); len(fields) > 1 {
+			nums = nums[:0]
+			for _, f := range fields {
+				nums = append(nums, CheckNumber(e.kb, f))
+			}
+		}
+	}
+	r := Reply{Intent: "checknum", Confidence: 1, Lang: lang, Numbers: nums}
+	for _, n := range nums {
+		r.Blocks = append(r.Blocks, Block{Text: knowledge.Text{{Text: e.verdict(n, lang)}}})
+	}
+	if len(nums) == 1 && !nums[0].Valid {
+		r.Blocks = append(r.Blocks, Block{Text: knowledge.Text{{Text: e.kb.Message("checknum_usage", lang)}}, Note: true})
+	}
+	return r
+}
+
+func hasLetters(s string) bool {
+	for _, r := range s {
+		if isHan(r) || r < 0x80 && isLetter(byte(r)) {
+			return true
+		}
+	}
+	return false
+}
+
+// Verdict is the sentence for one checked number in lang.
+func (b *Bot) Verdict(n Number, lang string) string { return b.cur.Load().verdict(n, lang) }
+
+func (e *engine) verdict(n Number, lang string) string {
+	name := "verdict_unsupported"
+	switch {
+	case !n.Valid:
+		name = n.Reason
+	case n.Supported:
+		name = "verdict_supported"
+	case n.Listed:
+		name = "verdict_listed_invalid"
+	}
+	input := n.Input
+	if input == "" {
+		input = `""`
+	}
+	return strings.NewReplacer(
+		"{number}", n.Masked(),
+		"{prefix}", n.Prefix,
+		"{carrier}", knowledge.CarrierName(n.Carrier, lang),
+		"{input}", MaskText(input),
+		"{digits}", itoa(n.Digits),
+	).Replace(e.kb.Message(name, lang))
+}
+
+// compose turns a classification into an answer.
+func (e *engine) compose(c Classification, lang string) Reply {
+	r := Reply{Intent: c.Intent, Confidence: c.Confidence, Lang: lang, Numbers: c.Numbers}
+	for _, id := range c.Clarify {
+		r.Clarify = append(r.Clarify, Option{Intent: id, Label: e.label(id, lang)})
+	}
+	in, ok := e.kb.Intent(c.Intent)
+	if !ok { // none
+		if len(r.Clarify) > 0 {
+			r.Blocks = append(r.Blocks, Block{Text: knowledge.Text{{Text: e.kb.Message("clarify", lang)}}})
+			var items []ListItem
+			for _, o := range r.Clarify {
+				items = append(items, ListItem{Text: knowledge.Text{{Text: o.Label}}})
+			}
+			r.Blocks = append(r.Blocks, Block{Items: items, Ordered: true, Start: 1})
+			return r
+		}
+		r.Blocks = append(r.Blocks, Block{Text: knowledge.Text{{Text: e.kb.Message("none", lang)}}})
+		return r
+	}
+	r.Handoff = in.Handoff
+	if in.Message != "" {
+		r.Blocks = append(r.Blocks, Block{Text: knowledge.Text{{Text: e.kb.Message(in.Message, lang)}}})
+		return r
+	}
+	for _, n := range c.Numbers {
+		r.Blocks = append(r.Blocks, Block{Text: knowledge.Text{{Text: e.verdict(n, lang)}}})
+	}
+	e.entryAnswer(&r, in, lang)
+	return r
+}
+
+// entryAnswer adds the FAQ entry (or one step of it) that in answers with.
+func (e *engine) entryAnswer(r *Reply, in *knowledge.Intent, lang string) {
+	idx, _ := e.kb.ZH.Entry(in.Entry) // Load checked that it exists
+	faq := e.kb.FAQ(lang)
+	entry := &faq.Entries[idx]
+	r.Title = entry.Question
+	r.Source = &Source{Entry: idx, Question: entry.Question, Step: in.Step, Total: len(entry.Items)}
+	if in.Step == 0 {
+		for _, t := range entry.Intro {
+			r.Blocks = append(r.Blocks, Block{Text: t})
+		}
+		if len(entry.Items) > 0 {
+			list := Block{Ordered: entry.Ordered, Start: 1}
+			for _, it := range entry.Items {
+				li := ListItem{Text: it.Text, Sub: it.Sub}
+				if it.Table {
+					li.Sub = append(li.Sub, e.prefixLines(lang)...)
+				}
+				list.Items = append(list.Items, li)
+			}
+			r.Blocks = append(r.Blocks, list)
+		}
+		if entry.Table {
+			r.Blocks = append(r.Blocks, e.prefixBlock(lang))
+		}
+		for _, t := range entry.Outro {
+			r.Blocks = append(r.Blocks, Block{Text: t})
+		}
+		return
+	}
+	it := entry.Items[in.Step-1]
+	r.Blocks = append(r.Blocks, Block{Text: it.Text})
+	if len(it.Sub) > 0 {
+		list := Block{}
+		for _, s := range it.Sub {
+			list.Items = append(list.Items, ListItem{Text: s})
+		}
+		r.Blocks = append(r.Blocks, list)
+	}
+	if it.Table {
+		r.Blocks = append(r.Blocks, e.prefixBlock(lang))
+	}
+	pointer := "step_pointer"
+	if !entry.Ordered {
+		pointer = "case_pointer"
+	}
+	note := strings.NewReplacer("{question}", entry.Question, "{n}", itoa(in.Step), "{total}", itoa(len(entry.Items))).
+		Replace(e.kb.Message(pointer, lang))
+	r.Blocks = append(r.Blocks, Block{Text: knowledge.Text{{Text: note}}, Note: true})
+}
+
+// prefixLines lists the supported prefixes by carrier, in table order.
+func (e *engine) prefixLines(lang string) []knowledge.Text {
+	var carriers []string
+	by := map[string][]string{}
+	for _, p := range e.kb.ZH.Prefixes {
+		if !p.Valid {
+			continue
+		}
+		if _, ok := by[p.Carrier]; !ok {
+			carriers = append(carriers, p.Carrier)
+		}
+		by[p.Carrier] = append(by[p.Carrier], p.Prefix)
+	}
+	sep, colon := "、", "："
+	if lang == "en" {
+		sep, colon = ", ", ": "
+	}
+	var out []knowledge.Text
+	for _, c := range carriers {
+		out = append(out, knowledge.Text{{Text: knowledge.CarrierName(c, lang) + colon + strings.Join(by[c], sep)}})
+	}
+	return out
+}
+
+func (e *engine) prefixBlock(lang string) Block {
+	b := Block{}
+	for _, t := range e.prefixLines(lang) {
+		b.Items = append(b.Items, ListItem{Text: t})
+	}
+	return b
+}
+
+// label names an intent for a clarify option: the question, or the first
+// sentence of the step.
+func (e *engine) label(id, lang string) string {
+	in, ok := e.kb.Intent(id)
+	if !ok || in.Entry == "" {
+		return id
+	}
+	idx, _ := e.kb.ZH.Entry(in.Entry)
+	entry := &e.kb.FAQ(lang).Entries[idx]
+	if in.Step == 0 {
+		return entry.Question
+	}
+	s := entry.Items[in.Step-1].Text.Plain()
+	for _, stop := range []string{"。", ". ", "；", "; "} {
+		if i := strings.Index(s, stop); i > 0 {
+			s = s[:i]
+		}
+	}
+	return truncateRunes(s, 60)
+}
+
+func itoa(n int) string { return strconv.Itoa(n) }

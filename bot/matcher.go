@@ -1,0 +1,506 @@
+package bot
+
+import (
+	"fmt"
+	"math"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/supportbot/supportbot/knowledge"
+)
+
+// Classification is what the matcher makes of one message.
+type Classification struct {
+	Intent     string   // an intent id, or knowledge.None
+	Confidence float64  // in [0, 1]
+	Lang       string   // "zh" or "en"
+	Numbers    []Number // phone numbers and prefixes in the message
+	// Clarify lists the intents to offer when the best ones are too close
+	// to call, best first; empty when the answer is clear.
+	Clarify []string
+	// Scores holds every intent's score, for explaining a decision.
+	Scores []Score
+}
+
+// Score is one intent's score.
+type Score struct {
+	Intent string
+	Score  float64
+}
+
+// Matcher scores messages against the intent rules. Build it with
+// NewMatcher; it is immutable and safe for concurrent use.
+type Matcher struct {
+	kb       *knowledge.KB
+	norm     *Normalizer
+	settings knowledge.Settings
+	ac       *automaton
+	atoms    []atom
+	phrases  []phrase
+	intents  []cintent
+	order    []int // intents, parents before children
+	vocab    map[string]bool
+	byLen    map[int][]string
+	pool     sync.Pool
+}
+
+type atom struct {
+	boundStart, boundEnd bool // an English word must start/end here
+}
+
+// phrase is one atom, or two with a short gap ("A..B").
+type phrase struct{ a, b int }
+
+const maxGap = 18 // bytes between the parts of "A..B": about six Chinese characters
+
+type special int
+
+const (
+	noSpecial special = iota
+	spNumber
+	spPhone
+	spPrefix
+	spBadNumber
+)
+
+type term struct {
+	phrases []int
+	special special
+}
+
+type csignal struct {
+	terms  []term
+	weight float64
+}
+
+type cintent struct {
+	id        string
+	parent    int // index, -1 for none
+	yield     bool
+	signals   []csignal
+	negatives []term
+}
+
+type scratch struct {
+	hits   []hit
+	phrase []int8 // -1 unknown, 0 no, 1 yes
+	scores []float64
+}
+
+type hit struct{ atom, start, end int }
+
+// NewMatcher compiles the rules of kb.
+func NewMatcher(kb *knowledge.KB, norm *Normalizer) (*Matcher, error) {
+	m := &Matcher{kb: kb, norm: norm, settings: kb.Rules.Settings, vocab: map[string]bool{}, byLen: map[int][]string{}}
+	atomIDs := map[string]int{}
+	var patterns []string
+	addAtom := func(s string) int {
+		prefixWord := strings.HasSuffix(s, "*")
+		s = norm.Normalize(strings.TrimSuffix(s, "*"))
+		key := s
+		if prefixWord {
+			key += "*"
+		}
+		if id, ok := atomIDs[key]; ok {
+			return id
+		}
+		id := len(m.atoms)
+		atomIDs[key] = id
+		patterns = append(patterns, s)
+		m.atoms = append(m.atoms, atom{
+			boundStart: s != "" && isWordByte(s[0]),
+			boundEnd:   s != "" && isWordByte(s[len(s)-1]) && !prefixWord,
+		})
+		for _, w := range strings.Fields(s) {
+			if isASCIIWord(w) && len(w) >= 4 && !m.vocab[w] {
+				m.vocab[w] = true
+				m.byLen[len(w)] = append(m.byLen[len(w)], w)
+			}
+		}
+		return id
+	}
+	phraseIDs := map[string]int{}
+	addPhrase := func(s string) (int, error) {
+		if id, ok := phraseIDs[s]; ok {
+			return id, nil
+		}
+		p := phrase{b: -1}
+		parts := strings.Split(s, "..")
+		switch len(parts) {
+		case 1:
+			p.a = addAtom(parts[0])
+		case 2:
+			p.a, p.b = addAtom(parts[0]), addAtom(parts[1])
+		default:
+			return 0, fmt.Errorf("phrase %q: at most one ..", s)
+		}
+		if patterns[p.a] == "" || (p.b >= 0 && patterns[p.b] == "") {
+			return 0, fmt.Errorf("phrase %q has nothing to match after normalisation", s)
+		}
+		phraseIDs[s] = len(m.phrases)
+		m.phrases = append(m.phrases, p)
+		return len(m.phrases) - 1, nil
+	}
+	compileTerm := func(t string) (term, error) {
+		switch t {
+		case "$number":
+			return term{special: spNumber}, nil
+		case "$phone":
+			return term{special: spPhone}, nil
+		case "$prefix":
+			return term{special: spPrefix}, nil
+		case "$badnumber":
+			return term{special: spBadNumber}, nil
+		}
+		list := []string{t}
+		if strings.HasPrefix(t, "@") {
+			list = kb.Rules.Concepts[t[1:]]
+		}
+		var out term
+		for _, s := range list {
+			id, err := addPhrase(s)
+			if err != nil {
+				return term{}, err
+			}
+			out.phrases = append(out.phrases, id)
+		}
+		return out, nil
+	}
+	index := map[string]int{}
+	for i, in := range kb.Rules.Intents {
+		index[in.ID] = i
+	}
+	for _, in := range kb.Rules.Intents {
+		ci := cintent{id: in.ID, parent: -1, yield: in.Yield}
+		if p, ok := index[in.Parent()]; ok {
+			ci.parent = p
+		}
+		for _, s := range in.Signals {
+			cs := csignal{weight: s.Weight}
+			for _, t := range s.All {
+				ct, err := compileTerm(t)
+				if err != nil {
+					return nil, fmt.Errorf("%s:%d: intent %s: %w", knowledge.FileRules, s.Line, in.ID, err)
+				}
+				cs.terms = append(cs.terms, ct)
+			}
+			ci.signals = append(ci.signals, cs)
+		}
+		for _, t := range in.Negatives {
+			ct, err := compileTerm(t)
+			if err != nil {
+				return nil, fmt.Errorf("%s:%d: intent %s: %w", knowledge.FileRules, in.Line, in.ID, err)
+			}
+			ci.negatives = append(ci.negatives, ct)
+		}
+		m.intents = append(m.intents, ci)
+	}
+	m.order = parentsFirst(m.intents)
+	m.ac = newAutomaton(patterns)
+	m.pool.New = func() any {
+		return &scratch{
+			phrase: make([]int8, len(m.phrases)),
+			scores: make([]float64, len(m.intents)),
+		}
+	}
+	return m, nil
+}
+
+func parentsFirst(intents []cintent) []int {
+	depth := func(i int) int {
+		d := 0
+		for p := intents[i].parent; p >= 0 && d < len(intents); p = intents[p].parent {
+			d++
+		}
+		return d
+	}
+	order := make([]int, len(intents))
+	for i := range order {
+		order[i] = i
+	}
+	sort.SliceStable(order, func(a, b int) bool { return depth(order[a]) < depth(order[b]) })
+	return order
+}
+
+func isWordByte(c byte) bool { return c >= 'a' && c <= 'z' || c >= '0' && c <= '9' }
+
+// Lang tells the language of a message: Chinese when it has any Chinese
+// character, English when it has Latin letters, else def.
+func Lang(text, def string) string {
+	letters := false
+	for _, r := range text {
+		if isHan(r) {
+			return "zh"
+		}
+		if r < 0x80 && isLetter(byte(r)) || r >= 0xFF21 && r <= 0xFF5A {
+			letters = true
+		}
+	}
+	if letters {
+		return "en"
+	}
+	if def == "" {
+		return "zh"
+	}
+	return def
+}
+
+// Classify scores text and picks an intent.
+func (m *Matcher) Classify(text string) Classification {
+	return m.classify(text, true)
+}
+
+func (m *Matcher) classify(text string, withScores bool) Classification {
+	text = truncateRunes(text, m.settings.MaxRunes)
+	c := Classification{Lang: Lang(text, "zh"), Numbers: ExtractNumbers(m.kb, text)}
+	norm := m.fixTypos(m.norm.Normalize(text))
+
+	sc := m.pool.Get().(*scratch)
+	defer m.pool.Put(sc)
+	sc.hits = sc.hits[:0]
+	m.ac.scan(norm, func(p, start, end int) {
+		a := m.atoms[p]
+		if a.boundStart && start > 0 && isWordByte(norm[start-1]) {
+			return
+		}
+		if a.boundEnd && end < len(norm) && isWordByte(norm[end]) {
+			return
+		}
+		sc.hits = append(sc.hits, hit{p, start, end})
+	})
+	for i := range sc.phrase {
+		sc.phrase[i] = -1
+	}
+	var has [spBadNumber + 1]bool
+	for _, n := range c.Numbers {
+		if n.Valid {
+			has[spNumber] = true
+			if len(n.Normalized) == 11 {
+				has[spPhone] = true
+			} else {
+				has[spPrefix] = true
+			}
+		} else {
+			has[spBadNumber] = true
+		}
+	}
+	matched := func(t term) bool {
+		if t.special != noSpecial {
+			return has[t.special]
+		}
+		for _, p := range t.phrases {
+			if m.phraseMatched(sc, p) {
+				return true
+			}
+		}
+		return false
+	}
+	for _, i := range m.order {
+		in := &m.intents[i]
+		// Signals combine as independent evidence (noisy-OR), so that
+		// overlapping signals do not add up past certainty; negative
+		// weights and negatives subtract afterwards.
+		miss, minus := 1.0, 0.0
+		for _, sig := range in.signals {
+			all := true
+			for _, t := range sig.terms {
+				if !matched(t) {
+					all = false
+					break
+				}
+			}
+			switch {
+			case !all:
+			case sig.weight > 0:
+				miss *= 1 - sig.weight
+			default:
+				minus -= sig.weight
+			}
+		}
+		s := 1 - miss
+		if s > 0 {
+			s -= minus
+			for _, t := range in.negatives {
+				if matched(t) {
+					s -= m.settings.NegativePenalty
+					break
+				}
+			}
+		}
+		// A refining intent that matches on its own also carries its
+		// parent's evidence, so it beats the parent when both match.
+		if s > 0 && in.parent >= 0 {
+			s = 1 - (1-s)*(1-sc.scores[in.parent])
+		}
+		sc.scores[i] = math.Min(math.Max(s, 0), 1)
+	}
+	m.decide(&c, sc.scores)
+	if withScores {
+		c.Scores = make([]Score, len(m.intents))
+		for i, in := range m.intents {
+			c.Scores[i] = Score{in.id, round(sc.scores[i])}
+		}
+	}
+	return c
+}
+
+func (m *Matcher) phraseMatched(sc *scratch, p int) bool {
+	if v := sc.phrase[p]; v >= 0 {
+		return v == 1
+	}
+	ph := m.phrases[p]
+	ok := false
+	for _, h := range sc.hits {
+		if h.atom != ph.a {
+			continue
+		}
+		if ph.b < 0 {
+			ok = true
+			break
+		}
+		for _, h2 := range sc.hits {
+			if h2.atom == ph.b && h2.start >= h.end && h2.start-h.end <= maxGap {
+				ok = true
+				break
+			}
+		}
+		if ok {
+			break
+		}
+	}
+	if ok {
+		sc.phrase[p] = 1
+	} else {
+		sc.phrase[p] = 0
+	}
+	return ok
+}
+
+// decide picks the intent and the clarify candidates from the scores.
+func (m *Matcher) decide(c *Classification, scores []float64) {
+	th, margin := m.settings.Threshold, m.settings.ClarifyMargin
+	best, second := -1, -1
+	for i, s := range scores {
+		if s <= 0 {
+			continue
+		}
+		switch {
+		case best < 0 || s > scores[best]:
+			best, second = i, best
+		case second < 0 || s > scores[second]:
+			second = i
+		}
+	}
+	// Small talk gives way to any content that also clears the threshold.
+	if best >= 0 && m.intents[best].yield {
+		alt := -1
+		for i, s := range scores {
+			if !m.intents[i].yield && s >= th && (alt < 0 || s > scores[alt]) {
+				alt = i
+			}
+		}
+		if alt >= 0 {
+			best, second = alt, best
+		}
+	}
+	if best < 0 {
+		c.Intent, c.Confidence = knowledge.None, 1
+		return
+	}
+	top := scores[best]
+	related := func(a, b int) bool {
+		return m.intents[a].parent == b || m.intents[b].parent == a || m.intents[a].yield || m.intents[b].yield
+	}
+	close := second >= 0 && !related(best, second) && top-scores[second] < margin && scores[second] >= th-margin
+	switch {
+	case top >= th:
+		c.Intent, c.Confidence = m.intents[best].id, round(top)
+		if close {
+			c.Clarify = []string{m.intents[best].id, m.intents[second].id}
+		}
+	case top >= th-margin && !m.intents[best].yield:
+		c.Intent, c.Confidence = knowledge.None, round(1-top)
+		c.Clarify = []string{m.intents[best].id}
+		if close {
+			c.Clarify = append(c.Clarify, m.intents[second].id)
+		}
+	default:
+		c.Intent, c.Confidence = knowledge.None, round(1-top)
+	}
+}
+
+func round(f float64) float64 { return math.Round(f*1000) / 1000 }
+
+// fixTypos replaces English words the rules do not know with a rule word
+// one edit away ("recieve" -> "receive"), so typos still match.
+func (m *Matcher) fixTypos(s string) string {
+	var b *strings.Builder
+	last := 0
+	for i := 0; i < len(s); {
+		if !(s[i] >= 'a' && s[i] <= 'z') {
+			i++
+			continue
+		}
+		j := i
+		for j < len(s) && s[j] >= 'a' && s[j] <= 'z' {
+			j++
+		}
+		w := s[i:j]
+		if len(w) >= 5 && !m.vocab[w] {
+			if fix := m.nearWord(w); fix != "" {
+				if b == nil {
+					b = &strings.Builder{}
+				}
+				b.WriteString(s[last:i])
+				b.WriteString(fix)
+				last = j
+			}
+		}
+		i = j
+	}
+	if b == nil {
+		return s
+	}
+	b.WriteString(s[last:])
+	return b.String()
+}
+
+func (m *Matcher) nearWord(w string) string {
+	for _, l := range []int{len(w), len(w) - 1, len(w) + 1} {
+		if l < 5 {
+			continue
+		}
+		for _, v := range m.byLen[l] {
+			if osaWithin1(w, v) {
+				return v
+			}
+		}
+	}
+	return ""
+}
+
+// osaWithin1 reports whether a and b differ by at most one insertion,
+// deletion, substitution or swap of neighbours.
+func osaWithin1(a, b string) bool {
+	if len(a) > len(b) {
+		a, b = b, a
+	}
+	if len(b)-len(a) > 1 {
+		return false
+	}
+	i := 0
+	for i < len(a) && a[i] == b[i] {
+		i++
+	}
+	if i == len(a) {
+		return true
+	}
+	if len(a) == len(b) {
+		if a[i+1:] == b[i+1:] {
+			return true
+		}
+		return i+1 < len(a) && a[i] == b[i+1] && a[i+1] == b[i] && a[i+2:] == b[i+2:]
+	}
+	return a[i:] == b[i+1:]
+}

@@ -1,0 +1,129 @@
+// Package bot is the platform-free brain of supportbot: it normalises what
+// users write, matches it against the intent rules, checks phone numbers
+// against the prefix table and composes answers from the structured FAQ.
+package bot
+
+import (
+	"fmt"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/longbridgeapp/opencc"
+	"golang.org/x/text/unicode/norm"
+)
+
+// Normalizer folds the ways people write one thing into one form: NFKC
+// (full-width letters and digits), traditional to simplified Chinese with
+// Taiwan phrases (簡訊 -> 短信), lower case, apostrophes dropped, other
+// punctuation and emoji to single spaces, and no spaces between Chinese
+// characters. It is safe for concurrent use.
+type Normalizer struct {
+	t2s *opencc.OpenCC
+	// trad marks the runes in [hanLo, hanHi] that the conversion changes,
+	// so that most messages skip the (slower) converter.
+	trad []uint64
+}
+
+const hanLo, hanHi = 0x3400, 0x9FFF
+
+// NewNormalizer loads the OpenCC dictionaries.
+func NewNormalizer() (*Normalizer, error) {
+	cc, err := opencc.New("tw2sp")
+	if err != nil {
+		return nil, fmt.Errorf("load traditional chinese dictionaries: %w", err)
+	}
+	n := &Normalizer{t2s: cc, trad: make([]uint64, (hanHi-hanLo)/64+1)}
+	for _, g := range cc.DictChains {
+		for i, d := range g.Dicts {
+			f := g.Files[i]
+			if !strings.Contains(f, "Characters") && !strings.Contains(f, "VariantsRev") {
+				continue // phrase dictionaries are keyed by characters listed here too
+			}
+			for r := rune(hanLo); r <= hanHi; r++ {
+				if v, err := d.Get(string(r)); err == nil && len(v) > 0 && v[0] != string(r) {
+					n.trad[(r-hanLo)/64] |= 1 << ((r - hanLo) % 64)
+				}
+			}
+		}
+	}
+	return n, nil
+}
+
+func (n *Normalizer) isTrad(r rune) bool {
+	return r >= hanLo && r <= hanHi && n.trad[(r-hanLo)/64]&(1<<((r-hanLo)%64)) != 0
+}
+
+// Normalize returns the matching form of s.
+func (n *Normalizer) Normalize(s string) string {
+	s = nfkc(s)
+	for _, r := range s {
+		if n.isTrad(r) {
+			if c, err := n.t2s.Convert(s); err == nil {
+				s = c
+			}
+			break
+		}
+	}
+	return fold(s)
+}
+
+// nfkc applies NFKC unless s is plain ASCII.
+func nfkc(s string) string {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return norm.NFKC.String(s)
+		}
+	}
+	return s
+}
+
+func isHan(r rune) bool {
+	return unicode.Is(unicode.Han, r)
+}
+
+// fold lower-cases, drops apostrophes, turns other non-letters into single
+// spaces and removes spaces between Chinese characters.
+func fold(s string) string {
+	var b strings.Builder
+	b.Grow(len(s))
+	space := false   // a space is pending
+	lastHan := false // the last rune written was Chinese
+	for _, r := range s {
+		switch {
+		case r == '\'' || r == '’' || r == '‘' || r == '`':
+			continue
+		case r < utf8.RuneSelf && (r >= 'a' && r <= 'z' || r >= '0' && r <= '9'):
+		case r >= 'A' && r <= 'Z':
+			r += 'a' - 'A'
+		case r >= utf8.RuneSelf && (unicode.IsLetter(r) || unicode.IsDigit(r)):
+			r = unicode.ToLower(r)
+		default:
+			space = b.Len() > 0
+			continue
+		}
+		han := isHan(r)
+		if space && !(han && lastHan) {
+			b.WriteByte(' ')
+		}
+		space = false
+		b.WriteRune(r)
+		lastHan = han
+	}
+	return b.String()
+}
+
+// truncateRunes cuts s to at most max runes.
+func truncateRunes(s string, max int) string {
+	if max <= 0 || len(s) <= max {
+		return s
+	}
+	i := 0
+	for j := range s {
+		if i == max {
+			return s[:j]
+		}
+		i++
+	}
+	return s
+}

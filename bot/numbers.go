@@ -1,0 +1,283 @@
+package bot
+
+import (
+	"strings"
+	"unicode/utf8"
+
+	"github.com/supportbot/supportbot/knowledge"
+)
+
+// Number is a phone number or three-digit prefix checked against the
+// prefix table.
+type Number struct {
+	Input      string `json:"input"`      // as the user wrote it
+	Valid      bool   `json:"valid"`      // 11 digits, or a 3-digit prefix, starting with 1
+	Normalized string `json:"normalized"` // digits only, country code removed
+	Prefix     string `json:"prefix"`
+	Carrier    string `json:"carrier"`   // as the table writes it
+	Supported  bool   `json:"supported"` // the prefix is in the table as valid
+	Error      string `json:"error"`     // why it is not valid, for people
+	// Reason is the message key of Error, and Digits the digit count.
+	Reason string `json:"-"`
+	Digits int    `json:"-"`
+	Listed bool   `json:"-"` // the prefix is in the table, valid or not
+}
+
+// Masked returns the number safe to show or store: 138****5678, or the prefix.
+func (n Number) Masked() string {
+	return MaskNumber(n.Normalized)
+}
+
+// MaskNumber keeps the first three and last four digits of an 11-digit
+// number; shorter strings are returned as they are.
+func MaskNumber(digits string) string {
+	if len(digits) != 11 {
+		return digits
+	}
+	return digits[:3] + "****" + digits[7:]
+}
+
+// MaskText masks every phone number in s (11 digits starting with 1, with or
+// without separators and country code), for logs and stored text.
+func MaskText(s string) string {
+	var b strings.Builder
+	last := 0
+	for _, run := range digitRuns(s) {
+		if run.digits < 7 {
+			continue
+		}
+		b.WriteString(s[last:run.start])
+		ds := onlyDigits(s[run.start:run.end])
+		switch {
+		case len(ds) >= 7:
+			b.WriteString(ds[:3] + strings.Repeat("*", len(ds)-7) + ds[len(ds)-4:])
+		}
+		last = run.end
+	}
+	if last == 0 {
+		return s
+	}
+	b.WriteString(s[last:])
+	return b.String()
+}
+
+// CheckNumber checks one /checknum input: a phone number with or without
+// spaces, dashes, +86/0086/86 and full-width digits, or a bare prefix.
+func CheckNumber(kb *knowledge.KB, input string) Number {
+	n := Number{Input: input}
+	s := nfkc(strings.TrimSpace(input))
+	var b strings.Builder
+	masked := false
+	for _, r := range s {
+		switch {
+		case r >= '0' && r <= '9':
+			if masked { // digits after the stars of 138****5678
+				continue
+			}
+			b.WriteRune(r)
+		case r == '*' || r == 'x' || r == 'X':
+			masked = true
+		case r == ' ' || r == '-' || r == '.' || r == '(' || r == ')' || r == '+' || r == '_' || r == '/' || r == '\u3000':
+		default:
+			n.Reason = "number_invalid_chars"
+			return n
+		}
+	}
+	ds := stripCountryCode(b.String(), strings.HasPrefix(s, "+"))
+	n.Digits = len(ds)
+	switch {
+	case ds == "":
+		n.Reason = "number_empty"
+		if s != "" {
+			n.Reason = "number_invalid_chars"
+		}
+		return n
+	case masked && len(ds) == 3 && ds[0] == '1':
+	case ds[0] != '1' && (len(ds) == 11 || len(ds) == 3):
+		n.Reason = "number_invalid_start"
+		return n
+	case len(ds) != 11 && len(ds) != 3:
+		n.Reason = "number_invalid_length"
+		return n
+	}
+	n.Valid, n.Normalized = true, ds
+	lookup(kb, &n)
+	return n
+}
+
+func lookup(kb *knowledge.KB, n *Number) {
+	n.Prefix = n.Normalized[:3]
+	if p, ok := kb.Lookup(n.Prefix); ok {
+		n.Listed, n.Supported, n.Carrier = true, p.Valid, p.Carrier
+	}
+}
+
+// stripCountryCode removes +86, 0086 or 86 in front of an 11-digit number.
+func stripCountryCode(ds string, plus bool) string {
+	switch {
+	case len(ds) == 13 && strings.HasPrefix(ds, "86"):
+		return ds[2:]
+	case len(ds) == 15 && strings.HasPrefix(ds, "0086"):
+		return ds[4:]
+	case plus && strings.HasPrefix(ds, "86") && len(ds) > 2:
+		return ds[2:]
+	}
+	return ds
+}
+
+type digitRun struct {
+	start, end int // byte offsets in the text
+	digits     int
+	plus       bool
+	masked     bool // digits, stars, digits: 138****5678
+}
+
+// digitRuns finds runs of digits that may be joined by single spaces,
+// dashes or dots ("138 1234 5678"), optionally after "+". A run ends at a
+// separator once it holds a whole number, so two numbers in a row stay two.
+func digitRuns(s string) []digitRun {
+	var runs []digitRun
+	for i := 0; i < len(s); {
+		c := s[i]
+		start := i
+		plus := false
+		if c == '+' && i+1 < len(s) && isDigit(s[i+1]) {
+			plus = true
+			i++
+		} else if !isDigit(c) {
+			i++
+			continue
+		}
+		if start > 0 && isDigit(s[start-1]) {
+			i++
+			continue
+		}
+		run := digitRun{start: start, plus: plus}
+		lead := ""
+		for i < len(s) {
+			if isDigit(s[i]) {
+				if len(lead) < 4 {
+					lead += s[i : i+1]
+				}
+				run.digits++
+				i++
+				continue
+			}
+			if s[i] == '*' && run.digits == 3 {
+				for i < len(s) && s[i] == '*' {
+					i++
+				}
+				run.masked = true
+				continue
+			}
+			if (s[i] == ' ' || s[i] == '-' || s[i] == '.') && i+1 < len(s) && isDigit(s[i+1]) && !run.masked && !whole(run.digits, lead) && run.digits > 0 {
+				i++
+				continue
+			}
+			break
+		}
+		run.end = i
+		runs = append(runs, run)
+	}
+	return runs
+}
+
+// whole reports whether a run of n digits starting with lead is already a
+// complete number.
+func whole(n int, lead string) bool {
+	return n == 11 && strings.HasPrefix(lead, "1") ||
+		n == 13 && strings.HasPrefix(lead, "86") ||
+		n == 15 && strings.HasPrefix(lead, "0086")
+}
+
+func isDigit(c byte) bool { return c >= '0' && c <= '9' }
+
+func onlyDigits(s string) string {
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		if isDigit(s[i]) {
+			b.WriteByte(s[i])
+		}
+	}
+	return b.String()
+}
+
+// prefixContext are words that make a bare three-digit number a prefix.
+var prefixContext = []string{"号段", "开头", "号码", "手机", "号", "卡", "前三位", "前缀", "短信", "收", "支持", "能",
+	"prefix", "number", "start", "begin", "sms", "text", "receiv", "support", "work", "phone", "mobile"}
+
+// unitAfter are units that make a three-digit number a quantity, not a prefix.
+var unitAfter = []string{"秒", "分", "小时", "天", "次", "个", "元", "块", "条", "年", "月", "日", "周", "%", "s", "m", "h", "kb", "mb", "ms", "sec", "min", "hour", "day", "yuan", "rmb", "x"}
+
+// ExtractNumbers finds phone numbers, mistyped ones (10 or 12 digits
+// starting with 1, reported with Valid false) and bare three-digit prefixes
+// (13x-19x, when the text speaks of numbers) in a message.
+func ExtractNumbers(kb *knowledge.KB, text string) []Number {
+	s := nfkc(text)
+	var out []Number
+	var lower string
+	for _, run := range digitRuns(s) {
+		raw := s[run.start:run.end]
+		ds := stripCountryCode(onlyDigits(raw), run.plus)
+		n := Number{Input: strings.TrimSpace(raw), Digits: len(ds)}
+		switch {
+		case run.masked && len(ds) >= 3 && ds[0] == '1':
+			n.Valid, n.Normalized = true, ds[:3]
+		case len(ds) == 11 && ds[0] == '1':
+			n.Valid, n.Normalized = true, ds
+		case (len(ds) == 10 || len(ds) == 12) && ds[0] == '1':
+			n.Reason = "number_invalid_length"
+		case len(ds) == 3 && ds[0] == '1' && ds[1] >= '3' && !run.plus:
+			if lower == "" {
+				lower = strings.ToLower(s)
+			}
+			if !barePrefix(lower, run.start, run.end) {
+				continue
+			}
+			n.Valid, n.Normalized = true, ds
+		default:
+			continue
+		}
+		if n.Valid {
+			lookup(kb, &n)
+		}
+		out = append(out, n)
+	}
+	return out
+}
+
+// barePrefix decides whether the three digits at s[start:end] name a prefix.
+func barePrefix(s string, start, end int) bool {
+	rest := strings.TrimLeft(s[end:], " ")
+	for _, u := range unitAfter {
+		if strings.HasPrefix(rest, u) {
+			// "s" etc. only count as a unit when a word ends there
+			if len(u) <= 3 && isASCIIWord(u) && len(rest) > len(u) && isLetter(rest[len(u)]) {
+				continue
+			}
+			return false
+		}
+	}
+	before := strings.TrimRight(s[:start], " ")
+	if r, _ := utf8.DecodeLastRuneInString(before); r == '第' || r == '.' || r == '/' || r == ':' {
+		return false
+	}
+	for _, w := range prefixContext {
+		if strings.Contains(s, w) {
+			return true
+		}
+	}
+	// A message that is little more than the number is a question about it.
+	return len(strings.TrimSpace(s)) <= end-start+6
+}
+
+func isASCIIWord(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if !isLetter(s[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+func isLetter(c byte) bool { return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' }

@@ -1,0 +1,275 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"sort"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/supportbot/supportbot/bot"
+	"github.com/supportbot/supportbot/knowledge"
+)
+
+func writeJSONLine(w io.Writer, v any) int {
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return exitFailure
+	}
+	return exitOK
+}
+
+func cmdChecknum(ctx context.Context, a *app, args []string) int {
+	fs := newFlagSet("checknum", "checknum [--json] [--lang zh|en] NUMBER...\n\n"+
+		"Checks phone numbers (spaces, dashes, +86/0086/86 and full-width digits are fine) or\n"+
+		"3-digit prefixes against the MIIT prefix table. Exit status 0 when every input was a\n"+
+		"valid number or prefix, supported or not; 2 when any was invalid.", a.stderr)
+	asJSON := fs.Bool("json", false, "print one JSON object per input")
+	lang := fs.String("lang", "zh", "language of the messages (zh or en)")
+	if code, done := parse(fs, args); done {
+		return code
+	}
+	if fs.NArg() == 0 {
+		fs.Usage()
+		return exitUsage
+	}
+	code := exitOK
+	for _, in := range fs.Args() {
+		n := a.bot.CheckNumber(in)
+		if !n.Valid {
+			code = exitUsage
+			n.Error = a.bot.Verdict(n, *lang)
+		}
+		switch {
+		case *asJSON:
+			writeJSONLine(a.stdout, n)
+		case n.Valid:
+			fmt.Fprintln(a.stdout, a.bot.Verdict(n, *lang))
+		default:
+			fmt.Fprintln(a.stderr, n.Error)
+		}
+	}
+	return code
+}
+
+// classifyLine is one line of `supportbot classify` output.
+type classifyLine struct {
+	Text       string        `json:"text"`
+	Intent     string        `json:"intent"`
+	Confidence float64       `json:"confidence"`
+	Lang       string        `json:"lang"`
+	Numbers    []numberBrief `json:"numbers"`
+	Clarify    []string      `json:"clarify"`
+	Scores     []bot.Score   `json:"scores,omitempty"`
+}
+
+type numberBrief struct {
+	Input     string `json:"input"`
+	Valid     bool   `json:"valid"`
+	Prefix    string `json:"prefix"`
+	Carrier   string `json:"carrier"`
+	Supported bool   `json:"supported"`
+}
+
+func cmdClassify(ctx context.Context, a *app, args []string) int {
+	fs := newFlagSet("classify [--scores]", "classify\n\n"+
+		"Reads one message per line on stdin and writes one JSON object per line, in order:\n"+
+		`{"text","intent","confidence","lang","numbers":[...],"clarify":[...]}. No network.`, a.stderr)
+	scores := fs.Bool("scores", false, "add every intent's score")
+	if code, done := parse(fs, args); done {
+		return code
+	}
+	sc := bufio.NewScanner(a.stdin)
+	sc.Buffer(make([]byte, 64<<10), 4<<20)
+	out := bufio.NewWriter(a.stdout)
+	defer out.Flush()
+	for sc.Scan() {
+		text := sc.Text()
+		c := a.bot.Classify(text)
+		line := classifyLine{Text: text, Intent: c.Intent, Confidence: c.Confidence, Lang: c.Lang,
+			Numbers: []numberBrief{}, Clarify: c.Clarify}
+		if line.Clarify == nil {
+			line.Clarify = []string{}
+		}
+		for _, n := range c.Numbers {
+			line.Numbers = append(line.Numbers, numberBrief{n.Input, n.Valid, n.Prefix, n.Carrier, n.Supported})
+		}
+		if *scores {
+			line.Scores = c.Scores
+		}
+		writeJSONLine(out, line)
+	}
+	if err := sc.Err(); err != nil {
+		fmt.Fprintln(a.stderr, "supportbot classify:", err)
+		return exitFailure
+	}
+	return exitOK
+}
+
+func cmdEval(ctx context.Context, a *app, args []string) int {
+	fs := newFlagSet("eval", "eval [--json] FILE...\n\n"+
+		`Scores the matcher on labelled JSONL files ({"text","intent"} per line).`, a.stderr)
+	asJSON := fs.Bool("json", false, "print the report as JSON")
+	if code, done := parse(fs, args); done {
+		return code
+	}
+	if fs.NArg() == 0 {
+		fs.Usage()
+		return exitUsage
+	}
+	var set []bot.Labelled
+	for _, name := range fs.Args() {
+		s, err := readLabelled(name, a.bot.KB())
+		if err != nil {
+			fmt.Fprintln(a.stderr, "supportbot eval:", err)
+			return exitFailure
+		}
+		set = append(set, s...)
+	}
+	r := a.bot.Evaluate(set)
+	if *asJSON {
+		return writeJSONLine(a.stdout, r)
+	}
+	printEval(a.stdout, r)
+	return exitOK
+}
+
+func readLabelled(name string, kb *knowledge.KB) ([]bot.Labelled, error) {
+	f, err := os.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	var set []bot.Labelled
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 64<<10), 4<<20)
+	for line := 1; sc.Scan(); line++ {
+		if strings.TrimSpace(sc.Text()) == "" {
+			continue
+		}
+		var ex bot.Labelled
+		if err := json.Unmarshal(sc.Bytes(), &ex); err != nil {
+			return nil, fmt.Errorf("%s:%d: %v", name, line, err)
+		}
+		if _, ok := kb.Intent(ex.Intent); !ok && ex.Intent != knowledge.None {
+			return nil, fmt.Errorf("%s:%d: unknown intent %q", name, line, ex.Intent)
+		}
+		set = append(set, ex)
+	}
+	return set, sc.Err()
+}
+
+func printEval(w io.Writer, r bot.EvalReport) {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "intent\tsupport\tpredicted\tprecision\trecall\tf1\t")
+	for _, ie := range r.Intents {
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%.3f\t%.3f\t%.3f\t\n", ie.Intent, ie.Support, ie.Predicted, ie.Precision, ie.Recall, ie.F1)
+	}
+	tw.Flush()
+	fmt.Fprintf(w, "\naccuracy %.3f (%d/%d), macro F1 %.3f\n", r.Accuracy, r.Correct, r.Total, r.MacroF1)
+	fmt.Fprintf(w, "out-of-scope false answers %.3f (%d/%d)\n", r.FalseAnswerRate, r.FalseAnswers, r.OutOfScope)
+	fmt.Fprintf(w, "answers with clarify candidates %d\n", r.Clarified)
+	if len(r.Confusions) > 0 {
+		fmt.Fprintln(w, "\nconfusions (label -> predicted):")
+		for _, c := range r.Confusions {
+			fmt.Fprintf(w, "  %s -> %s: %d  e.g. %s\n", c.Label, c.Predicted, c.Count, strings.Join(c.Examples, " | "))
+		}
+	}
+}
+
+func cmdKB(args []string, stdout, stderr io.Writer) int {
+	const synopsis = "kb export DIR | kb check DIR\n\n" +
+		"export writes the built-in faq.zh.md, faq.en.md and intents.yaml to DIR for editing\n" +
+		"(run the bot with KB_DIR=DIR to use them); check validates the files in DIR and\n" +
+		"exits 1 with file:line errors when anything is wrong."
+	fs := newFlagSet("kb", synopsis, stderr)
+	if code, done := parse(fs, args); done {
+		return code
+	}
+	if fs.NArg() != 2 {
+		fs.Usage()
+		return exitUsage
+	}
+	dir := fs.Arg(1)
+	switch fs.Arg(0) {
+	case "export":
+		files, err := knowledge.Export(dir)
+		if err != nil {
+			fmt.Fprintln(stderr, "supportbot:", err)
+			return exitFailure
+		}
+		for _, f := range files {
+			fmt.Fprintln(stdout, "wrote", f)
+		}
+		fmt.Fprintf(stdout, "edit them, check with: supportbot kb check %s\nthen run with: KB_DIR=%s supportbot\n", dir, dir)
+		return exitOK
+	case "check":
+		return kbCheck(dir, stdout, stderr)
+	}
+	fs.Usage()
+	return exitUsage
+}
+
+func kbCheck(dir string, stdout, stderr io.Writer) int {
+	if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
+		fmt.Fprintf(stderr, "supportbot: %s is not a folder\n", dir)
+		return exitUsage
+	}
+	kb, err := knowledge.LoadDir(dir)
+	if err != nil {
+		var ps knowledge.Problems
+		if errors.As(err, &ps) {
+			for _, p := range ps {
+				fmt.Fprintln(stderr, withDir(dir, p))
+			}
+		} else {
+			fmt.Fprintln(stderr, "supportbot:", err)
+		}
+		return exitFailure
+	}
+	norm, err := bot.NewNormalizer()
+	if err != nil {
+		fmt.Fprintln(stderr, "supportbot:", err)
+		return exitFailure
+	}
+	b, err := bot.New(kb, norm)
+	if err != nil {
+		fmt.Fprintln(stderr, "supportbot:", err)
+		return exitFailure
+	}
+	if ps := b.CheckExamples(); len(ps) > 0 {
+		for _, p := range ps {
+			fmt.Fprintln(stderr, withDir(dir, p))
+		}
+		return exitFailure
+	}
+	names := make([]string, 0, len(kb.Sources))
+	for n := range kb.Sources {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		if kb.Sources[n] == "embedded" {
+			fmt.Fprintf(stdout, "note: %s is not in %s; the built-in one is used\n", n, dir)
+		}
+	}
+	examples := 0
+	for _, in := range kb.Rules.Intents {
+		examples += len(in.Examples) + len(in.Counterexamples)
+	}
+	fmt.Fprintf(stdout, "ok: %d questions, %d prefixes, %d intents, %d examples pass (version %s)\n",
+		len(kb.ZH.Entries), len(kb.ZH.Prefixes), len(kb.Rules.Intents), examples, kb.Version)
+	return exitOK
+}
+
+// withDir prefixes a problem's file with the folder it was read from.
+func withDir(dir string, p knowledge.Problem) string {
+	p.File = strings.TrimSuffix(dir, "/") + "/" + p.File
+	return p.Error()
+}

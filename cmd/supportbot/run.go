@@ -1,0 +1,269 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"runtime/debug"
+	"strings"
+	"time"
+
+	"github.com/supportbot/supportbot/bot"
+	"github.com/supportbot/supportbot/handlers/terminal"
+	"github.com/supportbot/supportbot/handlers/web"
+	"github.com/supportbot/supportbot/knowledge"
+)
+
+// version is set at build time with -ldflags "-X main.version=v1.2.3".
+var version = ""
+
+const usage = `supportbot answers questions about ICP filing SMS verification.
+
+Usage:
+  supportbot                      serve the chat API (same as "supportbot serve")
+  supportbot serve                serve HTTP on LISTEN_ADDR (default :8080)
+  supportbot ask TEXT...          print the answer a user would get
+  supportbot chat                 chat in the terminal
+  supportbot checknum [--json] NUMBER...
+                                  check numbers or prefixes against the MIIT table
+  supportbot classify             classify one message per stdin line, as JSON lines
+  supportbot eval [--json] FILE   score the matcher on a labelled JSONL set
+  supportbot kb export DIR        write the built-in knowledge files to DIR
+  supportbot kb check DIR         validate the knowledge files in DIR
+  supportbot version              print the version
+
+Run "supportbot COMMAND --help" for a command's flags. Settings come from the
+environment or a .env file (see .env.example).
+`
+
+// exit codes
+const (
+	exitOK      = 0
+	exitFailure = 1
+	exitUsage   = 2
+)
+
+// run is the whole program; main only wires it to the process.
+func run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) int {
+	getenv, err := envWithDotenv(getenv)
+	if err != nil {
+		fmt.Fprintln(stderr, "supportbot:", err)
+		return exitFailure
+	}
+	cmd := "serve"
+	if len(args) > 0 {
+		cmd, args = args[0], args[1:]
+	}
+	switch cmd {
+	case "-h", "--help", "-help", "help":
+		fmt.Fprint(stdout, usage)
+		return exitOK
+	case "version", "--version":
+		fmt.Fprintln(stdout, "supportbot", versionString())
+		return exitOK
+	case "kb":
+		return cmdKB(args, stdout, stderr)
+	}
+	cfg, err := loadConfig(getenv)
+	if err != nil {
+		fmt.Fprintln(stderr, "supportbot:", err)
+		return exitUsage
+	}
+	commands := map[string]func(context.Context, *app, []string) int{
+		"serve":    cmdServe,
+		"ask":      cmdAsk,
+		"chat":     cmdChat,
+		"checknum": cmdChecknum,
+		"classify": cmdClassify,
+		"eval":     cmdEval,
+	}
+	f, ok := commands[cmd]
+	if !ok {
+		fmt.Fprintf(stderr, "supportbot: unknown command %q\n\n%s", cmd, usage)
+		return exitUsage
+	}
+	a := &app{cfg: cfg, stdin: stdin, stdout: stdout, stderr: stderr}
+	a.log = newLogger(stderr, cfg.LogLevel)
+	// Flags are parsed before the knowledge loads, so --help is instant.
+	if helpOnly(args) {
+		return f(ctx, a, args)
+	}
+	if err := a.loadBot(); err != nil {
+		fmt.Fprintln(stderr, "supportbot:", err)
+		return exitFailure
+	}
+	return f(ctx, a, args)
+}
+
+// app carries what every command needs.
+type app struct {
+	cfg            Config
+	bot            *bot.Bot
+	log            *slog.Logger
+	stdin          io.Reader
+	stdout, stderr io.Writer
+}
+
+func (a *app) loadBot() error {
+	var (
+		kb  *knowledge.KB
+		err error
+	)
+	if a.cfg.KBDir != "" {
+		kb, err = knowledge.LoadDir(a.cfg.KBDir)
+	} else {
+		kb, err = knowledge.Default()
+	}
+	if err != nil {
+		return fmt.Errorf("load knowledge:\n%w", err)
+	}
+	norm, err := bot.NewNormalizer()
+	if err != nil {
+		return err
+	}
+	a.bot, err = bot.New(kb, norm)
+	return err
+}
+
+func helpOnly(args []string) bool {
+	for _, a := range args {
+		if a == "-h" || a == "--help" || a == "-help" {
+			return true
+		}
+	}
+	return false
+}
+
+func newLogger(w io.Writer, level string) *slog.Logger {
+	var l slog.Level
+	l.UnmarshalText([]byte(level))
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: l}))
+}
+
+func versionString() string {
+	v := version
+	info, ok := debug.ReadBuildInfo()
+	if v == "" && ok && info.Main.Version != "" && info.Main.Version != "(devel)" {
+		v = info.Main.Version
+	}
+	if v == "" {
+		v = "dev"
+	}
+	goVersion := "unknown"
+	if ok {
+		goVersion = info.GoVersion
+	}
+	kb := "?"
+	if k, err := knowledge.Default(); err == nil {
+		kb = k.Version
+	}
+	return fmt.Sprintf("%s (%s, built-in knowledge %s)", v, goVersion, kb)
+}
+
+func newFlagSet(name, synopsis string, stderr io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "Usage: supportbot %s\n", synopsis)
+		fs.PrintDefaults()
+	}
+	return fs
+}
+
+// parse parses flags; done is true when the command should return code.
+func parse(fs *flag.FlagSet, args []string) (code int, done bool) {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return exitOK, true
+		}
+		return exitUsage, true
+	}
+	return 0, false
+}
+
+func cmdServe(ctx context.Context, a *app, args []string) int {
+	fs := newFlagSet("serve", "serve\n\nServes GET /healthz and POST /api/chat on LISTEN_ADDR.", a.stderr)
+	if code, done := parse(fs, args); done {
+		return code
+	}
+	ln, err := net.Listen("tcp", a.cfg.ListenAddr)
+	if err != nil {
+		a.log.Error("listen", "addr", a.cfg.ListenAddr, "err", err)
+		return exitFailure
+	}
+	return serve(ctx, a, ln)
+}
+
+// serve runs the HTTP server on ln until ctx ends.
+func serve(ctx context.Context, a *app, ln net.Listener) int {
+	mux := http.NewServeMux()
+	api := &web.API{Bot: a.bot, Log: a.log}
+	api.Register(mux)
+	srv := &http.Server{
+		Handler:           mux,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		ErrorLog:          slog.NewLogLogger(a.log.Handler(), slog.LevelWarn),
+	}
+	kb := a.bot.KB()
+	a.log.Info("serving", "addr", ln.Addr().String(), "knowledge", kb.Version, "questions", len(kb.ZH.Entries),
+		"prefixes", len(kb.ZH.Prefixes), "intents", len(kb.Rules.Intents))
+	a.log.Info("channels", "web", "POST /api/chat", "slack", "off", "wecom", "off")
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		a.log.Error("serve", "err", err)
+		return exitFailure
+	case <-ctx.Done():
+	}
+	shutdown, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutdown); err != nil {
+		a.log.Error("shutdown", "err", err)
+		return exitFailure
+	}
+	<-errc
+	a.log.Info("stopped")
+	return exitOK
+}
+
+func cmdAsk(ctx context.Context, a *app, args []string) int {
+	fs := newFlagSet("ask", "ask [--json] [--lang zh|en] TEXT...\n\nPrints the answer a user would get.", a.stderr)
+	asJSON := fs.Bool("json", false, "print the API's JSON answer")
+	lang := fs.String("lang", "", "answer language when the text does not tell (zh or en)")
+	if code, done := parse(fs, args); done {
+		return code
+	}
+	text := strings.Join(fs.Args(), " ")
+	if text == "" {
+		fs.Usage()
+		return exitUsage
+	}
+	reply := a.bot.Respond(ctx, bot.Message{Channel: "cli", Text: text, Lang: *lang})
+	if *asJSON {
+		return writeJSONLine(a.stdout, web.NewChatResponse(reply))
+	}
+	fmt.Fprintln(a.stdout, reply.PlainText())
+	return exitOK
+}
+
+func cmdChat(ctx context.Context, a *app, args []string) int {
+	fs := newFlagSet("chat", "chat\n\nChat with the bot: one message per line; \"exit\" or Ctrl-D ends.", a.stderr)
+	if code, done := parse(fs, args); done {
+		return code
+	}
+	fmt.Fprintln(a.stdout, "supportbot chat: ask about ICP filing SMS verification; \"exit\" ends.")
+	if err := terminal.Chat(ctx, a.bot, a.stdin, a.stdout, "terminal", "> "); err != nil {
+		fmt.Fprintln(a.stderr, "supportbot:", err)
+		return exitFailure
+	}
+	return exitOK
+}

@@ -1,0 +1,123 @@
+// Package web serves the bot over HTTP: the JSON chat API and health checks.
+package web
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/supportbot/supportbot/bot"
+)
+
+// Responder answers one message; *bot.Bot is one.
+type Responder interface {
+	Respond(ctx context.Context, msg bot.Message) bot.Reply
+}
+
+// MaxBody is the largest request body the API reads.
+const MaxBody = 64 << 10
+
+// API is the JSON chat endpoint.
+type API struct {
+	Bot Responder
+	Log *slog.Logger
+}
+
+// Register adds the API's routes to mux.
+func (a *API) Register(mux *http.ServeMux) {
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		w.Write([]byte("ok\n"))
+	})
+	mux.HandleFunc("POST /api/chat", a.chat)
+}
+
+// ChatRequest is the body of POST /api/chat.
+type ChatRequest struct {
+	User string `json:"user"`
+	Text string `json:"text"`
+	// Lang is the language to answer in when the text does not tell (the
+	// browser's, say): "zh" or "en".
+	Lang string `json:"lang,omitempty"`
+}
+
+// ChatResponse is the answer to POST /api/chat.
+type ChatResponse struct {
+	Reply      string       `json:"reply"`    // plain text
+	Markdown   string       `json:"markdown"` // the same as CommonMark
+	Intent     string       `json:"intent"`
+	Confidence float64      `json:"confidence"`
+	Lang       string       `json:"lang"`
+	Numbers    []bot.Number `json:"numbers"`
+	Clarify    []Option     `json:"clarify"`
+	Source     *Source      `json:"source,omitempty"`
+	Handoff    bool         `json:"handoff"`
+}
+
+// Option is a clarify choice.
+type Option struct {
+	Intent string `json:"intent"`
+	Label  string `json:"label"`
+}
+
+// Source names the FAQ entry an answer comes from.
+type Source struct {
+	Question string `json:"question"`
+	Step     int    `json:"step,omitempty"`
+}
+
+type errorBody struct {
+	Error string `json:"error"`
+}
+
+func (a *API) chat(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
+	var req ChatRequest
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, MaxBody))
+	if err := dec.Decode(&req); err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			writeJSON(w, http.StatusRequestEntityTooLarge, errorBody{"request body is larger than 64 KiB"})
+			return
+		}
+		writeJSON(w, http.StatusBadRequest, errorBody{`request body must be JSON like {"user":"u1","text":"收不到短信"}`})
+		return
+	}
+	if req.Lang != "" && req.Lang != "zh" && req.Lang != "en" {
+		req.Lang = ""
+	}
+	reply := a.Bot.Respond(r.Context(), bot.Message{Channel: "web", User: req.User, Text: req.Text, Lang: req.Lang})
+	writeJSON(w, http.StatusOK, NewChatResponse(reply))
+	a.Log.Info("chat", "intent", reply.Intent, "confidence", reply.Confidence, "lang", reply.Lang,
+		"duration", time.Since(start))
+}
+
+// NewChatResponse converts a reply for the JSON API.
+func NewChatResponse(reply bot.Reply) ChatResponse {
+	resp := ChatResponse{
+		Reply: reply.PlainText(), Markdown: reply.Markdown(),
+		Intent: reply.Intent, Confidence: reply.Confidence, Lang: reply.Lang,
+		Numbers: reply.Numbers, Clarify: []Option{}, Handoff: reply.Handoff,
+	}
+	if resp.Numbers == nil {
+		resp.Numbers = []bot.Number{}
+	}
+	for _, o := range reply.Clarify {
+		resp.Clarify = append(resp.Clarify, Option{o.Intent, o.Label})
+	}
+	if reply.Source != nil {
+		resp.Source = &Source{Question: reply.Source.Question, Step: reply.Source.Step}
+	}
+	return resp
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	enc.Encode(v)
+}

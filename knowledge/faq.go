@@ -1,0 +1,93 @@
+// Package knowledge holds the support FAQ, the prefix table and the intent
+// rules: it parses the files operators edit, validates them with file:line
+// errors and offers read-only lookups. It knows nothing about channels.
+package knowledge
+
+import "strings"
+
+// Span is a run of inline text; a non-empty URL makes it a link.
+type Span struct {
+	Text string
+	URL  string
+}
+
+// Text is inline content: plain runs and links, in order.
+type Text []Span
+
+// Plain returns the text without link targets.
+func (t Text) Plain() string {
+	var b strings.Builder
+	for _, s := range t {
+		b.WriteString(s.Text)
+	}
+	return b.String()
+}
+
+// Links returns the links in t, in order.
+func (t Text) Links() []Span {
+	var out []Span
+	for _, s := range t {
+		if s.URL != "" {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// Item is one case (bullet) or step (numbered) of an entry.
+type Item struct {
+	Text Text
+	Sub  []Text // nested bullets
+	// Table is true when the prefix table belongs to this item.
+	Table bool
+	Line  int
+}
+
+// Entry is one question of the FAQ with its answer.
+type Entry struct {
+	Question string
+	Line     int
+	Intro    []Text // paragraphs before the items
+	Items    []Item
+	Ordered  bool   // items are numbered steps rather than cases
+	Outro    []Text // paragraphs after the items
+	// Table is true when the prefix table follows the entry's text
+	// without belonging to one item.
+	Table bool
+}
+
+// Kind names the entry's items for people: "step" or "case".
+func (e *Entry) Kind() string {
+	if e.Ordered {
+		return "step"
+	}
+	return "case"
+}
+
+// Prefix is one row of the prefix table.
+type Prefix struct {
+	Prefix  string // three digits, e.g. "138"
+	Carrier string // as written in the table, e.g. "移动"
+	Valid   bool
+	Line    int
+}
+
+// FAQ is one language's parsed FAQ file.
+type FAQ struct {
+	File     string
+	Entries  []Entry
+	Prefixes []Prefix // the table's rows in order; empty when the file has none
+	// TableLine is the line of the table, 0 when there is none.
+	TableLine int
+}
+
+// Entry returns the entry whose question is q.
+func (f *FAQ) Entry(q string) (int, bool) {
+	q = strings.TrimSpace(q)
+	for i := range f.Entries {
+		if f.Entries[i].Question == q {
+			return i, true
+		}
+	}
+	return -1, false
+}

@@ -1,0 +1,460 @@
+package knowledge
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"regexp"
+	"sort"
+	"strings"
+
+	"github.com/yuin/goldmark"
+	"github.com/yuin/goldmark/ast"
+	"github.com/yuin/goldmark/text"
+	"golang.org/x/net/html"
+	"golang.org/x/net/html/atom"
+)
+
+// ParseFAQ parses one FAQ file: "###" (or "##") questions, paragraphs,
+// numbered steps, "-" bullets (nested, or written right under a step),
+// inline links and one raw HTML <table> of phone-number prefixes. file names
+// the source in errors.
+func ParseFAQ(file string, r io.Reader) (*FAQ, error) {
+	src, err := io.ReadAll(r)
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", file, err)
+	}
+	p := &faqParser{src: src, faq: &FAQ{File: file}, errs: problems{file: file, list: new(Problems)}}
+	p.lineStarts = lineStarts(src)
+	doc := goldmark.New().Parser().Parse(text.NewReader(src))
+	p.document(doc)
+	p.check()
+	return p.faq, p.errs.list.errOrNil()
+}
+
+type faqParser struct {
+	src        []byte
+	lineStarts []int
+	faq        *FAQ
+	errs       problems
+	cur        *Entry
+	prev       ast.Node // the previous block in the current entry
+}
+
+func lineStarts(src []byte) []int {
+	starts := []int{0}
+	for i, c := range src {
+		if c == '\n' {
+			starts = append(starts, i+1)
+		}
+	}
+	return starts
+}
+
+// line returns the 1-based line of a byte offset.
+func (p *faqParser) line(off int) int {
+	if off < 0 {
+		return 0
+	}
+	return sort.Search(len(p.lineStarts), func(i int) bool { return p.lineStarts[i] > off })
+}
+
+// nodeLine finds the line a node starts on.
+func (p *faqParser) nodeLine(n ast.Node) int {
+	for ; n != nil; n = n.FirstChild() {
+		if n.Type() == ast.TypeBlock && n.Lines().Len() > 0 {
+			return p.line(n.Lines().At(0).Start)
+		}
+		if n.Pos() >= 0 {
+			return p.line(n.Pos())
+		}
+	}
+	return 0
+}
+
+func (p *faqParser) document(doc ast.Node) {
+	for n := doc.FirstChild(); n != nil; n = n.NextSibling() {
+		line := p.nodeLine(n)
+		switch n := n.(type) {
+		case *ast.Heading:
+			if n.Level == 1 {
+				continue // a document title, not a question
+			}
+			q := strings.TrimSpace(p.inline(n).Plain())
+			if q == "" {
+				p.errs.add(line, "question is empty")
+			}
+			p.faq.Entries = append(p.faq.Entries, Entry{Question: q, Line: line})
+			p.cur = &p.faq.Entries[len(p.faq.Entries)-1]
+			p.prev = nil
+			continue
+		case *ast.ThematicBreak:
+			continue
+		}
+		if p.cur == nil {
+			if _, ok := n.(*ast.HTMLBlock); ok && p.isTable(n) {
+				p.errs.add(line, "the prefix table must come after a question")
+			}
+			continue // text before the first question is a preamble
+		}
+		switch n := n.(type) {
+		case *ast.Paragraph, *ast.TextBlock, *ast.Blockquote:
+			t := p.blockText(n)
+			if len(t) == 0 {
+				break
+			}
+			if len(p.cur.Items) == 0 {
+				p.cur.Intro = append(p.cur.Intro, t)
+			} else {
+				p.cur.Outro = append(p.cur.Outro, t)
+			}
+		case *ast.List:
+			p.list(n, line)
+		case *ast.HTMLBlock:
+			p.htmlBlock(n, line)
+		case *ast.FencedCodeBlock, *ast.CodeBlock:
+			p.errs.add(line, "code blocks are not supported in answers")
+		default:
+			p.errs.add(line, "unsupported Markdown block %s", n.Kind())
+		}
+		p.prev = n
+	}
+}
+
+// list adds a Markdown list to the current entry. A bullet list right under
+// a numbered step (indented less than the step's text, as people often type
+// it) belongs to that step; a numbered list that goes on counting continues
+// the steps.
+func (p *faqParser) list(l *ast.List, line int) {
+	e := p.cur
+	if !l.IsOrdered() {
+		if prevList, ok := p.prev.(*ast.List); ok && prevList.IsOrdered() && len(e.Items) > 0 {
+			last := &e.Items[len(e.Items)-1]
+			for it := l.FirstChild(); it != nil; it = it.NextSibling() {
+				last.Sub = append(last.Sub, p.itemText(it))
+			}
+			return
+		}
+	}
+	if len(e.Items) > 0 && e.Ordered != l.IsOrdered() {
+		p.errs.add(line, "question %q mixes numbered steps and bullet cases", e.Question)
+		return
+	}
+	if l.IsOrdered() && l.Start != len(e.Items)+1 {
+		p.errs.add(line, "step numbered %d follows step %d", l.Start, len(e.Items))
+	}
+	e.Ordered = l.IsOrdered()
+	for it := l.FirstChild(); it != nil; it = it.NextSibling() {
+		item := Item{Line: p.nodeLine(it)}
+		for c := it.FirstChild(); c != nil; c = c.NextSibling() {
+			switch c := c.(type) {
+			case *ast.List:
+				for s := c.FirstChild(); s != nil; s = s.NextSibling() {
+					item.Sub = append(item.Sub, p.itemText(s))
+				}
+			case *ast.HTMLBlock:
+				if p.isTable(c) {
+					p.table(c, p.nodeLine(c))
+					item.Table = true
+				}
+			default:
+				item.Text = appendText(item.Text, p.blockText(c))
+			}
+		}
+		if len(item.Text) == 0 {
+			p.errs.add(item.Line, "%s %d of %q has no text", e.Kind(), len(e.Items)+1, e.Question)
+		}
+		e.Items = append(e.Items, item)
+	}
+}
+
+// itemText is the text of a list item, nested lists flattened into it.
+func (p *faqParser) itemText(it ast.Node) Text {
+	var t Text
+	for c := it.FirstChild(); c != nil; c = c.NextSibling() {
+		if l, ok := c.(*ast.List); ok {
+			for s := l.FirstChild(); s != nil; s = s.NextSibling() {
+				t = appendText(t, Text{{Text: "；"}})
+				t = appendText(t, p.itemText(s))
+			}
+			continue
+		}
+		t = appendText(t, p.blockText(c))
+	}
+	return t
+}
+
+func (p *faqParser) htmlBlock(n *ast.HTMLBlock, line int) {
+	if !p.isTable(n) {
+		if t := htmlText(p.rawHTML(n)); t != "" {
+			p.cur.Intro = append(p.cur.Intro, Text{{Text: t}})
+		}
+		return
+	}
+	p.table(n, line)
+	// A table right after a list belongs to its last item (the step that
+	// introduces it); otherwise to the entry.
+	if _, ok := p.prev.(*ast.List); ok && len(p.cur.Items) > 0 {
+		p.cur.Items[len(p.cur.Items)-1].Table = true
+	} else {
+		p.cur.Table = true
+	}
+}
+
+func (p *faqParser) rawHTML(n *ast.HTMLBlock) []byte {
+	var b bytes.Buffer
+	for i := 0; i < n.Lines().Len(); i++ {
+		seg := n.Lines().At(i)
+		b.Write(seg.Value(p.src))
+	}
+	if n.HasClosure() {
+		b.Write(n.ClosureLine.Value(p.src))
+	}
+	return b.Bytes()
+}
+
+func (p *faqParser) isTable(n ast.Node) bool {
+	h, ok := n.(*ast.HTMLBlock)
+	return ok && bytes.Contains(bytes.ToLower(p.rawHTML(h)), []byte("<table"))
+}
+
+// blockText is the inline text of a paragraph-like block.
+func (p *faqParser) blockText(n ast.Node) Text {
+	if _, ok := n.(*ast.Blockquote); ok {
+		var t Text
+		for c := n.FirstChild(); c != nil; c = c.NextSibling() {
+			t = appendText(t, p.blockText(c))
+		}
+		return t
+	}
+	return trimText(p.inline(n))
+}
+
+// inline flattens n's inline children into spans.
+func (p *faqParser) inline(n ast.Node) Text {
+	var t Text
+	for c := n.FirstChild(); c != nil; c = c.NextSibling() {
+		switch c := c.(type) {
+		case *ast.Text:
+			t = appendText(t, Text{{Text: string(c.Segment.Value(p.src))}})
+			if c.SoftLineBreak() || c.HardLineBreak() {
+				t = appendText(t, Text{{Text: "\n"}})
+			}
+		case *ast.String:
+			t = appendText(t, Text{{Text: string(c.Value)}})
+		case *ast.Link:
+			t = append(t, Span{Text: p.inline(c).Plain(), URL: string(c.Destination)})
+		case *ast.AutoLink:
+			u := string(c.URL(p.src))
+			t = append(t, Span{Text: u, URL: u})
+		case *ast.RawHTML:
+			// inline tags such as <br> carry no text of their own
+		default:
+			t = appendText(t, p.inline(c))
+		}
+	}
+	return t
+}
+
+// appendText appends b to a, merging neighbouring plain runs.
+func appendText(a, b Text) Text {
+	for _, s := range b {
+		if n := len(a); n > 0 && a[n-1].URL == "" && s.URL == "" {
+			a[n-1].Text += s.Text
+			continue
+		}
+		a = append(a, s)
+	}
+	return a
+}
+
+var softBreak = regexp.MustCompile(`\s*\n\s*`)
+
+// trimText joins soft line breaks and trims the ends.
+func trimText(t Text) Text {
+	out := make(Text, 0, len(t))
+	for _, s := range t {
+		if s.URL == "" {
+			s.Text = softBreak.ReplaceAllStringFunc(s.Text, func(string) string { return " " })
+		}
+		out = append(out, s)
+	}
+	if len(out) > 0 && out[0].URL == "" {
+		out[0].Text = strings.TrimLeft(out[0].Text, " \t")
+	}
+	if n := len(out); n > 0 && out[n-1].URL == "" {
+		out[n-1].Text = strings.TrimRight(out[n-1].Text, " \t")
+	}
+	if len(out) == 1 && out[0].Text == "" {
+		return nil
+	}
+	return out
+}
+
+// htmlText is the visible text of an HTML fragment.
+func htmlText(raw []byte) string {
+	z := html.NewTokenizer(bytes.NewReader(raw))
+	var b strings.Builder
+	for {
+		switch z.Next() {
+		case html.ErrorToken:
+			return strings.TrimSpace(b.String())
+		case html.TextToken:
+			b.Write(z.Text())
+		}
+	}
+}
+
+// table reads the prefix table: a header row naming the carrier, prefix and
+// validity columns (in any order), then one row per prefix.
+func (p *faqParser) table(n *ast.HTMLBlock, line int) {
+	if p.faq.TableLine != 0 {
+		p.errs.add(line, "a second prefix table (the first is on line %d)", p.faq.TableLine)
+		return
+	}
+	p.faq.TableLine = line
+	raw := p.rawHTML(n)
+	base := n.Lines().At(0).Start
+	z := html.NewTokenizer(bytes.NewReader(raw))
+	var (
+		off      int      // bytes of raw read so far
+		row      []string // cells of the current row
+		rowOff   int
+		cell     *strings.Builder
+		header   []string
+		inTable  bool
+		rowsSeen int
+	)
+	cols := map[string]int{}
+	flush := func() {
+		rowLine := p.line(base + rowOff)
+		defer func() { row = nil }()
+		if len(row) == 0 {
+			return
+		}
+		if header == nil {
+			header = row
+			for i, h := range row {
+				if c := columnOf(h); c != "" {
+					cols[c] = i
+				}
+			}
+			for _, c := range []string{"carrier", "prefix", "valid"} {
+				if _, ok := cols[c]; !ok {
+					p.errs.add(rowLine, "prefix table has no %s column (header: %s)", c, strings.Join(row, " | "))
+				}
+			}
+			return
+		}
+		rowsSeen++
+		if len(cols) < 3 {
+			return
+		}
+		get := func(c string) string {
+			if i := cols[c]; i < len(row) {
+				return row[i]
+			}
+			return ""
+		}
+		pr := Prefix{Prefix: get("prefix"), Carrier: get("carrier"), Line: rowLine}
+		if !isPrefix(pr.Prefix) {
+			p.errs.add(rowLine, "prefix %q is not three digits starting with 1", pr.Prefix)
+			return
+		}
+		if _, ok := CarrierKey(pr.Carrier); !ok {
+			p.errs.add(rowLine, "prefix %s: unknown carrier %q (want 移动, 联通, 电信 or 广电)", pr.Prefix, pr.Carrier)
+		}
+		v, ok := parseValid(get("valid"))
+		if !ok {
+			p.errs.add(rowLine, "prefix %s: validity %q is neither 有效 nor 无效", pr.Prefix, get("valid"))
+		}
+		pr.Valid = v
+		for _, q := range p.faq.Prefixes {
+			if q.Prefix == pr.Prefix {
+				p.errs.add(rowLine, "prefix %s is listed twice (also on line %d)", pr.Prefix, q.Line)
+				return
+			}
+		}
+		p.faq.Prefixes = append(p.faq.Prefixes, pr)
+	}
+	for {
+		tt := z.Next()
+		start := off
+		off += len(z.Raw())
+		switch tt {
+		case html.ErrorToken:
+			if err := z.Err(); err != io.EOF {
+				p.errs.add(line, "prefix table: %v", err)
+			}
+			if !inTable {
+				p.errs.add(line, "prefix table has no <table>")
+			}
+			if rowsSeen == 0 {
+				p.errs.add(line, "prefix table has no rows")
+			}
+			return
+		case html.StartTagToken:
+			name, _ := z.TagName()
+			switch atom.Lookup(name) {
+			case atom.Table:
+				inTable = true
+			case atom.Tr:
+				flush()
+				rowOff = start
+			case atom.Td, atom.Th:
+				cell = &strings.Builder{}
+				row = append(row, "")
+			}
+		case html.EndTagToken:
+			name, _ := z.TagName()
+			switch atom.Lookup(name) {
+			case atom.Td, atom.Th:
+				if cell != nil && len(row) > 0 {
+					row[len(row)-1] = strings.TrimSpace(cell.String())
+				}
+				cell = nil
+			case atom.Tr, atom.Table:
+				flush()
+			}
+		case html.TextToken:
+			if cell != nil {
+				cell.Write(z.Text())
+			}
+		}
+	}
+}
+
+// columnOf recognises a prefix-table header.
+func columnOf(h string) string {
+	h = strings.ToLower(strings.TrimSpace(h))
+	switch {
+	case strings.Contains(h, "运营商"), strings.Contains(h, "carrier"), strings.Contains(h, "operator"):
+		return "carrier"
+	case strings.Contains(h, "号段"), strings.Contains(h, "prefix"):
+		return "prefix"
+	case strings.Contains(h, "有效"), strings.Contains(h, "valid"), strings.Contains(h, "status"):
+		return "valid"
+	}
+	return ""
+}
+
+func isPrefix(s string) bool {
+	return len(s) == 3 && s[0] == '1' && s[1] >= '0' && s[1] <= '9' && s[2] >= '0' && s[2] <= '9'
+}
+
+// check validates what the walk could not see locally.
+func (p *faqParser) check() {
+	if len(p.faq.Entries) == 0 {
+		p.errs.add(0, "no questions (a question is a line starting with ###)")
+	}
+	seen := map[string]int{}
+	for _, e := range p.faq.Entries {
+		if prev, ok := seen[e.Question]; ok && e.Question != "" {
+			p.errs.add(e.Line, "question %q is asked twice (also on line %d)", e.Question, prev)
+		}
+		seen[e.Question] = e.Line
+		if len(e.Intro) == 0 && len(e.Items) == 0 && len(e.Outro) == 0 {
+			p.errs.add(e.Line, "question %q has an empty answer", e.Question)
+		}
+	}
+}

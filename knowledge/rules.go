@@ -1,0 +1,320 @@
+package knowledge
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"regexp"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// Rules is the parsed intents file: how the matcher scores messages, and
+// which answer each intent gives. It is data: adding an FAQ question and a
+// rule entry needs no code change.
+type Rules struct {
+	File     string
+	Settings Settings
+	// Concepts are named phrase lists shared by signals ("@sms").
+	Concepts map[string][]string
+	// Messages are the bot's own texts by name, then language.
+	Messages map[string]map[string]string
+	Intents  []Intent
+}
+
+// Settings tune the matcher.
+type Settings struct {
+	Threshold       float64 `yaml:"threshold"`        // answer at or above this confidence
+	ClarifyMargin   float64 `yaml:"clarify_margin"`   // top two closer than this: clarify
+	NegativePenalty float64 `yaml:"negative_penalty"` // subtracted when a negative phrase matches
+	MaxRunes        int     `yaml:"max_runes"`        // longer messages are cut before matching
+}
+
+// Intent is one rule entry.
+type Intent struct {
+	ID   string
+	Line int
+	// Answer: an FAQ entry (Entry, the zh question) and optionally one of
+	// its items (Step, 1-based); or one of the bot's messages (Message).
+	Entry   string
+	Step    int
+	Message string
+	// Handoff marks an intent that asks for a person.
+	Handoff bool
+	// Yield marks small talk (greeting, thanks) that gives way to any
+	// content intent that also matches.
+	Yield     bool
+	Signals   []Signal
+	Negatives []string
+	Examples  []string
+	// Counterexamples must not be answered with this intent.
+	Counterexamples []string
+}
+
+// Signal adds Weight to its intent when every term matches. A term is a
+// phrase, "@concept", or one of $number, $phone, $prefix, $badnumber.
+type Signal struct {
+	All    []string
+	Weight float64
+	Line   int
+}
+
+// Parent returns the id of the intent this one refines ("sms_missing" for
+// "sms_missing.resend"), or "".
+func (in *Intent) Parent() string {
+	if i := strings.LastIndexByte(in.ID, '.'); i > 0 {
+		return in.ID[:i]
+	}
+	return ""
+}
+
+// Specials are the terms the matcher computes from the message itself.
+var specialTerms = map[string]bool{"$number": true, "$phone": true, "$prefix": true, "$badnumber": true}
+
+// SpecialTerm reports whether t is a computed term such as $number.
+func SpecialTerm(t string) bool { return specialTerms[t] }
+
+// None is the intent id for "no confident answer".
+const None = "none"
+
+type rulesFile struct {
+	Settings Settings                     `yaml:"settings"`
+	Concepts map[string][]string          `yaml:"concepts"`
+	Messages map[string]map[string]string `yaml:"messages"`
+	Intents  []intentYAML                 `yaml:"intents"`
+}
+
+type intentYAML struct {
+	ID     string `yaml:"id"`
+	Answer struct {
+		Entry   string `yaml:"entry"`
+		Step    int    `yaml:"step"`
+		Message string `yaml:"message"`
+	} `yaml:"answer"`
+	Handoff         bool         `yaml:"handoff"`
+	Yield           bool         `yaml:"yield"`
+	Signals         []signalYAML `yaml:"signals"`
+	Negatives       []string     `yaml:"negatives"`
+	Examples        []string     `yaml:"examples"`
+	Counterexamples []string     `yaml:"counterexamples"`
+}
+
+type signalYAML struct {
+	All    []string `yaml:"all"`
+	Weight float64  `yaml:"weight"`
+}
+
+// lines mirrors rulesFile with yaml nodes, to know where things are.
+
+var intentID = regexp.MustCompile(`^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*$`)
+
+// ParseRules parses an intents file. It checks the file on its own; the
+// references into the FAQ are checked by Load.
+func ParseRules(file string, r io.Reader) (*Rules, error) {
+	src, err := io.ReadAll(r)
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", file, err)
+	}
+	errs := problems{file: file, list: new(Problems)}
+	var rf rulesFile
+	dec := yaml.NewDecoder(bytes.NewReader(src))
+	dec.KnownFields(true)
+	if err := dec.Decode(&rf); err != nil {
+		if errors.Is(err, io.EOF) {
+			errs.add(0, "the file is empty")
+		} else {
+			errs.add(yamlErrLine(err), "%s", yamlErrMsg(err))
+		}
+		return nil, *errs.list
+	}
+	var root yaml.Node
+	_ = yaml.Unmarshal(src, &root) // it decoded above, so it parses
+	intentNodes, signalNodes := nodeLines(&root)
+
+	rs := &Rules{File: file, Settings: rf.Settings, Concepts: rf.Concepts, Messages: rf.Messages}
+	s := &rs.Settings
+	setDefault(&s.Threshold, 0.5)
+	setDefault(&s.ClarifyMargin, 0.1)
+	setDefault(&s.NegativePenalty, 0.7)
+	if s.MaxRunes == 0 {
+		s.MaxRunes = 500
+	}
+	if s.Threshold <= 0 || s.Threshold > 1 {
+		errs.add(0, "settings.threshold must be in (0, 1], got %g", s.Threshold)
+	}
+	for name, phrases := range rs.Concepts {
+		if len(phrases) == 0 {
+			errs.add(0, "concept %q has no phrases", name)
+		}
+		for _, ph := range phrases {
+			if strings.TrimSpace(ph) == "" {
+				errs.add(0, "concept %q has an empty phrase", name)
+			}
+		}
+	}
+	seen := map[string]int{}
+	for i, iy := range rf.Intents {
+		line := 0
+		if i < len(intentNodes) {
+			line = intentNodes[i]
+		}
+		in := Intent{
+			ID: iy.ID, Line: line, Entry: strings.TrimSpace(iy.Answer.Entry), Step: iy.Answer.Step,
+			Message: iy.Answer.Message, Handoff: iy.Handoff, Yield: iy.Yield,
+			Negatives: iy.Negatives, Examples: iy.Examples, Counterexamples: iy.Counterexamples,
+		}
+		switch {
+		case in.ID == "":
+			errs.add(line, "intent has no id")
+		case in.ID == None:
+			errs.add(line, "intent id %q is reserved for no answer", None)
+		case !intentID.MatchString(in.ID):
+			errs.add(line, "intent id %q: use lower-case words joined by _ and .", in.ID)
+		}
+		if prev, ok := seen[in.ID]; ok {
+			errs.add(line, "intent %q is defined twice (also on line %d)", in.ID, prev)
+		}
+		seen[in.ID] = line
+		if (in.Entry == "") == (in.Message == "") {
+			errs.add(line, "intent %q: answer needs exactly one of entry or message", in.ID)
+		}
+		if in.Step < 0 || (in.Step > 0 && in.Entry == "") {
+			errs.add(line, "intent %q: step %d needs an entry and must be positive", in.ID, in.Step)
+		}
+		if in.Message != "" {
+			checkMessage(errs, line, rs.Messages, in.Message)
+		}
+		if len(iy.Signals) == 0 {
+			errs.add(line, "intent %q has no signals, so nothing can match it", in.ID)
+		}
+		for j, sy := range iy.Signals {
+			sl := line
+			if i < len(signalNodes) && j < len(signalNodes[i]) {
+				sl = signalNodes[i][j]
+			}
+			if len(sy.All) == 0 {
+				errs.add(sl, "intent %q: signal has no terms", in.ID)
+			}
+			if sy.Weight == 0 || sy.Weight > 1 || sy.Weight < -1 {
+				errs.add(sl, "intent %q: signal weight must be in [-1, 1] and not 0, got %g", in.ID, sy.Weight)
+			}
+			for _, t := range sy.All {
+				checkTerm(errs, sl, rs.Concepts, in.ID, t)
+			}
+			in.Signals = append(in.Signals, Signal{All: sy.All, Weight: sy.Weight, Line: sl})
+		}
+		for _, t := range in.Negatives {
+			checkTerm(errs, line, rs.Concepts, in.ID, t)
+		}
+		rs.Intents = append(rs.Intents, in)
+	}
+	for _, in := range rs.Intents {
+		if p := in.Parent(); p != "" {
+			if _, ok := seen[p]; !ok {
+				errs.add(in.Line, "intent %q refines %q, which is not defined", in.ID, p)
+			}
+		}
+	}
+	for _, m := range requiredMessages {
+		checkMessage(errs, 0, rs.Messages, m)
+	}
+	return rs, errs.list.errOrNil()
+}
+
+// requiredMessages are the texts the bot composes answers with.
+var requiredMessages = []string{
+	"none", "empty", "step_pointer", "case_pointer", "prefix_list",
+	"verdict_supported", "verdict_unsupported", "verdict_listed_invalid",
+	"number_invalid_length", "number_invalid_start", "number_invalid_chars", "number_empty",
+	"checknum_usage", "clarify",
+}
+
+func checkMessage(errs problems, line int, msgs map[string]map[string]string, name string) {
+	m, ok := msgs[name]
+	if !ok {
+		errs.add(line, "message %q is missing from messages", name)
+		return
+	}
+	for _, lang := range []string{"zh", "en"} {
+		if strings.TrimSpace(m[lang]) == "" {
+			errs.add(line, "message %q has no %s text", name, lang)
+		}
+	}
+}
+
+func checkTerm(errs problems, line int, concepts map[string][]string, id, t string) {
+	switch {
+	case strings.TrimSpace(t) == "":
+		errs.add(line, "intent %q: empty term", id)
+	case strings.HasPrefix(t, "@"):
+		if _, ok := concepts[t[1:]]; !ok {
+			errs.add(line, "intent %q: unknown concept %s", id, t)
+		}
+	case strings.HasPrefix(t, "$"):
+		if !specialTerms[t] {
+			errs.add(line, "intent %q: unknown term %s (want $number, $phone, $prefix or $badnumber)", id, t)
+		}
+	}
+}
+
+func setDefault(v *float64, d float64) {
+	if *v == 0 {
+		*v = d
+	}
+}
+
+// nodeLines finds the line of every intent and of each of its signals.
+func nodeLines(root *yaml.Node) (intents []int, signals [][]int) {
+	if root.Kind != yaml.DocumentNode || len(root.Content) == 0 {
+		return nil, nil
+	}
+	top := root.Content[0]
+	list := mapValue(top, "intents")
+	if list == nil {
+		return nil, nil
+	}
+	for _, in := range list.Content {
+		intents = append(intents, in.Line)
+		var sl []int
+		if sigs := mapValue(in, "signals"); sigs != nil {
+			for _, s := range sigs.Content {
+				sl = append(sl, s.Line)
+			}
+		}
+		signals = append(signals, sl)
+	}
+	return intents, signals
+}
+
+func mapValue(n *yaml.Node, key string) *yaml.Node {
+	if n.Kind != yaml.MappingNode {
+		return nil
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		if n.Content[i].Value == key {
+			return n.Content[i+1]
+		}
+	}
+	return nil
+}
+
+var yamlLine = regexp.MustCompile(`line (\d+)`)
+
+func yamlErrLine(err error) int {
+	m := yamlLine.FindStringSubmatch(err.Error())
+	if m == nil {
+		return 0
+	}
+	n := 0
+	fmt.Sscan(m[1], &n)
+	return n
+}
+
+func yamlErrMsg(err error) string {
+	msg := strings.TrimPrefix(err.Error(), "yaml: ")
+	msg = strings.TrimPrefix(msg, "unmarshal errors:\n")
+	msg = yamlLine.ReplaceAllString(msg, "")
+	return strings.Join(strings.Fields(strings.Trim(msg, " :")), " ")
+}
