@@ -4,6 +4,7 @@ go 1.26.8
 
 require (
 	github.com/joho/godotenv v1.5.1
+	github.com/liuzl/da v0.0.0-20180704015230-14771aad5b1d
 	github.com/longbridgeapp/opencc v0.3.13
 	github.com/yuin/goldmark v1.8.7
 	go.yaml.in/yaml/v3 v3.0.6
@@ -11,7 +12,4 @@ require (
 	golang.org/x/text v0.44.0
 )
 
-require (
-	github.com/liuzl/cedar-go v0.0.0-20170805034717-80a9c64b256d // indirect
-	github.com/liuzl/da v0.0.0-20180704015230-14771aad5b1d // indirect
-)
+require github.com/liuzl/cedar-go v0.0.0-20170805034717-80a9c64b256d // indirect

@@ -78,6 +78,7 @@ type cintent struct {
 	id        string
 	parent    int // index, -1 for none
 	yield     bool
+	maxUnits  int
 	signals   []csignal
 	negatives []term
 }
@@ -172,7 +173,7 @@ func NewMatcher(kb *knowledge.KB, norm *Normalizer) (*Matcher, error) {
 		index[in.ID] = i
 	}
 	for _, in := range kb.Rules.Intents {
-		ci := cintent{id: in.ID, parent: -1, yield: in.Yield}
+		ci := cintent{id: in.ID, parent: -1, yield: in.Yield, maxUnits: in.MaxUnits}
 		if p, ok := index[in.Parent()]; ok {
 			ci.parent = p
 		}
@@ -296,6 +297,7 @@ func (m *Matcher) classify(text string, withScores bool) Classification {
 		}
 		return false
 	}
+	units := -1
 	for _, i := range m.order {
 		in := &m.intents[i]
 		// Signals combine as independent evidence (noisy-OR), so that
@@ -319,6 +321,14 @@ func (m *Matcher) classify(text string, withScores bool) Classification {
 			}
 		}
 		s := 1 - miss
+		if s > 0 && in.maxUnits > 0 {
+			if units < 0 {
+				units = countUnits(norm)
+			}
+			if units > in.maxUnits {
+				s = 0
+			}
+		}
 		if s > 0 {
 			s -= minus
 			for _, t := range in.negatives {
@@ -503,4 +513,25 @@ func osaWithin1(a, b string) bool {
 		return i+1 < len(a) && a[i] == b[i+1] && a[i+1] == b[i] && a[i+2:] == b[i+2:]
 	}
 	return a[i:] == b[i+1:]
+}
+
+// countUnits counts Chinese characters, words and numbers in normalised text.
+func countUnits(s string) int {
+	n := 0
+	inWord := false
+	for _, r := range s {
+		switch {
+		case isHan(r):
+			n++
+			inWord = false
+		case r == ' ':
+			inWord = false
+		default:
+			if !inWord {
+				n++
+			}
+			inWord = true
+		}
+	}
+	return n
 }

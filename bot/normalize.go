@@ -9,13 +9,14 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/liuzl/da"
 	"github.com/longbridgeapp/opencc"
 	"golang.org/x/text/unicode/norm"
 )
 
 // Normalizer folds the ways people write one thing into one form: NFKC
-// (full-width letters and digits), traditional to simplified Chinese with
-// Taiwan phrases (簡訊 -> 短信), lower case, apostrophes dropped, other
+// (full-width letters and digits), traditional to simplified Chinese
+// (OpenCC's t2s: 簡訊 -> 简讯), lower case, apostrophes dropped, other
 // punctuation and emoji to single spaces, and no spaces between Chinese
 // characters. It is safe for concurrent use.
 type Normalizer struct {
@@ -29,7 +30,7 @@ const hanLo, hanHi = 0x3400, 0x9FFF
 
 // NewNormalizer loads the OpenCC dictionaries.
 func NewNormalizer() (*Normalizer, error) {
-	cc, err := opencc.New("tw2sp")
+	cc, err := opencc.New("t2s")
 	if err != nil {
 		return nil, fmt.Errorf("load traditional chinese dictionaries: %w", err)
 	}
@@ -37,17 +38,29 @@ func NewNormalizer() (*Normalizer, error) {
 	for _, g := range cc.DictChains {
 		for i, d := range g.Dicts {
 			f := g.Files[i]
-			if !strings.Contains(f, "Characters") && !strings.Contains(f, "VariantsRev") {
+			if !strings.Contains(f, "Characters") {
 				continue // phrase dictionaries are keyed by characters listed here too
 			}
 			for r := rune(hanLo); r <= hanHi; r++ {
-				if v, err := d.Get(string(r)); err == nil && len(v) > 0 && v[0] != string(r) {
+				if changes(d, string(r)) {
 					n.trad[(r-hanLo)/64] |= 1 << ((r - hanLo) % 64)
 				}
 			}
 		}
 	}
 	return n, nil
+}
+
+// changes reports whether dictionary d maps the one-rune string k to
+// something else. Get misses keys that also start longer keys, so those are
+// looked up again by prefix.
+func changes(d *da.Dict, k string) bool {
+	v, err := d.Get(k)
+	if err != nil && strings.Contains(err.Error(), "no value") {
+		m, _ := d.PrefixMatch(k)
+		v = m[k]
+	}
+	return len(v) > 0 && v[0] != k
 }
 
 func (n *Normalizer) isTrad(r rune) bool {

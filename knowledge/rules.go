@@ -45,7 +45,10 @@ type Intent struct {
 	Handoff bool
 	// Yield marks small talk (greeting, thanks) that gives way to any
 	// content intent that also matches.
-	Yield     bool
+	Yield bool
+	// MaxUnits, when set, limits the intent to messages of at most this
+	// many Chinese characters, words and numbers.
+	MaxUnits  int
 	Signals   []Signal
 	Negatives []string
 	Examples  []string
@@ -95,6 +98,7 @@ type intentYAML struct {
 	} `yaml:"answer"`
 	Handoff         bool         `yaml:"handoff"`
 	Yield           bool         `yaml:"yield"`
+	MaxUnits        int          `yaml:"max_units"`
 	Signals         []signalYAML `yaml:"signals"`
 	Negatives       []string     `yaml:"negatives"`
 	Examples        []string     `yaml:"examples"`
@@ -162,7 +166,7 @@ func ParseRules(file string, r io.Reader) (*Rules, error) {
 		}
 		in := Intent{
 			ID: iy.ID, Line: line, Entry: strings.TrimSpace(iy.Answer.Entry), Step: iy.Answer.Step,
-			Message: iy.Answer.Message, Handoff: iy.Handoff, Yield: iy.Yield,
+			Message: iy.Answer.Message, Handoff: iy.Handoff, Yield: iy.Yield, MaxUnits: iy.MaxUnits,
 			Negatives: iy.Negatives, Examples: iy.Examples, Counterexamples: iy.Counterexamples,
 		}
 		switch {
