@@ -12,4 +12,7 @@ require (
 	golang.org/x/text v0.44.0
 )
 
-require github.com/liuzl/cedar-go v0.0.0-20170805034717-80a9c64b256d // indirect
+require (
+	github.com/google/go-cmp v0.7.0 // indirect
+	github.com/liuzl/cedar-go v0.0.0-20170805034717-80a9c64b256d // indirect
+)

@@ -61,11 +61,17 @@ func (b *Bot) Respond(ctx context.Context, msg Message) Reply {
 		return e.message(knowledge.None, "empty", lang)
 	}
 	if cmd, args, ok := command(text); ok {
+		// The command word is English; the language is the user's choice,
+		// or Chinese when they make none.
+		clang := Lang(args, msg.Lang)
+		if clang == "en" && msg.Lang != "en" {
+			clang = "zh"
+		}
 		switch cmd {
 		case "checknum":
-			return e.checknum(args, lang, msg.Lang)
+			return e.checknum(args, clang)
 		case "help":
-			return e.message("help", "help", lang)
+			return e.message("help", "help", clang)
 		}
 	}
 	c := e.m.classify(text, false)
@@ -109,13 +115,9 @@ func (e *engine) message(intent, name, lang string) Reply {
 }
 
 // checknum answers /checknum: one verdict per number given.
-func (e *engine) checknum(args, lang, pref string) Reply {
-	if !hasLetters(args) && pref != "" {
-		lang = pref
-	}
+func (e *engine) checknum(args, lang string) Reply {
 	if strings.TrimSpace(args) == "" {
-		r := e.message("checknum", "number_empty", lang)
-		return r
+		return e.message("checknum", "number_empty", lang)
 	}
 	nums := []Number{CheckNumber(e.kb, args)}
 	if !nums[0].Valid {
@@ -134,15 +136,6 @@ func (e *engine) checknum(args, lang, pref string) Reply {
 		r.Blocks = append(r.Blocks, Block{Text: knowledge.Text{{Text: e.kb.Message("checknum_usage", lang)}}, Note: true})
 	}
 	return r
-}
-
-func hasLetters(s string) bool {
-	for _, r := range s {
-		if isHan(r) || r < 0x80 && isLetter(byte(r)) {
-			return true
-		}
-	}
-	return false
 }
 
 // Verdict is the sentence for one checked number in lang.

@@ -37,8 +37,10 @@ func MaskNumber(digits string) string {
 	return digits[:3] + "****" + digits[7:]
 }
 
-// MaskText masks every phone number in s (11 digits starting with 1, with or
-// without separators and country code), for logs and stored text.
+// MaskText masks every phone number in s, for logs and stored text: an
+// 11-digit number (with or without separators and country code) becomes
+// 138****5678, any other run of seven or more digits keeps only its first
+// three and last four digits.
 func MaskText(s string) string {
 	var b strings.Builder
 	last := 0
@@ -47,10 +49,15 @@ func MaskText(s string) string {
 			continue
 		}
 		b.WriteString(s[last:run.start])
-		ds := onlyDigits(s[run.start:run.end])
-		switch {
-		case len(ds) >= 7:
-			b.WriteString(ds[:3] + strings.Repeat("*", len(ds)-7) + ds[len(ds)-4:])
+		raw := onlyDigits(s[run.start:run.end])
+		ds := stripCountryCode(raw, run.plus)
+		if len(ds) == 11 && ds[0] == '1' {
+			if len(ds) < len(raw) {
+				b.WriteString("+86 ")
+			}
+			b.WriteString(MaskNumber(ds))
+		} else {
+			b.WriteString(raw[:3] + strings.Repeat("*", len(raw)-7) + raw[len(raw)-4:])
 		}
 		last = run.end
 	}

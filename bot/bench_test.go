@@ -1,0 +1,48 @@
+package bot
+
+import (
+	"testing"
+
+	"github.com/supportbot/supportbot/knowledge"
+)
+
+// BenchmarkClassify classifies a mixed set (Chinese, traditional, English,
+// numbers, out-of-scope) one message per iteration.
+func BenchmarkClassify(b *testing.B) {
+	bot := newTestBot(b)
+	set := readSet(b, "../testdata/eval/tune.jsonl")
+	m := bot.cur.Load().m
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		m.classify(set[i%len(set)].Text, false)
+	}
+}
+
+func BenchmarkRespond(b *testing.B) {
+	bot := newTestBot(b)
+	set := readSet(b, "../testdata/eval/tune.jsonl")
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		bot.Respond(b.Context(), Message{Text: set[i%len(set)].Text}).PlainText()
+	}
+}
+
+// BenchmarkStartup loads the knowledge and compiles the matcher, the work
+// done before the first answer.
+func BenchmarkStartup(b *testing.B) {
+	for i := 0; i < b.N; i++ {
+		kb, err := knowledge.Default()
+		if err != nil {
+			b.Fatal(err)
+		}
+		norm, err := NewNormalizer()
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := New(kb, norm); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -1,0 +1,278 @@
+package web
+
+import (
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/supportbot/supportbot/bot"
+	"github.com/supportbot/supportbot/knowledge"
+)
+
+// newServer serves the API over a real bot built from the embedded knowledge.
+func newServer(t *testing.T) *httptest.Server {
+	t.Helper()
+	kb, err := knowledge.Default()
+	if err != nil {
+		t.Fatalf("knowledge.Default: %v", err)
+	}
+	norm, err := bot.NewNormalizer()
+	if err != nil {
+		t.Fatalf("bot.NewNormalizer: %v", err)
+	}
+	b, err := bot.New(kb, norm)
+	if err != nil {
+		t.Fatalf("bot.New: %v", err)
+	}
+	mux := http.NewServeMux()
+	api := &API{Bot: b, Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	api.Register(mux)
+	srv := httptest.NewServer(mux)
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+// post sends body to POST /api/chat and returns the status and raw body.
+func post(t *testing.T, srv *httptest.Server, body string) (int, []byte) {
+	t.Helper()
+	resp, err := srv.Client().Post(srv.URL+"/api/chat", "application/json", strings.NewReader(body))
+	if err != nil {
+		t.Fatalf("POST /api/chat: %v", err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatalf("read response: %v", err)
+	}
+	return resp.StatusCode, b
+}
+
+// chat posts req and decodes a 200 answer.
+func chat(t *testing.T, srv *httptest.Server, req ChatRequest) ChatResponse {
+	t.Helper()
+	body, err := json.Marshal(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	status, raw := post(t, srv, string(body))
+	if status != http.StatusOK {
+		t.Fatalf("POST /api/chat %s: status %d, want 200; body %s", body, status, raw)
+	}
+	var resp ChatResponse
+	if err := json.Unmarshal(raw, &resp); err != nil {
+		t.Fatalf("decode %s: %v", raw, err)
+	}
+	return resp
+}
+
+func TestHealthz(t *testing.T) {
+	t.Parallel()
+	srv := newServer(t)
+	resp, err := srv.Client().Get(srv.URL + "/healthz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp.StatusCode != http.StatusOK {
+		t.Errorf("status = %d, want 200", resp.StatusCode)
+	}
+	if got := strings.TrimSpace(string(body)); got != "ok" {
+		t.Errorf("body = %q, want %q", got, "ok")
+	}
+}
+
+func TestChat(t *testing.T) {
+	t.Parallel()
+	srv := newServer(t)
+
+	t.Run("chinese question gets the FAQ answer with every field", func(t *testing.T) {
+		t.Parallel()
+		status, raw := post(t, srv, `{"user":"u1","text":"收不到短信咋办"}`)
+		if status != http.StatusOK {
+			t.Fatalf("status = %d, want 200; body %s", status, raw)
+		}
+		// Decode into a map first: the contract is the JSON, and a nil slice
+		// would decode into a Go struct just as happily as [].
+		var fields map[string]json.RawMessage
+		if err := json.Unmarshal(raw, &fields); err != nil {
+			t.Fatalf("decode %s: %v", raw, err)
+		}
+		for _, name := range []string{"reply", "markdown", "intent", "confidence", "lang", "numbers", "clarify", "handoff"} {
+			if _, ok := fields[name]; !ok {
+				t.Errorf("response has no %q field: %s", name, raw)
+			}
+		}
+		for _, name := range []string{"numbers", "clarify"} {
+			if got := strings.TrimSpace(string(fields[name])); !strings.HasPrefix(got, "[") {
+				t.Errorf("%s = %s, want a JSON array", name, got)
+			}
+		}
+		if got := string(fields["numbers"]); got != "[]" {
+			t.Errorf("numbers = %s, want []", got)
+		}
+
+		var resp ChatResponse
+		if err := json.Unmarshal(raw, &resp); err != nil {
+			t.Fatal(err)
+		}
+		if resp.Intent != "sms_missing" {
+			t.Errorf("intent = %q, want sms_missing", resp.Intent)
+		}
+		if resp.Lang != "zh" {
+			t.Errorf("lang = %q, want zh", resp.Lang)
+		}
+		if resp.Confidence <= 0 || resp.Confidence > 1 {
+			t.Errorf("confidence = %v, want in (0, 1]", resp.Confidence)
+		}
+		if !strings.Contains(resp.Reply, "短信重发") {
+			t.Errorf("reply does not mention 短信重发:\n%s", resp.Reply)
+		}
+		if !strings.Contains(resp.Markdown, "[短信重发](") {
+			t.Errorf("markdown has no 短信重发 link:\n%s", resp.Markdown)
+		}
+		if resp.Handoff {
+			t.Error("handoff = true, want false")
+		}
+	})
+
+	t.Run("english question gets an english answer", func(t *testing.T) {
+		t.Parallel()
+		resp := chat(t, srv, ChatRequest{User: "u2", Text: "I never received the MIIT verification SMS"})
+		if resp.Lang != "en" {
+			t.Errorf("lang = %q, want en", resp.Lang)
+		}
+		if resp.Intent != "sms_missing" {
+			t.Errorf("intent = %q, want sms_missing", resp.Intent)
+		}
+		if !strings.Contains(resp.Reply, "SMS resend") {
+			t.Errorf("reply is not the English FAQ answer:\n%s", resp.Reply)
+		}
+		if strings.ContainsFunc(resp.Reply, func(r rune) bool { return r >= 0x4E00 && r <= 0x9FFF }) {
+			t.Errorf("english reply has Chinese characters:\n%s", resp.Reply)
+		}
+	})
+
+	t.Run("number in the message is checked and masked", func(t *testing.T) {
+		t.Parallel()
+		const full = "19212345678"
+		resp := chat(t, srv, ChatRequest{User: "u3", Text: full + " 收不到核验短信"})
+		if resp.Intent != "sms_missing.prefix" {
+			t.Errorf("intent = %q, want sms_missing.prefix", resp.Intent)
+		}
+		want := []bot.Number{{Input: full, Valid: true, Normalized: full, Prefix: "192", Supported: false}}
+		if diff := cmp.Diff(want, resp.Numbers); diff != "" {
+			t.Errorf("numbers mismatch (-want +got):\n%s", diff)
+		}
+		if !strings.Contains(resp.Reply, "192****5678") {
+			t.Errorf("reply does not show the masked number 192****5678:\n%s", resp.Reply)
+		}
+		for name, text := range map[string]string{"reply": resp.Reply, "markdown": resp.Markdown} {
+			if strings.Contains(text, full) {
+				t.Errorf("%s shows the full number %s:\n%s", name, full, text)
+			}
+		}
+	})
+
+	t.Run("empty text gets a polite reply", func(t *testing.T) {
+		t.Parallel()
+		resp := chat(t, srv, ChatRequest{User: "u4", Text: "  "})
+		if resp.Intent != knowledge.None {
+			t.Errorf("intent = %q, want %q", resp.Intent, knowledge.None)
+		}
+		if strings.TrimSpace(resp.Reply) == "" {
+			t.Error("reply is empty, want a message asking for a question")
+		}
+	})
+
+	t.Run("html is answered as data", func(t *testing.T) {
+		t.Parallel()
+		resp := chat(t, srv, ChatRequest{User: "u5", Text: "<script>alert(1)</script>"})
+		if resp.Intent != knowledge.None {
+			t.Errorf("intent = %q, want %q", resp.Intent, knowledge.None)
+		}
+		if strings.TrimSpace(resp.Reply) == "" {
+			t.Error("reply is empty")
+		}
+		if strings.Contains(resp.Reply, "<script>") || strings.Contains(resp.Markdown, "<script>") {
+			t.Errorf("answer echoes the script tag:\nreply %s\nmarkdown %s", resp.Reply, resp.Markdown)
+		}
+	})
+}
+
+func TestChatRejects(t *testing.T) {
+	t.Parallel()
+	srv := newServer(t)
+	tests := []struct {
+		name   string
+		body   string
+		status int
+	}{
+		{"malformed json is a bad request", `{"user":"u1","text":`, http.StatusBadRequest},
+		{"not json is a bad request", `收不到短信`, http.StatusBadRequest},
+		{"body over 64 KiB is too large", `{"user":"u1","text":"` + strings.Repeat("a", MaxBody) + `"}`, http.StatusRequestEntityTooLarge},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			status, raw := post(t, srv, tt.body)
+			if status != tt.status {
+				t.Errorf("status = %d, want %d; body %s", status, tt.status, raw)
+			}
+			var e struct {
+				Error string `json:"error"`
+			}
+			if err := json.Unmarshal(raw, &e); err != nil {
+				t.Fatalf("error body %q is not JSON: %v", raw, err)
+			}
+			if e.Error == "" {
+				t.Errorf(`body %s has no "error" message`, raw)
+			}
+		})
+	}
+}
+
+func TestChatWrongMethod(t *testing.T) {
+	t.Parallel()
+	srv := newServer(t)
+	resp, err := srv.Client().Get(srv.URL + "/api/chat")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusMethodNotAllowed {
+		t.Errorf("GET /api/chat: status = %d, want 405", resp.StatusCode)
+	}
+	if got := resp.Header.Get("Allow"); !strings.Contains(got, http.MethodPost) {
+		t.Errorf("Allow = %q, want it to list POST", got)
+	}
+}
+
+func TestNewChatResponseNeverNullSlices(t *testing.T) {
+	t.Parallel()
+	b, err := json.Marshal(NewChatResponse(bot.Reply{Intent: knowledge.None, Lang: "zh"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got map[string]json.RawMessage
+	if err := json.Unmarshal(b, &got); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"numbers", "clarify"} {
+		if s := string(got[name]); s != "[]" {
+			t.Errorf("%s = %s, want []", name, s)
+		}
+	}
+	if _, ok := got["source"]; ok {
+		t.Errorf("source is present for a reply without one: %s", b)
+	}
+}
