@@ -3,6 +3,7 @@ module github.com/supportbot/supportbot
 go 1.26.8
 
 require (
+	github.com/google/go-cmp v0.7.0
 	github.com/joho/godotenv v1.5.1
 	github.com/liuzl/da v0.0.0-20180704015230-14771aad5b1d
 	github.com/longbridgeapp/opencc v0.3.13
@@ -12,7 +13,4 @@ require (
 	golang.org/x/text v0.44.0
 )
 
-require (
-	github.com/google/go-cmp v0.7.0 // indirect
-	github.com/liuzl/cedar-go v0.0.0-20170805034717-80a9c64b256d // indirect
-)
+require github.com/liuzl/cedar-go v0.0.0-20170805034717-80a9c64b256d // indirect

@@ -1,5 +1,7 @@
 package bot
 
+import "slices"
+
 // automaton is an Aho-Corasick matcher over bytes, compiled into a dense
 // transition table over the byte classes that occur in the patterns, so a
 // scan is one table step per byte of the message.
@@ -23,10 +25,19 @@ func newAutomaton(patterns []string) *automaton {
 		}
 		a.patLen = append(a.patLen, len(p))
 	}
-	// The trie, with -1 for "no edge".
+	// The trie, with -1 for "no edge". It has at most one state per
+	// pattern byte, plus the root: allocate that once and trim at the end.
+	max := 1
+	for _, p := range patterns {
+		max += len(p)
+	}
+	a.delta = make([]int32, 0, max*a.nclass)
+	a.out = make([][]int32, 0, max)
 	newState := func() int32 {
-		for range a.nclass {
-			a.delta = append(a.delta, -1)
+		n := len(a.delta)
+		a.delta = a.delta[:n+a.nclass]
+		for i := n; i < len(a.delta); i++ {
+			a.delta[i] = -1
 		}
 		a.out = append(a.out, nil)
 		return int32(len(a.out) - 1)
@@ -71,6 +82,7 @@ func newAutomaton(patterns []string) *automaton {
 			queue = append(queue, t)
 		}
 	}
+	a.delta = slices.Clip(a.delta)
 	return a
 }
 

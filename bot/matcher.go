@@ -25,8 +25,8 @@ type Classification struct {
 
 // Score is one intent's score.
 type Score struct {
-	Intent string
-	Score  float64
+	Intent string  `json:"intent"`
+	Score  float64 `json:"score"`
 }
 
 // Matcher scores messages against the intent rules. Build it with

@@ -32,7 +32,7 @@ func cmdChecknum(ctx context.Context, a *app, args []string) int {
 		"valid number or prefix, supported or not; 2 when any was invalid.", a.stderr)
 	asJSON := fs.Bool("json", false, "print one JSON object per input")
 	lang := fs.String("lang", "zh", "language of the messages (zh or en)")
-	if code, done := parse(fs, args); done {
+	if code, done := a.start(fs, args); done {
 		return code
 	}
 	if fs.NArg() == 0 {
@@ -82,7 +82,7 @@ func cmdClassify(ctx context.Context, a *app, args []string) int {
 		"Reads one message per line on stdin and writes one JSON object per line, in order:\n"+
 		`{"text","intent","confidence","lang","numbers":[...],"clarify":[...]}. No network.`, a.stderr)
 	scores := fs.Bool("scores", false, "add every intent's score")
-	if code, done := parse(fs, args); done {
+	if code, done := a.start(fs, args); done {
 		return code
 	}
 	sc := bufio.NewScanner(a.stdin)
@@ -116,7 +116,7 @@ func cmdEval(ctx context.Context, a *app, args []string) int {
 	fs := newFlagSet("eval", "eval [--json] FILE...\n\n"+
 		`Scores the matcher on labelled JSONL files ({"text","intent"} per line).`, a.stderr)
 	asJSON := fs.Bool("json", false, "print the report as JSON")
-	if code, done := parse(fs, args); done {
+	if code, done := a.start(fs, args); done {
 		return code
 	}
 	if fs.NArg() == 0 {

@@ -89,14 +89,6 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	}
 	a := &app{cfg: cfg, stdin: stdin, stdout: stdout, stderr: stderr}
 	a.log = newLogger(stderr, cfg.LogLevel)
-	// Flags are parsed before the knowledge loads, so --help is instant.
-	if helpOnly(args) {
-		return f(ctx, a, args)
-	}
-	if err := a.loadBot(); err != nil {
-		fmt.Fprintln(stderr, "supportbot:", err)
-		return exitFailure
-	}
 	return f(ctx, a, args)
 }
 
@@ -110,6 +102,17 @@ type app struct {
 }
 
 func (a *app) loadBot() error {
+	// The dictionaries and the knowledge load side by side: both are on
+	// the path to the first answer.
+	type normResult struct {
+		n   *bot.Normalizer
+		err error
+	}
+	nc := make(chan normResult, 1)
+	go func() {
+		n, err := bot.NewNormalizer()
+		nc <- normResult{n, err}
+	}()
 	var (
 		kb  *knowledge.KB
 		err error
@@ -119,24 +122,15 @@ func (a *app) loadBot() error {
 	} else {
 		kb, err = knowledge.Default()
 	}
+	nr := <-nc
 	if err != nil {
 		return fmt.Errorf("load knowledge:\n%w", err)
 	}
-	norm, err := bot.NewNormalizer()
-	if err != nil {
-		return err
+	if nr.err != nil {
+		return nr.err
 	}
-	a.bot, err = bot.New(kb, norm)
+	a.bot, err = bot.New(kb, nr.n)
 	return err
-}
-
-func helpOnly(args []string) bool {
-	for _, a := range args {
-		if a == "-h" || a == "--help" || a == "-help" {
-			return true
-		}
-	}
-	return false
 }
 
 func newLogger(w io.Writer, level string) *slog.Logger {
@@ -186,9 +180,25 @@ func parse(fs *flag.FlagSet, args []string) (code int, done bool) {
 	return 0, false
 }
 
+// start parses a command's flags and then loads the bot, so that --help
+// answers at once and a bad flag costs nothing.
+func (a *app) start(fs *flag.FlagSet, args []string) (code int, done bool) {
+	if code, done := parse(fs, args); done {
+		return code, true
+	}
+	if a.bot != nil {
+		return 0, false
+	}
+	if err := a.loadBot(); err != nil {
+		fmt.Fprintln(a.stderr, "supportbot:", err)
+		return exitFailure, true
+	}
+	return 0, false
+}
+
 func cmdServe(ctx context.Context, a *app, args []string) int {
 	fs := newFlagSet("serve", "serve\n\nServes GET /healthz and POST /api/chat on LISTEN_ADDR.", a.stderr)
-	if code, done := parse(fs, args); done {
+	if code, done := a.start(fs, args); done {
 		return code
 	}
 	ln, err := net.Listen("tcp", a.cfg.ListenAddr)
@@ -239,7 +249,7 @@ func cmdAsk(ctx context.Context, a *app, args []string) int {
 	fs := newFlagSet("ask", "ask [--json] [--lang zh|en] TEXT...\n\nPrints the answer a user would get.", a.stderr)
 	asJSON := fs.Bool("json", false, "print the API's JSON answer")
 	lang := fs.String("lang", "", "answer language when the text does not tell (zh or en)")
-	if code, done := parse(fs, args); done {
+	if code, done := a.start(fs, args); done {
 		return code
 	}
 	text := strings.Join(fs.Args(), " ")
@@ -257,7 +267,7 @@ func cmdAsk(ctx context.Context, a *app, args []string) int {
 
 func cmdChat(ctx context.Context, a *app, args []string) int {
 	fs := newFlagSet("chat", "chat\n\nChat with the bot: one message per line; \"exit\" or Ctrl-D ends.", a.stderr)
-	if code, done := parse(fs, args); done {
+	if code, done := a.start(fs, args); done {
 		return code
 	}
 	fmt.Fprintln(a.stdout, "supportbot chat: ask about ICP filing SMS verification; \"exit\" ends.")

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
 	"log/slog"
 	"net/http"
 	"time"
@@ -75,14 +76,18 @@ type errorBody struct {
 
 func (a *API) chat(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
-	var req ChatRequest
-	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, MaxBody))
-	if err := dec.Decode(&req); err != nil {
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBody))
+	if err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
 			writeJSON(w, http.StatusRequestEntityTooLarge, errorBody{"request body is larger than 64 KiB"})
 			return
 		}
+		writeJSON(w, http.StatusBadRequest, errorBody{"could not read the request body"})
+		return
+	}
+	var req ChatRequest
+	if err := json.Unmarshal(body, &req); err != nil {
 		writeJSON(w, http.StatusBadRequest, errorBody{`request body must be JSON like {"user":"u1","text":"收不到短信"}`})
 		return
 	}
