@@ -80,14 +80,17 @@ func (a *API) chat(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
+			a.Log.Warn("chat: body too large", "limit", MaxBody)
 			writeJSON(w, http.StatusRequestEntityTooLarge, errorBody{"request body is larger than 64 KiB"})
 			return
 		}
+		a.Log.Warn("chat: read body", "err", err)
 		writeJSON(w, http.StatusBadRequest, errorBody{"could not read the request body"})
 		return
 	}
 	var req ChatRequest
 	if err := json.Unmarshal(body, &req); err != nil {
+		a.Log.Warn("chat: malformed JSON", "err", err, "bytes", len(body))
 		writeJSON(w, http.StatusBadRequest, errorBody{`request body must be JSON like {"user":"u1","text":"收不到短信"}`})
 		return
 	}
