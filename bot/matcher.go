@@ -3,6 +3,7 @@ package bot
 import (
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -38,6 +39,9 @@ type Matcher struct {
 	ac       *automaton
 	atoms    []atom
 	phrases  []phrase
+	terms    []term
+	atomTerm [][]int32            // atom -> terms it matches on its own
+	special  [spBadNumber + 1]int // term index of each computed term
 	intents  []cintent
 	order    []int // intents, parents before children
 	vocab    map[string]bool
@@ -64,13 +68,16 @@ const (
 	spBadNumber
 )
 
+// term is one distinct term of the rules ("@sms", "收不到", "$number").
+// A hit on any of its single-atom phrases marks it matched while the
+// message is scanned; its gap phrases are checked after the scan.
 type term struct {
-	phrases []int
+	gaps    []phrase
 	special special
 }
 
 type csignal struct {
-	terms  []term
+	terms  []int // indexes into Matcher.terms
 	weight float64
 }
 
@@ -80,13 +87,13 @@ type cintent struct {
 	yield     bool
 	maxUnits  int
 	signals   []csignal
-	negatives []term
+	negatives []int
 }
 
 type scratch struct {
-	hits   []hit
-	phrase []int8 // -1 unknown, 0 no, 1 yes
-	scores []float64
+	hits    []hit
+	matched []bool // by term
+	scores  []float64
 }
 
 type hit struct{ atom, start, end int }
@@ -143,30 +150,49 @@ func NewMatcher(kb *knowledge.KB, norm *Normalizer) (*Matcher, error) {
 		m.phrases = append(m.phrases, p)
 		return len(m.phrases) - 1, nil
 	}
-	compileTerm := func(t string) (term, error) {
+	termIDs := map[string]int{}
+	compileTerm := func(t string) (int, error) {
+		if id, ok := termIDs[t]; ok {
+			return id, nil
+		}
+		var ct term
 		switch t {
 		case "$number":
-			return term{special: spNumber}, nil
+			ct.special = spNumber
 		case "$phone":
-			return term{special: spPhone}, nil
+			ct.special = spPhone
 		case "$prefix":
-			return term{special: spPrefix}, nil
+			ct.special = spPrefix
 		case "$badnumber":
-			return term{special: spBadNumber}, nil
+			ct.special = spBadNumber
 		}
-		list := []string{t}
-		if strings.HasPrefix(t, "@") {
-			list = kb.Rules.Concepts[t[1:]]
-		}
-		var out term
-		for _, s := range list {
-			id, err := addPhrase(s)
-			if err != nil {
-				return term{}, err
+		id := len(m.terms)
+		if ct.special == noSpecial {
+			list := []string{t}
+			if strings.HasPrefix(t, "@") {
+				list = kb.Rules.Concepts[t[1:]]
 			}
-			out.phrases = append(out.phrases, id)
+			for _, s := range list {
+				pid, err := addPhrase(s)
+				if err != nil {
+					return 0, err
+				}
+				p := m.phrases[pid]
+				if p.b >= 0 {
+					ct.gaps = append(ct.gaps, p)
+					continue
+				}
+				for len(m.atomTerm) <= p.a {
+					m.atomTerm = append(m.atomTerm, nil)
+				}
+				if !slices.Contains(m.atomTerm[p.a], int32(id)) {
+					m.atomTerm[p.a] = append(m.atomTerm[p.a], int32(id))
+				}
+			}
 		}
-		return out, nil
+		termIDs[t] = id
+		m.terms = append(m.terms, ct)
+		return id, nil
 	}
 	index := map[string]int{}
 	for i, in := range kb.Rules.Intents {
@@ -197,12 +223,19 @@ func NewMatcher(kb *knowledge.KB, norm *Normalizer) (*Matcher, error) {
 		}
 		m.intents = append(m.intents, ci)
 	}
+	for sp, name := range map[special]string{spNumber: "$number", spPhone: "$phone", spPrefix: "$prefix", spBadNumber: "$badnumber"} {
+		id, _ := compileTerm(name) // specials always compile
+		m.special[sp] = id
+	}
 	m.order = parentsFirst(m.intents)
+	for len(m.atomTerm) < len(m.atoms) {
+		m.atomTerm = append(m.atomTerm, nil)
+	}
 	m.ac = newAutomaton(patterns)
 	m.pool.New = func() any {
 		return &scratch{
-			phrase: make([]int8, len(m.phrases)),
-			scores: make([]float64, len(m.intents)),
+			matched: make([]bool, len(m.terms)),
+			scores:  make([]float64, len(m.intents)),
 		}
 	}
 	return m, nil
@@ -260,6 +293,7 @@ func (m *Matcher) classify(text string, withScores bool) Classification {
 	sc := m.pool.Get().(*scratch)
 	defer m.pool.Put(sc)
 	sc.hits = sc.hits[:0]
+	clear(sc.matched)
 	m.ac.scan(norm, func(p, start, end int) {
 		a := m.atoms[p]
 		if a.boundStart && start > 0 && isWordByte(norm[start-1]) {
@@ -269,34 +303,28 @@ func (m *Matcher) classify(text string, withScores bool) Classification {
 			return
 		}
 		sc.hits = append(sc.hits, hit{p, start, end})
+		for _, t := range m.atomTerm[p] {
+			sc.matched[t] = true
+		}
 	})
-	for i := range sc.phrase {
-		sc.phrase[i] = -1
-	}
-	var has [spBadNumber + 1]bool
 	for _, n := range c.Numbers {
 		if n.Valid {
-			has[spNumber] = true
+			sc.matched[m.special[spNumber]] = true
 			if len(n.Normalized) == 11 {
-				has[spPhone] = true
+				sc.matched[m.special[spPhone]] = true
 			} else {
-				has[spPrefix] = true
+				sc.matched[m.special[spPrefix]] = true
 			}
 		} else {
-			has[spBadNumber] = true
+			sc.matched[m.special[spBadNumber]] = true
 		}
 	}
-	matched := func(t term) bool {
-		if t.special != noSpecial {
-			return has[t.special]
+	for i, t := range m.terms {
+		if !sc.matched[i] && len(t.gaps) > 0 && len(sc.hits) > 1 {
+			sc.matched[i] = gapMatched(sc.hits, t.gaps)
 		}
-		for _, p := range t.phrases {
-			if m.phraseMatched(sc, p) {
-				return true
-			}
-		}
-		return false
 	}
+	matched := func(t int) bool { return sc.matched[t] }
 	units := -1
 	for _, i := range m.order {
 		in := &m.intents[i]
@@ -355,36 +383,22 @@ func (m *Matcher) classify(text string, withScores bool) Classification {
 	return c
 }
 
-func (m *Matcher) phraseMatched(sc *scratch, p int) bool {
-	if v := sc.phrase[p]; v >= 0 {
-		return v == 1
-	}
-	ph := m.phrases[p]
-	ok := false
-	for _, h := range sc.hits {
-		if h.atom != ph.a {
-			continue
-		}
-		if ph.b < 0 {
-			ok = true
-			break
-		}
-		for _, h2 := range sc.hits {
-			if h2.atom == ph.b && h2.start >= h.end && h2.start-h.end <= maxGap {
-				ok = true
-				break
+// gapMatched reports whether one of gaps ("A..B") occurs among hits: B
+// starting after A ends, at most maxGap bytes later.
+func gapMatched(hits []hit, gaps []phrase) bool {
+	for _, g := range gaps {
+		for _, h := range hits {
+			if h.atom != g.a {
+				continue
+			}
+			for _, h2 := range hits {
+				if h2.atom == g.b && h2.start >= h.end && h2.start-h.end <= maxGap {
+					return true
+				}
 			}
 		}
-		if ok {
-			break
-		}
 	}
-	if ok {
-		sc.phrase[p] = 1
-	} else {
-		sc.phrase[p] = 0
-	}
-	return ok
+	return false
 }
 
 // decide picks the intent and the clarify candidates from the scores.
