@@ -13,4 +13,8 @@ require (
 	golang.org/x/text v0.44.0
 )
 
-require github.com/liuzl/cedar-go v0.0.0-20170805034717-80a9c64b256d // indirect
+require (
+	github.com/gorilla/websocket v1.5.3 // indirect
+	github.com/liuzl/cedar-go v0.0.0-20170805034717-80a9c64b256d // indirect
+	github.com/slack-go/slack v0.35.0 // indirect
+)

@@ -170,7 +170,7 @@ func TestClassify(t *testing.T) {
 }
 
 func TestClassifyReportsCloseCallsAsClarify(t *testing.T) {
-	c := newTestBot(t).Classify("换了新手机，短信是不是被拦截了")
+	c := newTestBot(t).Classify("短信是要重发，还是被拦截了")
 	if len(c.Clarify) != 2 {
 		t.Fatalf("clarify = %v (intent %s), want two candidates; scores %v", c.Clarify, c.Intent, c.Scores)
 	}

@@ -210,7 +210,7 @@ func onlyDigits(s string) string {
 }
 
 // prefixContext are words that make a bare three-digit number a prefix.
-var prefixContext = []string{"号段", "开头", "号码", "手机", "号", "卡", "前三位", "前缀", "短信", "收", "支持", "能",
+var prefixContext = []string{"号段", "开头", "号码", "手机", "号", "卡", "前三位", "前缀", "短信", "收", "支持", "能", "可以", "行", "吗",
 	"prefix", "number", "start", "begin", "sms", "text", "receiv", "support", "work", "phone", "mobile"}
 
 // unitAfter are units that make a three-digit number a quantity, not a prefix.
