@@ -138,6 +138,20 @@ func (e *engine) checknum(args, lang string) Reply {
 	return r
 }
 
+// AnswerIntent composes the answer of one intent, as when a user picks a
+// clarify option. An unknown id gives the "not covered" answer.
+func (b *Bot) AnswerIntent(intent, lang string) Reply {
+	e := b.cur.Load()
+	if lang != "en" {
+		lang = "zh"
+	}
+	c := Classification{Intent: knowledge.None, Lang: lang}
+	if _, ok := e.kb.Intent(intent); ok {
+		c.Intent, c.Confidence = intent, 1
+	}
+	return e.compose(c, lang)
+}
+
 // Verdict is the sentence for one checked number in lang.
 func (b *Bot) Verdict(n Number, lang string) string { return b.cur.Load().verdict(n, lang) }
 

@@ -2,7 +2,9 @@ package main
 
 import (
 	"fmt"
+	"net/url"
 	"os"
+	"regexp"
 	"strings"
 
 	"github.com/joho/godotenv"
@@ -14,7 +16,21 @@ type Config struct {
 	ListenAddr string // LISTEN_ADDR
 	KBDir      string // KB_DIR: knowledge files to use instead of the embedded ones
 	LogLevel   string // LOG_LEVEL: debug, info, warn or error
+
+	Slack SlackConfig
 }
+
+// SlackConfig is the Slack channel's settings; it is on when BotToken is set.
+type SlackConfig struct {
+	BotToken      string // SLACK_BOT_TOKEN, xoxb-...
+	SigningSecret string // SLACK_SIGNING_SECRET: verifies the HTTP routes
+	AppToken      string // SLACK_APP_TOKEN, xapp-...: Socket Mode instead of HTTP
+	AgentChannel  string // SLACK_AGENT_CHANNEL: channel id for "talk to a person" notices
+	APIURL        string // SLACK_API_URL: Web API base, ending in /
+}
+
+// Enabled reports whether the Slack channel is configured.
+func (s SlackConfig) Enabled() bool { return s.BotToken != "" }
 
 // loadConfig reads and checks the configuration. Nothing else in the
 // program reads the environment.
@@ -23,6 +39,16 @@ func loadConfig(getenv func(string) string) (Config, error) {
 		ListenAddr: getenv("LISTEN_ADDR"),
 		KBDir:      getenv("KB_DIR"),
 		LogLevel:   strings.ToLower(getenv("LOG_LEVEL")),
+	}
+	c.Slack = SlackConfig{
+		BotToken:      getenv("SLACK_BOT_TOKEN"),
+		SigningSecret: getenv("SLACK_SIGNING_SECRET"),
+		AppToken:      getenv("SLACK_APP_TOKEN"),
+		AgentChannel:  getenv("SLACK_AGENT_CHANNEL"),
+		APIURL:        getenv("SLACK_API_URL"),
+	}
+	if err := c.Slack.check(); err != nil {
+		return c, err
 	}
 	if c.ListenAddr == "" {
 		c.ListenAddr = ":8080"
@@ -61,3 +87,37 @@ func envWithDotenv(getenv func(string) string) (func(string) string, error) {
 		return file[k]
 	}, nil
 }
+
+func (s *SlackConfig) check() error {
+	if s.APIURL == "" {
+		s.APIURL = "https://slack.com/api/"
+	}
+	if !s.Enabled() {
+		if s.SigningSecret != "" || s.AppToken != "" || s.AgentChannel != "" {
+			return fmt.Errorf("SLACK_BOT_TOKEN is not set, but other SLACK_ variables are: set it (xoxb-...) to turn Slack on, or unset them")
+		}
+		return nil
+	}
+	if !strings.HasPrefix(s.BotToken, "xoxb-") {
+		return fmt.Errorf("SLACK_BOT_TOKEN must start with xoxb- (the Bot User OAuth Token under OAuth & Permissions)")
+	}
+	if s.AppToken != "" && !strings.HasPrefix(s.AppToken, "xapp-") {
+		return fmt.Errorf("SLACK_APP_TOKEN must start with xapp- (an app-level token with connections:write, under Basic Information)")
+	}
+	if s.AppToken == "" && s.SigningSecret == "" {
+		return fmt.Errorf("SLACK_SIGNING_SECRET is required for Slack over HTTP (Basic Information > Signing Secret), or set SLACK_APP_TOKEN for Socket Mode")
+	}
+	if s.AgentChannel != "" && !channelID.MatchString(s.AgentChannel) {
+		return fmt.Errorf("SLACK_AGENT_CHANNEL must be a channel id such as C0123456789 (channel details > About), got %q", s.AgentChannel)
+	}
+	u, err := url.Parse(s.APIURL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return fmt.Errorf("SLACK_API_URL must be an http(s) URL such as https://slack.com/api/, got %q", s.APIURL)
+	}
+	if !strings.HasSuffix(s.APIURL, "/") {
+		s.APIURL += "/"
+	}
+	return nil
+}
+
+var channelID = regexp.MustCompile(`^[CG][A-Z0-9]{6,}$`)

@@ -11,9 +11,13 @@ import (
 	"net/http"
 	"runtime/debug"
 	"strings"
+	"sync"
 	"time"
 
+	goslack "github.com/slack-go/slack"
+	"github.com/slack-go/slack/socketmode"
 	"github.com/supportbot/supportbot/bot"
+	slackchan "github.com/supportbot/supportbot/handlers/slack"
 	"github.com/supportbot/supportbot/handlers/terminal"
 	"github.com/supportbot/supportbot/handlers/web"
 	"github.com/supportbot/supportbot/knowledge"
@@ -96,6 +100,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 type app struct {
 	cfg            Config
 	bot            *bot.Bot
+	feedback       bot.FeedbackStore
 	log            *slog.Logger
 	stdin          io.Reader
 	stdout, stderr io.Writer
@@ -130,6 +135,7 @@ func (a *app) loadBot() error {
 		return nr.err
 	}
 	a.bot, err = bot.New(kb, nr.n)
+	a.feedback = bot.NewMemoryFeedback(10000)
 	return err
 }
 
@@ -209,11 +215,45 @@ func cmdServe(ctx context.Context, a *app, args []string) int {
 	return serve(ctx, a, ln)
 }
 
-// serve runs the HTTP server on ln until ctx ends.
+// serve runs the HTTP server on ln, and the channels that are configured,
+// until ctx ends; then it stops taking requests and finishes the answers
+// already taken.
 func serve(ctx context.Context, a *app, ln net.Listener) int {
 	mux := http.NewServeMux()
 	api := &web.API{Bot: a.bot, Log: a.log}
 	api.Register(mux)
+
+	var wg sync.WaitGroup
+	socketCtx, stopSocket := context.WithCancel(context.Background())
+	defer stopSocket()
+	var slackAdapter *slackchan.Adapter
+	slackMode := "off"
+	if sc := a.cfg.Slack; sc.Enabled() {
+		client := goslack.New(sc.BotToken, goslack.OptionAPIURL(sc.APIURL), goslack.OptionAppLevelToken(sc.AppToken))
+		slackAdapter = slackchan.New(a.bot, client, bot.NewMemoryDedup(), a.feedback,
+			slackchan.Config{SigningSecret: sc.SigningSecret, AgentChannel: sc.AgentChannel}, a.log)
+		slackAdapter.Start(socketCtx)
+		if sc.AppToken != "" {
+			slackMode = "socket mode"
+			sm := socketmode.New(client)
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				if err := slackAdapter.RunSocketMode(socketCtx, sm); err != nil && socketCtx.Err() == nil {
+					a.log.Error("slack: socket mode stopped", "err", err)
+				}
+			}()
+		}
+		if sc.SigningSecret != "" {
+			slackAdapter.Register(mux)
+			if slackMode == "off" {
+				slackMode = "POST /slack/events, /slack/commands, /slack/interactive"
+			} else {
+				slackMode += " and HTTP"
+			}
+		}
+	}
+
 	srv := &http.Server{
 		Handler:           mux,
 		ReadHeaderTimeout: 10 * time.Second,
@@ -225,24 +265,29 @@ func serve(ctx context.Context, a *app, ln net.Listener) int {
 	kb := a.bot.KB()
 	a.log.Info("serving", "addr", ln.Addr().String(), "knowledge", kb.Version, "questions", len(kb.ZH.Entries),
 		"prefixes", len(kb.ZH.Prefixes), "intents", len(kb.Rules.Intents))
-	a.log.Info("channels", "web", "POST /api/chat", "slack", "off", "wecom", "off")
+	a.log.Info("channels", "web", "POST /api/chat", "slack", slackMode, "wecom", "off")
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
+	code := exitOK
 	select {
 	case err := <-errc:
 		a.log.Error("serve", "err", err)
-		return exitFailure
+		code = exitFailure
 	case <-ctx.Done():
 	}
 	shutdown, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	if err := srv.Shutdown(shutdown); err != nil {
+	if err := srv.Shutdown(shutdown); err != nil && code == exitOK {
 		a.log.Error("shutdown", "err", err)
-		return exitFailure
+		code = exitFailure
 	}
-	<-errc
+	stopSocket()
+	wg.Wait()
+	if slackAdapter != nil {
+		slackAdapter.Close() // the answers already taken are still sent
+	}
 	a.log.Info("stopped")
-	return exitOK
+	return code
 }
 
 func cmdAsk(ctx context.Context, a *app, args []string) int {

@@ -1,0 +1,107 @@
+package bot
+
+import (
+	"context"
+	"sync"
+	"time"
+)
+
+// Dedup remembers keys (Slack event ids, WeCom MsgIds) for a while, so a
+// platform's retry of a message already taken is not answered twice.
+type Dedup interface {
+	// FirstSeen records key for ttl and reports whether this call was the
+	// first to see it. Only one caller ever gets true for a key until it
+	// expires or is forgotten.
+	FirstSeen(ctx context.Context, key string, ttl time.Duration) (bool, error)
+	// Forget drops key, for a message that was taken but could not be
+	// handled, so that the platform's retry is.
+	Forget(ctx context.Context, key string) error
+}
+
+// MemoryDedup is a Dedup for one process.
+type MemoryDedup struct {
+	mu    sync.Mutex
+	until map[string]time.Time
+	now   func() time.Time
+	next  time.Time // next sweep of expired keys
+}
+
+var _ Dedup = (*MemoryDedup)(nil)
+
+// NewMemoryDedup returns an empty in-process Dedup.
+func NewMemoryDedup() *MemoryDedup {
+	return &MemoryDedup{until: map[string]time.Time{}, now: time.Now}
+}
+
+// FirstSeen implements Dedup.
+func (d *MemoryDedup) FirstSeen(_ context.Context, key string, ttl time.Duration) (bool, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	now := d.now()
+	if now.After(d.next) { // sweep at most once a minute
+		for k, t := range d.until {
+			if now.After(t) {
+				delete(d.until, k)
+			}
+		}
+		d.next = now.Add(time.Minute)
+	}
+	if t, ok := d.until[key]; ok && !now.After(t) {
+		return false, nil
+	}
+	d.until[key] = now.Add(ttl)
+	return true, nil
+}
+
+// Forget implements Dedup.
+func (d *MemoryDedup) Forget(_ context.Context, key string) error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	delete(d.until, key)
+	return nil
+}
+
+// Feedback is a user's verdict on one answer.
+type Feedback struct {
+	Channel string
+	User    string // the channel's user id; stores hash it
+	Intent  string // the intent the answer was for
+	Helpful bool
+	At      time.Time
+}
+
+// FeedbackStore keeps feedback for reports.
+type FeedbackStore interface {
+	SaveFeedback(ctx context.Context, f Feedback) error
+}
+
+// MemoryFeedback keeps the most recent feedback in memory, for a bot run
+// without a database.
+type MemoryFeedback struct {
+	mu   sync.Mutex
+	list []Feedback
+	max  int
+}
+
+var _ FeedbackStore = (*MemoryFeedback)(nil)
+
+// NewMemoryFeedback keeps up to max entries, dropping the oldest.
+func NewMemoryFeedback(max int) *MemoryFeedback { return &MemoryFeedback{max: max} }
+
+// SaveFeedback implements FeedbackStore.
+func (m *MemoryFeedback) SaveFeedback(_ context.Context, f Feedback) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if len(m.list) >= m.max && m.max > 0 {
+		m.list = m.list[1:]
+	}
+	m.list = append(m.list, f)
+	return nil
+}
+
+// All returns a copy of the stored feedback, oldest first.
+func (m *MemoryFeedback) All() []Feedback {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return append([]Feedback(nil), m.list...)
+}

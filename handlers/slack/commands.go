@@ -1,0 +1,76 @@
+package slack
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"strings"
+
+	goslack "github.com/slack-go/slack"
+	"github.com/supportbot/supportbot/bot"
+)
+
+// commandResponse is the immediate answer to a slash command.
+type commandResponse struct {
+	ResponseType string          `json:"response_type"` // "ephemeral" or "in_channel"
+	Text         string          `json:"text"`
+	Blocks       []goslack.Block `json:"blocks,omitempty"`
+}
+
+const commandUsage = "Usage:\n" +
+	"• `/checknum 13812345678` (or a 3-digit prefix such as `/checknum 192`): can this number receive MIIT SMS?\n" +
+	"• `/faq 收不到管局短信`: preview the bot's answer to a question, with a button to post it to the channel."
+
+func (a *Adapter) handleCommand(w http.ResponseWriter, r *http.Request) {
+	body, ok := a.readVerified(w, r)
+	if !ok {
+		return
+	}
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	cmd, err := goslack.SlashCommandParse(r)
+	if err != nil {
+		a.log.Warn("slack: malformed slash command", "err", err)
+		http.Error(w, "malformed slash command", http.StatusBadRequest)
+		return
+	}
+	writeJSON(w, a.command(r.Context(), cmd))
+}
+
+// command answers a slash command; it is quick (rules only), so the answer
+// goes back in the response itself.
+func (a *Adapter) command(ctx context.Context, cmd goslack.SlashCommand) commandResponse {
+	text := strings.TrimSpace(cmd.Text)
+	switch cmd.Command {
+	case "/checknum":
+		if text == "" {
+			return ephemeral(commandUsage, nil)
+		}
+		reply := a.bot.Respond(ctx, bot.Message{Channel: "slack", User: cmd.UserID, Text: "/checknum " + text})
+		return ephemeral(reply.PlainText(), blocks(reply, false))
+	case "/faq":
+		if text == "" {
+			return ephemeral(commandUsage, nil)
+		}
+		reply := a.bot.Respond(ctx, bot.Message{Channel: "slack", User: cmd.UserID, Text: text})
+		bs := []goslack.Block{goslack.NewContextBlock("preview", goslack.NewTextBlockObject(goslack.MarkdownType,
+			label(reply.Lang, "预览（只有你能看到）· 意图 `", "Preview (only you can see this) · intent `")+reply.Intent+"`", false, false))}
+		bs = append(bs, blocks(reply, false)...)
+		bs = append(bs, goslack.NewActionBlock("preview_actions",
+			button(actionPost, truncate(text, 1900), label(reply.Lang, "发送到频道", "Post to channel"))))
+		return ephemeral(reply.PlainText(), bs)
+	}
+	return ephemeral("Unknown command "+cmd.Command+".\n"+commandUsage, nil)
+}
+
+func ephemeral(text string, bs []goslack.Block) commandResponse {
+	return commandResponse{ResponseType: "ephemeral", Text: text, Blocks: bs}
+}
+
+func writeJSON(w http.ResponseWriter, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	enc.Encode(v)
+}

@@ -1,0 +1,119 @@
+package slack
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	goslack "github.com/slack-go/slack"
+	"github.com/supportbot/supportbot/bot"
+)
+
+func (a *Adapter) handleInteractive(w http.ResponseWriter, r *http.Request) {
+	body, ok := a.readVerified(w, r)
+	if !ok {
+		return
+	}
+	form, err := url.ParseQuery(string(body))
+	var cb goslack.InteractionCallback
+	if err == nil {
+		err = json.Unmarshal([]byte(form.Get("payload")), &cb)
+	}
+	if err != nil {
+		a.log.Warn("slack: malformed interaction payload", "err", err)
+		http.Error(w, "malformed payload", http.StatusBadRequest)
+		return
+	}
+	if !a.interaction(cb) {
+		http.Error(w, "busy, retry", http.StatusServiceUnavailable)
+		return
+	}
+	w.WriteHeader(http.StatusOK)
+}
+
+// interaction queues the work for each button pressed; false when it could
+// not be queued.
+func (a *Adapter) interaction(cb goslack.InteractionCallback) bool {
+	if cb.Type != goslack.InteractionTypeBlockActions {
+		return true
+	}
+	for _, act := range cb.ActionCallback.BlockActions {
+		act := *act
+		if !a.enqueue(job{name: "button " + act.ActionID, run: func(ctx context.Context) error { return a.action(ctx, cb, act) }}) {
+			a.log.Error("slack: queue full, button press not handled", "action", act.ActionID)
+			return false
+		}
+	}
+	return true
+}
+
+// action carries out one button press.
+func (a *Adapter) action(ctx context.Context, cb goslack.InteractionCallback, act goslack.BlockAction) error {
+	channel := cb.Container.ChannelID
+	if channel == "" {
+		channel = cb.Channel.ID
+	}
+	value, lang, _ := strings.Cut(act.Value, "|")
+	switch {
+	case act.ActionID == actionHelpful || act.ActionID == actionNotHelpful:
+		helpful := act.ActionID == actionHelpful
+		if err := a.feedback.SaveFeedback(ctx, bot.Feedback{Channel: "slack", User: cb.User.ID, Intent: value, Helpful: helpful, At: a.now()}); err != nil {
+			return fmt.Errorf("save feedback: %w", err)
+		}
+		return a.respond(ctx, cb.ResponseURL, label(lang, "谢谢您的反馈！", "Thanks for the feedback!"))
+	case act.ActionID == actionHandoff:
+		lang = value
+		ts := cb.Container.MessageTs
+		if cb.Message.ThreadTimestamp != "" {
+			ts = cb.Message.ThreadTimestamp
+		}
+		if a.cfg.AgentChannel == "" {
+			a.log.Warn("slack: handoff button pressed but SLACK_AGENT_CHANNEL is not set", "user", cb.User.ID)
+			return a.respond(ctx, cb.ResponseURL, label(lang, "抱歉，目前没有配置人工客服频道，请通过其他渠道联系客服。",
+				"Sorry, no support channel is set up here yet; please contact support another way."))
+		}
+		if err := a.notifyAgents(ctx, cb.User.ID, channel, ts, ""); err != nil {
+			a.respond(ctx, cb.ResponseURL, label(lang, "抱歉，暂时无法通知人工客服，请稍后再试。", "Sorry, the support team could not be reached; please try again later."))
+			return err
+		}
+		return a.respond(ctx, cb.ResponseURL, label(lang, "已通知人工客服，他们会在这里回复您。", "A support agent has been notified and will reply here."))
+	case act.ActionID == actionPost:
+		reply := a.bot.Respond(ctx, bot.Message{Channel: "slack", User: cb.User.ID, Text: act.Value})
+		bs := goslack.Blocks{BlockSet: blocks(reply, true)}
+		return a.webhook(ctx, cb.ResponseURL, &goslack.WebhookMessage{
+			ResponseType: "in_channel", Text: reply.PlainText(), Blocks: &bs, DeleteOriginal: true,
+		})
+	case strings.HasPrefix(act.ActionID, actionClarify):
+		reply := a.bot.AnswerIntent(value, lang)
+		thread := cb.Container.ThreadTs
+		if thread == "" {
+			thread = cb.Container.MessageTs
+		}
+		_, _, err := a.post(ctx, channel, goslack.MsgOptionText(reply.PlainText(), false),
+			goslack.MsgOptionBlocks(blocks(reply, true)...), goslack.MsgOptionTS(thread))
+		return err
+	}
+	a.log.Warn("slack: unknown button", "action", act.ActionID)
+	return nil
+}
+
+// respond sends an ephemeral follow-up through a response_url.
+func (a *Adapter) respond(ctx context.Context, responseURL, text string) error {
+	return a.webhook(ctx, responseURL, &goslack.WebhookMessage{ResponseType: "ephemeral", Text: text})
+}
+
+func (a *Adapter) webhook(ctx context.Context, responseURL string, msg *goslack.WebhookMessage) error {
+	if responseURL == "" {
+		return fmt.Errorf("interaction has no response_url")
+	}
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := goslack.PostWebhookCustomHTTPContext(ctx, responseURL, a.http, msg); err != nil {
+		return fmt.Errorf("post to response_url: %w", err)
+	}
+	return nil
+}

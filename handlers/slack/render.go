@@ -1,0 +1,123 @@
+package slack
+
+import (
+	"strings"
+
+	goslack "github.com/slack-go/slack"
+	"github.com/supportbot/supportbot/bot"
+	"github.com/supportbot/supportbot/knowledge"
+)
+
+// Action ids of the buttons the bot puts under its answers.
+const (
+	actionHelpful    = "feedback_helpful"
+	actionNotHelpful = "feedback_not_helpful"
+	actionHandoff    = "handoff"
+	actionPost       = "post_answer" // /faq preview: post it to the channel
+	actionClarify    = "clarify_"    // + option number; value is the intent
+)
+
+// mrkdwn renders a reply in Slack's mrkdwn: *bold* title, numbered steps,
+// <url|text> links, with &, < and > escaped.
+func mrkdwn(r bot.Reply) string {
+	return r.Render(func(t knowledge.Text) string {
+		var b strings.Builder
+		for _, s := range t {
+			if s.URL != "" {
+				b.WriteString("<" + s.URL + "|" + escape(s.Text) + ">")
+				continue
+			}
+			b.WriteString(escape(s.Text))
+		}
+		return b.String()
+	}, func(title string) string { return "*" + escape(title) + "*" })
+}
+
+func escape(s string) string {
+	return strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;").Replace(s)
+}
+
+// sectionLimit is Slack's limit on a section block's text.
+const sectionLimit = 3000
+
+// blocks renders a reply as Block Kit: its text in sections, then buttons:
+// clarify options, feedback and "talk to a person".
+func blocks(r bot.Reply, buttons bool) []goslack.Block {
+	var out []goslack.Block
+	for _, chunk := range split(mrkdwn(r), sectionLimit) {
+		out = append(out, goslack.NewSectionBlock(goslack.NewTextBlockObject(goslack.MarkdownType, chunk, false, false), nil, nil))
+	}
+	if !buttons {
+		return out
+	}
+	var els []goslack.BlockElement
+	for i, o := range r.Clarify {
+		label := truncate(strings.TrimSpace(o.Label), 70)
+		els = append(els, goslack.NewButtonBlockElement(actionClarify+itoa(i+1), o.Intent+"|"+r.Lang,
+			goslack.NewTextBlockObject(goslack.PlainTextType, itoa(i+1)+". "+label, false, false)))
+	}
+	if len(els) > 0 {
+		out = append(out, goslack.NewActionBlock("clarify", els...))
+		els = nil
+	}
+	if r.Source != nil {
+		els = append(els,
+			button(actionHelpful, r.Intent+"|"+r.Lang, label(r.Lang, "👍 有帮助", "👍 Helpful")),
+			button(actionNotHelpful, r.Intent+"|"+r.Lang, label(r.Lang, "👎 没帮助", "👎 Not helpful")))
+	}
+	if !r.Handoff && (r.Source != nil || r.Intent == knowledge.None) {
+		els = append(els, button(actionHandoff, r.Lang, label(r.Lang, "转人工", "Talk to a person")))
+	}
+	if len(els) > 0 {
+		out = append(out, goslack.NewActionBlock("answer_actions", els...))
+	}
+	return out
+}
+
+func button(id, value, text string) *goslack.ButtonBlockElement {
+	return goslack.NewButtonBlockElement(id, value, goslack.NewTextBlockObject(goslack.PlainTextType, text, true, false))
+}
+
+func label(lang, zh, en string) string {
+	if lang == "en" {
+		return en
+	}
+	return zh
+}
+
+// split cuts s into pieces of at most max bytes, at line breaks where it can.
+func split(s string, max int) []string {
+	var out []string
+	for len(s) > max {
+		cut := strings.LastIndex(s[:max], "\n")
+		if cut <= 0 {
+			cut = max
+			for cut > 0 && !isRuneStart(s[cut]) {
+				cut--
+			}
+		}
+		out = append(out, s[:cut])
+		s = strings.TrimLeft(s[cut:], "\n")
+	}
+	if s != "" {
+		out = append(out, s)
+	}
+	return out
+}
+
+func isRuneStart(b byte) bool { return b&0xC0 != 0x80 }
+
+func truncate(s string, max int) string {
+	r := []rune(s)
+	if len(r) <= max {
+		return s
+	}
+	return string(r[:max-1]) + "…"
+}
+
+func itoa(n int) string {
+	if n < 10 {
+		return string(rune('0' + n))
+	}
+	return itoa(n/10) + string(rune('0'+n%10))
+}

@@ -1,0 +1,381 @@
+// Package slack is the Slack channel: the Events API (direct messages and
+// mentions), the /checknum and /faq slash commands, the buttons under the
+// bot's answers, and Socket Mode for workspaces without a public URL.
+//
+// Every request is verified on its raw body before it is parsed and acked
+// at once; answers are produced afterwards on a bounded pool of workers.
+package slack
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"regexp"
+	"strings"
+	"sync"
+	"time"
+
+	goslack "github.com/slack-go/slack"
+	"github.com/slack-go/slack/slackevents"
+	"github.com/supportbot/supportbot/bot"
+)
+
+// Bot is what the adapter needs of the bot.
+type Bot interface {
+	Respond(ctx context.Context, msg bot.Message) bot.Reply
+	AnswerIntent(intent, lang string) bot.Reply
+}
+
+// API is the part of the Slack Web API the adapter calls; *goslack.Client
+// is one.
+type API interface {
+	AuthTestContext(ctx context.Context) (*goslack.AuthTestResponse, error)
+	PostMessageContext(ctx context.Context, channelID string, options ...goslack.MsgOption) (string, string, error)
+	GetPermalinkContext(ctx context.Context, params *goslack.PermalinkParameters) (string, error)
+}
+
+var _ API = (*goslack.Client)(nil)
+
+// Config holds the adapter's settings.
+type Config struct {
+	SigningSecret string // verifies HTTP requests; empty in Socket Mode only
+	AgentChannel  string // where "talk to a person" notices go; empty: nowhere
+	Workers       int    // answers produced at once (default 8)
+	Queue         int    // answers waiting for a worker (default 1024)
+	DedupTTL      time.Duration
+	MaxBody       int64
+}
+
+// Adapter connects the bot to one Slack workspace.
+type Adapter struct {
+	bot      Bot
+	api      API
+	dedup    bot.Dedup
+	feedback bot.FeedbackStore
+	cfg      Config
+	log      *slog.Logger
+	http     *http.Client // for response_url follow-ups
+	now      func() time.Time
+
+	mu        sync.RWMutex
+	botUserID string
+
+	jobs    chan job
+	workers sync.WaitGroup
+	closing sync.Once
+	stopped chan struct{}
+}
+
+type job struct {
+	name string
+	run  func(ctx context.Context) error
+}
+
+// New returns an adapter; Start it before serving.
+func New(b Bot, api API, dedup bot.Dedup, feedback bot.FeedbackStore, cfg Config, log *slog.Logger) *Adapter {
+	if cfg.Workers <= 0 {
+		cfg.Workers = 8
+	}
+	if cfg.Queue <= 0 {
+		cfg.Queue = 1024
+	}
+	if cfg.DedupTTL <= 0 {
+		cfg.DedupTTL = 15 * time.Minute
+	}
+	if cfg.MaxBody <= 0 {
+		cfg.MaxBody = 1 << 20
+	}
+	return &Adapter{
+		bot: b, api: api, dedup: dedup, feedback: feedback, cfg: cfg, log: log,
+		http: &http.Client{Timeout: 10 * time.Second}, now: time.Now,
+		jobs: make(chan job, cfg.Queue), stopped: make(chan struct{}),
+	}
+}
+
+// Start launches the workers and learns the bot's own user id
+// (auth.test), retrying in the background while Slack cannot be reached.
+func (a *Adapter) Start(ctx context.Context) {
+	for range a.cfg.Workers {
+		a.workers.Add(1)
+		go a.work()
+	}
+	a.workers.Add(1)
+	go func() {
+		defer a.workers.Done()
+		for wait := time.Second; ; wait = min(2*wait, time.Minute) {
+			actx, cancel := context.WithTimeout(ctx, 10*time.Second)
+			resp, err := a.api.AuthTestContext(actx)
+			cancel()
+			if err == nil {
+				a.mu.Lock()
+				a.botUserID = resp.UserID
+				a.mu.Unlock()
+				a.log.Info("slack: connected", "team", resp.Team, "bot_user", resp.UserID)
+				return
+			}
+			a.log.Error("slack: auth.test failed; check SLACK_BOT_TOKEN", "err", err, "retry_in", wait)
+			select {
+			case <-ctx.Done():
+				return
+			case <-a.stopped:
+				return
+			case <-time.After(wait):
+			}
+		}
+	}()
+}
+
+// Close stops taking work and waits until the queued answers are sent.
+// Call it after the HTTP server and Socket Mode have stopped.
+func (a *Adapter) Close() {
+	a.closing.Do(func() {
+		close(a.stopped)
+		close(a.jobs)
+	})
+	a.workers.Wait()
+}
+
+func (a *Adapter) work() {
+	defer a.workers.Done()
+	for j := range a.jobs {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+		if err := j.run(ctx); err != nil {
+			a.log.Error("slack: "+j.name, "err", err)
+		}
+		cancel()
+	}
+}
+
+// enqueue hands a job to the workers; false when the queue is full or
+// the adapter is closing.
+func (a *Adapter) enqueue(j job) (ok bool) {
+	defer func() {
+		if recover() != nil { // jobs was closed by Close
+			ok = false
+		}
+	}()
+	select {
+	case <-a.stopped:
+		return false
+	default:
+	}
+	select {
+	case a.jobs <- j:
+		return true
+	default:
+		return false
+	}
+}
+
+// Register adds the Slack routes to mux.
+func (a *Adapter) Register(mux *http.ServeMux) {
+	mux.HandleFunc("POST /slack/events", a.handleEvents)
+	mux.HandleFunc("POST /slack/commands", a.handleCommand)
+	mux.HandleFunc("POST /slack/interactive", a.handleInteractive)
+}
+
+// readVerified reads the body and checks its signature; on failure it has
+// answered the request.
+func (a *Adapter) readVerified(w http.ResponseWriter, r *http.Request) ([]byte, bool) {
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, a.cfg.MaxBody))
+	if err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			a.log.Warn("slack: request body too large", "path", r.URL.Path, "limit", a.cfg.MaxBody)
+			http.Error(w, "request body too large", http.StatusRequestEntityTooLarge)
+			return nil, false
+		}
+		http.Error(w, "cannot read body", http.StatusBadRequest)
+		return nil, false
+	}
+	if err := verify(r.Header, body, a.cfg.SigningSecret, a.now()); err != nil {
+		a.log.Warn("slack: refused request", "path", r.URL.Path, "reason", err)
+		http.Error(w, "invalid signature", http.StatusUnauthorized)
+		return nil, false
+	}
+	return body, true
+}
+
+func (a *Adapter) handleEvents(w http.ResponseWriter, r *http.Request) {
+	body, ok := a.readVerified(w, r)
+	if !ok {
+		return
+	}
+	ev, err := slackevents.ParseEvent(json.RawMessage(body), slackevents.OptionNoVerifyToken())
+	if err != nil {
+		a.log.Warn("slack: malformed event", "err", err)
+		http.Error(w, "malformed event", http.StatusBadRequest)
+		return
+	}
+	if ev.Type == slackevents.URLVerification {
+		var ch slackevents.ChallengeResponse
+		if err := json.Unmarshal(body, &ch); err != nil {
+			http.Error(w, "malformed challenge", http.StatusBadRequest)
+			return
+		}
+		w.Header().Set("Content-Type", "text/plain")
+		io.WriteString(w, ch.Challenge)
+		return
+	}
+	if err := a.event(r.Context(), ev); err != nil {
+		// Not taken: Slack retries, and the retry is handled.
+		http.Error(w, "busy, retry", http.StatusServiceUnavailable)
+		return
+	}
+	w.WriteHeader(http.StatusOK)
+}
+
+// event takes one Events API callback: it filters, deduplicates and queues
+// the answer. An error means the event was not taken and should be retried.
+func (a *Adapter) event(ctx context.Context, ev slackevents.EventsAPIEvent) error {
+	if ev.Type != slackevents.CallbackEvent {
+		return nil
+	}
+	msg, ok := a.incoming(ev.InnerEvent)
+	if !ok {
+		return nil
+	}
+	cb, _ := ev.Data.(*slackevents.EventsAPICallbackEvent)
+	key := ""
+	if cb != nil && cb.EventID != "" {
+		key = "slack:event:" + cb.EventID
+	} else {
+		key = "slack:msg:" + msg.channel + ":" + msg.ts
+	}
+	first, err := a.dedup.FirstSeen(ctx, key, a.cfg.DedupTTL)
+	if err != nil {
+		// Answering twice is better than not at all.
+		a.log.Warn("slack: dedup unavailable, answering anyway", "err", err)
+		first = true
+	}
+	if !first {
+		a.log.Debug("slack: duplicate event ignored", "key", key)
+		return nil
+	}
+	if !a.enqueue(job{name: "answer", run: func(ctx context.Context) error { return a.answer(ctx, msg) }}) {
+		a.log.Error("slack: answer queue full, asking Slack to retry", "key", key)
+		if err := a.dedup.Forget(ctx, key); err != nil {
+			a.log.Error("slack: dedup forget", "err", err)
+		}
+		return errors.New("queue full")
+	}
+	return nil
+}
+
+// incomingMsg is a message the bot should answer.
+type incomingMsg struct {
+	channel, user, text string
+	ts, threadTS        string // threadTS: where to answer; "" for the channel itself
+}
+
+var mentionRE = regexp.MustCompile(`<@[A-Z0-9]+(\|[^>]*)?>`)
+
+// incoming decides whether an inner event is a message to answer: direct
+// messages and mentions, never the bot's own messages, other bots', or
+// edits, deletes and other subtypes.
+func (a *Adapter) incoming(in slackevents.EventsAPIInnerEvent) (incomingMsg, bool) {
+	a.mu.RLock()
+	self := a.botUserID
+	a.mu.RUnlock()
+	switch e := in.Data.(type) {
+	case *slackevents.MessageEvent:
+		if e.ChannelType != "im" || e.BotID != "" || e.SubType != "" || e.User == "" || e.User == self {
+			return incomingMsg{}, false
+		}
+		return incomingMsg{channel: e.Channel, user: e.User, text: e.Text, ts: e.TimeStamp, threadTS: e.ThreadTimeStamp}, true
+	case *slackevents.AppMentionEvent:
+		if e.BotID != "" || e.User == "" || e.User == self {
+			return incomingMsg{}, false
+		}
+		thread := e.ThreadTimeStamp
+		if thread == "" {
+			thread = e.TimeStamp
+		}
+		text := strings.TrimSpace(mentionRE.ReplaceAllString(e.Text, " "))
+		return incomingMsg{channel: e.Channel, user: e.User, text: text, ts: e.TimeStamp, threadTS: thread}, true
+	}
+	return incomingMsg{}, false
+}
+
+// answer produces and posts the reply to one message.
+func (a *Adapter) answer(ctx context.Context, m incomingMsg) error {
+	reply := a.bot.Respond(ctx, bot.Message{Channel: "slack", User: m.user, Thread: m.channel + ":" + m.threadTS, Text: unescape(m.text)})
+	opts := []goslack.MsgOption{
+		goslack.MsgOptionText(reply.PlainText(), false),
+		goslack.MsgOptionBlocks(blocks(reply, true)...),
+	}
+	if m.threadTS != "" {
+		opts = append(opts, goslack.MsgOptionTS(m.threadTS))
+	}
+	if _, _, err := a.post(ctx, m.channel, opts...); err != nil {
+		return fmt.Errorf("post answer to %s: %w", m.channel, err)
+	}
+	if reply.Handoff {
+		return a.notifyAgents(ctx, m.user, m.channel, m.ts, bot.MaskText(m.text))
+	}
+	return nil
+}
+
+// unescape undoes Slack's escaping of &, < and > in message text.
+func unescape(s string) string {
+	return strings.NewReplacer("&lt;", "<", "&gt;", ">", "&amp;", "&").Replace(s)
+}
+
+// post sends a message, waiting out rate limits (HTTP 429 with Retry-After)
+// and retrying server errors a few times.
+func (a *Adapter) post(ctx context.Context, channel string, opts ...goslack.MsgOption) (string, string, error) {
+	var err error
+	for attempt := 0; attempt < 4; attempt++ {
+		var ch, ts string
+		ch, ts, err = a.api.PostMessageContext(ctx, channel, opts...)
+		if err == nil {
+			return ch, ts, nil
+		}
+		var wait time.Duration
+		var rl *goslack.RateLimitedError
+		var se goslack.StatusCodeError
+		switch {
+		case errors.As(err, &rl):
+			wait = max(rl.RetryAfter, 100*time.Millisecond)
+			a.log.Warn("slack: rate limited", "channel", channel, "retry_after", rl.RetryAfter)
+		case errors.As(err, &se) && se.Code >= 500:
+			wait = time.Duration(attempt+1) * 500 * time.Millisecond
+			a.log.Warn("slack: server error", "channel", channel, "status", se.Code)
+		default:
+			return "", "", err // a request Slack refuses will not get better
+		}
+		select {
+		case <-ctx.Done():
+			return "", "", fmt.Errorf("%w (gave up waiting: %v)", err, ctx.Err())
+		case <-time.After(wait):
+		}
+	}
+	return "", "", err
+}
+
+// notifyAgents posts a "talk to a person" notice with a link to the
+// conversation to the agent channel.
+func (a *Adapter) notifyAgents(ctx context.Context, user, channel, ts, text string) error {
+	if a.cfg.AgentChannel == "" {
+		a.log.Warn("slack: handoff requested but SLACK_AGENT_CHANNEL is not set", "user", user)
+		return nil
+	}
+	link, err := a.api.GetPermalinkContext(ctx, &goslack.PermalinkParameters{Channel: channel, Ts: ts})
+	where := "<" + link + "|open the conversation>"
+	if err != nil {
+		a.log.Warn("slack: permalink", "err", err)
+		where = "<#" + channel + ">"
+	}
+	notice := fmt.Sprintf(":raising_hand: <@%s> asked to talk to a person: %s", user, where)
+	if text != "" {
+		notice += "\n> " + escape(truncate(text, 500))
+	}
+	if _, _, err := a.post(ctx, a.cfg.AgentChannel, goslack.MsgOptionText(notice, false)); err != nil {
+		return fmt.Errorf("notify agents in %s: %w", a.cfg.AgentChannel, err)
+	}
+	return nil
+}

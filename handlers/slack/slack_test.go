@@ -1,0 +1,546 @@
+package slack
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	goslack "github.com/slack-go/slack"
+	"github.com/slack-go/slack/slackevents"
+	"github.com/slack-go/slack/socketmode"
+	"github.com/supportbot/supportbot/bot"
+	"github.com/supportbot/supportbot/knowledge"
+)
+
+const secret = "8f742231b10e8888abcd99yyyzzz85a5"
+
+func TestVerifyOfficialVector(t *testing.T) {
+	body := "token=xyzz0WbapA4vBCDEFasx0q6G&team_id=T1DC2JH3J&team_domain=testteamnow&channel_id=G8PSS9T3V&channel_name=foobar&user_id=U2CERLKJA&user_name=roadrunner&command=%2Fwebhook-collect&text=&response_url=https%3A%2F%2Fhooks.slack.com%2Fcommands%2FT1DC2JH3J%2F397700885554%2F96rGlfmibIGlgcZRskXaIFfN&trigger_id=398738663015.47445629121.803a0bc887a14d10d2c447fce8b6703c"
+	const want = "v0=a2114d57b48eac39b9ad189dd8316235a7b4a8d21a10bd27519666489c69b503"
+	if got := sign(secret, "1531420618", []byte(body)); got != want {
+		t.Fatalf("sign = %s, want %s", got, want)
+	}
+	h := http.Header{}
+	h.Set("X-Slack-Signature", want)
+	h.Set("X-Slack-Request-Timestamp", "1531420618")
+	at := time.Unix(1531420618, 0)
+	tests := []struct {
+		name string
+		now  time.Time
+		body string
+		want error
+	}{
+		{"accepted at its time", at, body, nil},
+		{"accepted 4 minutes later", at.Add(4 * time.Minute), body, nil},
+		{"stale 6 minutes later", at.Add(6 * time.Minute), body, errStale},
+		{"refused 6 minutes early", at.Add(-6 * time.Minute), body, errStale},
+		{"refused with a changed body", at, body + "x", errBadSignature},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := verify(h, []byte(tt.body), secret, tt.now); got != tt.want {
+				t.Errorf("verify = %v, want %v", got, tt.want)
+			}
+		})
+	}
+}
+
+// fakeSlack is an httptest stand-in for the Slack Web API and for
+// response_url, recording what the bot sends.
+type fakeSlack struct {
+	srv *httptest.Server
+
+	mu       sync.Mutex
+	posts    []url.Values
+	hooks    []map[string]any
+	failures []int // status codes to answer chat.postMessage with before succeeding
+	posted   chan struct{}
+}
+
+func newFakeSlack(t *testing.T) *fakeSlack {
+	t.Helper()
+	f := &fakeSlack{posted: make(chan struct{}, 100)}
+	mux := http.NewServeMux()
+	mux.HandleFunc("POST /api/auth.test", func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, `{"ok":true,"user_id":"UBOT","team":"Test","bot_id":"BBOT"}`)
+	})
+	mux.HandleFunc("POST /api/chat.postMessage", func(w http.ResponseWriter, r *http.Request) {
+		r.ParseForm()
+		f.mu.Lock()
+		if len(f.failures) > 0 {
+			code := f.failures[0]
+			f.failures = f.failures[1:]
+			f.mu.Unlock()
+			if code == http.StatusTooManyRequests {
+				w.Header().Set("Retry-After", "0")
+			}
+			w.WriteHeader(code)
+			io.WriteString(w, `{"ok":false,"error":"fake failure"}`)
+			return
+		}
+		f.posts = append(f.posts, r.PostForm)
+		f.mu.Unlock()
+		fmt.Fprintf(w, `{"ok":true,"channel":%q,"ts":"1700000000.000100"}`, r.PostForm.Get("channel"))
+		f.posted <- struct{}{}
+	})
+	mux.HandleFunc("/api/chat.getPermalink", func(w http.ResponseWriter, r *http.Request) {
+		r.ParseForm()
+		fmt.Fprintf(w, `{"ok":true,"channel":%q,"permalink":"https://test.slack.com/archives/%s/p%s"}`,
+			r.Form.Get("channel"), r.Form.Get("channel"), strings.ReplaceAll(r.Form.Get("message_ts"), ".", ""))
+	})
+	mux.HandleFunc("POST /hook/", func(w http.ResponseWriter, r *http.Request) {
+		var m map[string]any
+		json.NewDecoder(r.Body).Decode(&m)
+		f.mu.Lock()
+		f.hooks = append(f.hooks, m)
+		f.mu.Unlock()
+		io.WriteString(w, "ok")
+		f.posted <- struct{}{}
+	})
+	f.srv = httptest.NewServer(mux)
+	t.Cleanup(f.srv.Close)
+	return f
+}
+
+func (f *fakeSlack) Posts() []url.Values {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]url.Values(nil), f.posts...)
+}
+
+func (f *fakeSlack) Hooks() []map[string]any {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]map[string]any(nil), f.hooks...)
+}
+
+// wait waits for n posts or hooks.
+func (f *fakeSlack) wait(t *testing.T, n int) {
+	t.Helper()
+	for i := 0; i < n; i++ {
+		select {
+		case <-f.posted:
+		case <-time.After(5 * time.Second):
+			t.Fatalf("timed out waiting for post %d of %d", i+1, n)
+		}
+	}
+}
+
+var (
+	botOnce sync.Once
+	testBot *bot.Bot
+)
+
+func newBot(t *testing.T) *bot.Bot {
+	t.Helper()
+	botOnce.Do(func() {
+		kb, err := knowledge.Default()
+		if err != nil {
+			panic(err)
+		}
+		norm, err := bot.NewNormalizer()
+		if err != nil {
+			panic(err)
+		}
+		testBot, err = bot.New(kb, norm)
+		if err != nil {
+			panic(err)
+		}
+	})
+	return testBot
+}
+
+type harness struct {
+	fake     *fakeSlack
+	adapter  *Adapter
+	server   *httptest.Server
+	feedback *bot.MemoryFeedback
+}
+
+func newHarness(t *testing.T, agentChannel string) *harness {
+	t.Helper()
+	fake := newFakeSlack(t)
+	client := goslack.New("xoxb-test", goslack.OptionAPIURL(fake.srv.URL+"/api/"))
+	fb := bot.NewMemoryFeedback(100)
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	a := New(newBot(t), client, bot.NewMemoryDedup(), fb, Config{SigningSecret: secret, AgentChannel: agentChannel, Workers: 2}, log)
+	a.Start(t.Context())
+	// Wait for auth.test so the bot knows its own user id.
+	for i := 0; i < 200; i++ {
+		a.mu.RLock()
+		id := a.botUserID
+		a.mu.RUnlock()
+		if id != "" {
+			break
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	mux := http.NewServeMux()
+	a.Register(mux)
+	srv := httptest.NewServer(mux)
+	t.Cleanup(func() { srv.Close(); a.Close() })
+	return &harness{fake: fake, adapter: a, server: srv, feedback: fb}
+}
+
+// send posts a signed request, returning the status and body.
+func (h *harness) send(t *testing.T, path, contentType, body string, header map[string]string) (int, string) {
+	t.Helper()
+	req, _ := http.NewRequest("POST", h.server.URL+path, strings.NewReader(body))
+	req.Header.Set("Content-Type", contentType)
+	ts := strconv.FormatInt(time.Now().Unix(), 10)
+	req.Header.Set("X-Slack-Request-Timestamp", ts)
+	req.Header.Set("X-Slack-Signature", sign(secret, ts, []byte(body)))
+	for k, v := range header {
+		req.Header.Set(k, v)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+func eventBody(eventID, inner string) string {
+	return `{"token":"x","team_id":"T1","api_app_id":"A1","type":"event_callback","event_id":"` + eventID +
+		`","event_time":1700000000,"event":` + inner + `}`
+}
+
+func dm(text string) string {
+	return `{"type":"message","channel":"D1","channel_type":"im","user":"U1","text":` + strconv.Quote(text) + `,"ts":"1700000000.000001"}`
+}
+
+func TestSignedRequestsOnly(t *testing.T) {
+	h := newHarness(t, "")
+	body := eventBody("Ev1", dm("收不到短信"))
+	now := time.Now().Unix()
+	tests := []struct {
+		name   string
+		header map[string]string
+		want   int
+	}{
+		{"signed is accepted", nil, http.StatusOK},
+		{"unsigned is refused", map[string]string{"X-Slack-Signature": ""}, http.StatusUnauthorized},
+		{"forged is refused", map[string]string{"X-Slack-Signature": "v0=" + strings.Repeat("0", 64)}, http.StatusUnauthorized},
+		{"stale is refused", map[string]string{"X-Slack-Request-Timestamp": strconv.FormatInt(now-600, 10),
+			"X-Slack-Signature": sign(secret, strconv.FormatInt(now-600, 10), []byte(body))}, http.StatusUnauthorized},
+		{"wrong secret is refused", map[string]string{"X-Slack-Signature": sign("other", strconv.FormatInt(now, 10), []byte(body))}, http.StatusUnauthorized},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got, _ := h.send(t, "/slack/events", "application/json", body, tt.header); got != tt.want {
+				t.Errorf("status %d, want %d", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestMalformedAndHugeBodies(t *testing.T) {
+	h := newHarness(t, "")
+	if got, _ := h.send(t, "/slack/events", "application/json", `{"type":`, nil); got != http.StatusBadRequest {
+		t.Errorf("malformed JSON: status %d, want 400", got)
+	}
+	if got, _ := h.send(t, "/slack/interactive", "application/x-www-form-urlencoded", "payload=%7Bnot-json", nil); got != http.StatusBadRequest {
+		t.Errorf("malformed payload: status %d, want 400", got)
+	}
+	huge := eventBody("Ev9", dm(strings.Repeat("a", 2<<20)))
+	if got, _ := h.send(t, "/slack/events", "application/json", huge, nil); got != http.StatusRequestEntityTooLarge {
+		t.Errorf("huge body: status %d, want 413", got)
+	}
+}
+
+func TestURLVerification(t *testing.T) {
+	h := newHarness(t, "")
+	code, body := h.send(t, "/slack/events", "application/json", `{"token":"x","challenge":"3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P","type":"url_verification"}`, nil)
+	if code != http.StatusOK || body != "3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P" {
+		t.Errorf("got %d %q, want the bare challenge", code, body)
+	}
+}
+
+func TestDirectMessageIsAnsweredOnceDespiteRetries(t *testing.T) {
+	h := newHarness(t, "")
+	body := eventBody("Ev2", dm("收不到管局短信"))
+	for i := 0; i < 3; i++ {
+		hdr := map[string]string{}
+		if i > 0 {
+			hdr["X-Slack-Retry-Num"] = strconv.Itoa(i)
+			hdr["X-Slack-Retry-Reason"] = "http_timeout"
+		}
+		if code, _ := h.send(t, "/slack/events", "application/json", body, hdr); code != http.StatusOK {
+			t.Fatalf("delivery %d: status %d", i, code)
+		}
+	}
+	h.adapter.Close() // finishes the queued answers
+	posts := h.fake.Posts()
+	if len(posts) != 1 {
+		t.Fatalf("%d posts, want 1", len(posts))
+	}
+	p := posts[0]
+	if p.Get("channel") != "D1" || !strings.Contains(p.Get("text"), "短信重发") {
+		t.Errorf("post to %s: %s", p.Get("channel"), p.Get("text"))
+	}
+	blocks := strings.NewReplacer(`\u003c`, "<", `\u003e`, ">").Replace(p.Get("blocks"))
+	for _, want := range []string{"<https://cloud.tencent.com/document/product/243/13435#resend|短信重发>", actionHelpful, actionNotHelpful, actionHandoff} {
+		if !strings.Contains(blocks, want) {
+			t.Errorf("blocks lack %q: %s", want, blocks)
+		}
+	}
+}
+
+func TestIgnoredMessages(t *testing.T) {
+	h := newHarness(t, "")
+	for i, inner := range []string{
+		`{"type":"message","channel":"D1","channel_type":"im","user":"U1","bot_id":"B9","text":"收不到短信","ts":"1.1"}`,
+		`{"type":"message","channel":"D1","channel_type":"im","user":"UBOT","text":"收不到短信","ts":"1.2"}`,
+		`{"type":"message","subtype":"message_changed","channel":"D1","channel_type":"im","user":"U1","text":"收不到短信","ts":"1.3"}`,
+		`{"type":"message","subtype":"bot_message","channel":"D1","channel_type":"im","text":"收不到短信","ts":"1.4"}`,
+		`{"type":"message","channel":"C1","channel_type":"channel","user":"U1","text":"收不到短信","ts":"1.5"}`,
+	} {
+		if code, _ := h.send(t, "/slack/events", "application/json", eventBody("EvI"+strconv.Itoa(i), inner), nil); code != http.StatusOK {
+			t.Fatalf("event %d: status %d", i, code)
+		}
+	}
+	h.adapter.Close()
+	if posts := h.fake.Posts(); len(posts) != 0 {
+		t.Errorf("answered %d ignored messages: %v", len(posts), posts)
+	}
+}
+
+func TestMentionIsAnsweredInItsThread(t *testing.T) {
+	h := newHarness(t, "")
+	inner := `{"type":"app_mention","channel":"C1","user":"U1","text":"<@UBOT> 19212345678 收不到核验短信","ts":"1700000000.000200"}`
+	h.send(t, "/slack/events", "application/json", eventBody("Ev3", inner), nil)
+	h.fake.wait(t, 1)
+	p := h.fake.Posts()[0]
+	if p.Get("channel") != "C1" || p.Get("thread_ts") != "1700000000.000200" {
+		t.Errorf("posted to %s thread %q, want C1 thread 1700000000.000200", p.Get("channel"), p.Get("thread_ts"))
+	}
+	if text := p.Get("text"); !strings.Contains(text, "192****5678") || strings.Contains(text, "19212345678") {
+		t.Errorf("answer should have the masked number only: %s", text)
+	}
+}
+
+func TestSlashCommands(t *testing.T) {
+	h := newHarness(t, "")
+	cmd := func(command, text string) commandResponse {
+		t.Helper()
+		form := url.Values{"command": {command}, "text": {text}, "user_id": {"U1"}, "channel_id": {"C1"},
+			"response_url": {h.fake.srv.URL + "/hook/1"}, "trigger_id": {"1.2.3"}}
+		code, body := h.send(t, "/slack/commands", "application/x-www-form-urlencoded", form.Encode(), nil)
+		if code != http.StatusOK {
+			t.Fatalf("%s %s: status %d", command, text, code)
+		}
+		var r commandResponse
+		var raw map[string]json.RawMessage
+		if err := json.Unmarshal([]byte(body), &raw); err != nil {
+			t.Fatalf("%s: %v in %s", command, err, body)
+		}
+		json.Unmarshal(raw["response_type"], &r.ResponseType)
+		json.Unmarshal(raw["text"], &r.Text)
+		if b, ok := raw["blocks"]; ok {
+			r.Blocks = []goslack.Block{goslack.NewDividerBlock()} // presence only
+			r.Text += "\n" + string(b)
+		}
+		return r
+	}
+	tests := []struct {
+		name, command, text string
+		want                []string
+	}{
+		{"supported number", "/checknum", "+86 138-1234-5678", []string{"138****5678", "属于移动", `"type":"section"`}},
+		{"unsupported prefix", "/checknum", "192", []string{"号段 192 不在"}},
+		{"invalid number", "/checknum", "12ab", []string{"请只输入数字"}},
+		{"missing number", "/checknum", "", []string{"Usage", "/checknum 13812345678"}},
+		{"faq preview with a post button", "/faq", "收不到短信咋办", []string{"短信重发", actionPost, "sms_missing"}},
+		{"faq without a question", "/faq", " ", []string{"Usage"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := cmd(tt.command, tt.text)
+			if r.ResponseType != "ephemeral" {
+				t.Errorf("response_type %q, want ephemeral", r.ResponseType)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(r.Text, w) {
+					t.Errorf("response lacks %q:\n%s", w, r.Text)
+				}
+			}
+		})
+	}
+}
+
+func interaction(actionID, value, responseURL string) string {
+	p := map[string]any{
+		"type":         "block_actions",
+		"user":         map[string]any{"id": "U1"},
+		"channel":      map[string]any{"id": "C1"},
+		"container":    map[string]any{"type": "message", "channel_id": "C1", "message_ts": "1700000000.000300"},
+		"message":      map[string]any{"ts": "1700000000.000300", "thread_ts": "1700000000.000200"},
+		"response_url": responseURL,
+		"actions":      []any{map[string]any{"action_id": actionID, "block_id": "b", "value": value, "type": "button"}},
+	}
+	b, _ := json.Marshal(p)
+	return url.Values{"payload": {string(b)}}.Encode()
+}
+
+func TestButtons(t *testing.T) {
+	t.Run("feedback is stored and thanked", func(t *testing.T) {
+		h := newHarness(t, "")
+		for _, id := range []string{actionHelpful, actionNotHelpful} {
+			if code, _ := h.send(t, "/slack/interactive", "application/x-www-form-urlencoded", interaction(id, "sms_missing|zh", h.fake.srv.URL+"/hook/f"), nil); code != http.StatusOK {
+				t.Fatalf("status %d", code)
+			}
+		}
+		h.adapter.Close()
+		fb := h.feedback.All()
+		if len(fb) != 2 || !fb[0].Helpful || fb[1].Helpful || fb[0].Intent != "sms_missing" || fb[0].Channel != "slack" {
+			t.Errorf("feedback = %+v", fb)
+		}
+		if hooks := h.fake.Hooks(); len(hooks) != 2 || hooks[0]["text"] != "谢谢您的反馈！" {
+			t.Errorf("hooks = %v", hooks)
+		}
+	})
+	t.Run("talk to a person notifies the agent channel", func(t *testing.T) {
+		h := newHarness(t, "CAGENTS1")
+		h.send(t, "/slack/interactive", "application/x-www-form-urlencoded", interaction(actionHandoff, "en", h.fake.srv.URL+"/hook/h"), nil)
+		h.adapter.Close()
+		posts := h.fake.Posts()
+		if len(posts) != 1 || posts[0].Get("channel") != "CAGENTS1" ||
+			!strings.Contains(posts[0].Get("text"), "<@U1>") ||
+			!strings.Contains(posts[0].Get("text"), "https://test.slack.com/archives/C1/p1700000000000200") {
+			t.Errorf("agent notice = %v", posts)
+		}
+		if hooks := h.fake.Hooks(); len(hooks) != 1 || !strings.Contains(fmt.Sprint(hooks[0]["text"]), "agent has been notified") {
+			t.Errorf("user ack = %v", hooks)
+		}
+	})
+	t.Run("talk to a person without an agent channel says so", func(t *testing.T) {
+		h := newHarness(t, "")
+		h.send(t, "/slack/interactive", "application/x-www-form-urlencoded", interaction(actionHandoff, "zh", h.fake.srv.URL+"/hook/h"), nil)
+		h.adapter.Close()
+		if hooks := h.fake.Hooks(); len(hooks) != 1 || !strings.Contains(fmt.Sprint(hooks[0]["text"]), "没有配置人工客服") {
+			t.Errorf("user ack = %v", hooks)
+		}
+	})
+	t.Run("post to channel posts the answer in_channel", func(t *testing.T) {
+		h := newHarness(t, "")
+		h.send(t, "/slack/interactive", "application/x-www-form-urlencoded", interaction(actionPost, "收不到短信咋办", h.fake.srv.URL+"/hook/p"), nil)
+		h.adapter.Close()
+		hooks := h.fake.Hooks()
+		if len(hooks) != 1 || hooks[0]["response_type"] != "in_channel" || hooks[0]["delete_original"] != true ||
+			!strings.Contains(fmt.Sprint(hooks[0]["text"]), "短信重发") {
+			t.Errorf("hook = %v", hooks)
+		}
+	})
+	t.Run("a clarify option answers in the thread", func(t *testing.T) {
+		h := newHarness(t, "")
+		h.send(t, "/slack/interactive", "application/x-www-form-urlencoded", interaction(actionClarify+"2", "sms_missing.blocked|zh", h.fake.srv.URL+"/hook/c"), nil)
+		h.adapter.Close()
+		posts := h.fake.Posts()
+		if len(posts) != 1 || posts[0].Get("thread_ts") != "1700000000.000300" || !strings.Contains(posts[0].Get("text"), "手机管家") {
+			t.Errorf("posts = %v", posts)
+		}
+	})
+}
+
+func TestRateLimitAndServerErrorsAreRetried(t *testing.T) {
+	h := newHarness(t, "")
+	h.fake.mu.Lock()
+	h.fake.failures = []int{http.StatusTooManyRequests, http.StatusInternalServerError}
+	h.fake.mu.Unlock()
+	h.send(t, "/slack/events", "application/json", eventBody("Ev4", dm("你好")), nil)
+	h.adapter.Close()
+	if posts := h.fake.Posts(); len(posts) != 1 {
+		t.Errorf("%d posts after a 429 and a 500, want 1", len(posts))
+	}
+}
+
+type fakeAcker struct {
+	mu   sync.Mutex
+	acks []string
+	last []any
+}
+
+var _ Acker = (*fakeAcker)(nil)
+
+func (f *fakeAcker) Ack(req socketmode.Request, payload ...any) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.acks = append(f.acks, req.EnvelopeID)
+	f.last = payload
+	return nil
+}
+
+func TestSocketModeDispatch(t *testing.T) {
+	h := newHarness(t, "")
+	ack := &fakeAcker{}
+	msg := &slackevents.MessageEvent{Type: "message", Channel: "D2", ChannelType: "im", User: "U2", Text: "核验短信被拦截了吗", TimeStamp: "1.000001"}
+	ev := slackevents.EventsAPIEvent{
+		Type:       slackevents.CallbackEvent,
+		Data:       &slackevents.EventsAPICallbackEvent{Type: "event_callback", EventID: "EvS1"},
+		InnerEvent: slackevents.EventsAPIInnerEvent{Type: "message", Data: msg},
+	}
+	ctx := context.Background()
+	// The same envelope twice, as after a reconnect: answered once.
+	h.adapter.socketEvent(ctx, socketmode.Event{Type: socketmode.EventTypeEventsAPI, Data: ev, Request: &socketmode.Request{EnvelopeID: "env1"}}, ack)
+	h.adapter.socketEvent(ctx, socketmode.Event{Type: socketmode.EventTypeEventsAPI, Data: ev, Request: &socketmode.Request{EnvelopeID: "env2"}}, ack)
+	h.adapter.socketEvent(ctx, socketmode.Event{Type: socketmode.EventTypeSlashCommand,
+		Data: goslack.SlashCommand{Command: "/checknum", Text: "170", UserID: "U2"}, Request: &socketmode.Request{EnvelopeID: "env3"}}, ack)
+	ack.mu.Lock()
+	last := ack.last
+	ack.mu.Unlock()
+	if len(last) != 1 || !strings.Contains(last[0].(commandResponse).Text, "号段 170 属于联通") {
+		t.Errorf("slash command ack payload = %v", last)
+	}
+	cb := goslack.InteractionCallback{Type: goslack.InteractionTypeBlockActions, User: goslack.User{ID: "U2"},
+		ResponseURL: h.fake.srv.URL + "/hook/s",
+		ActionCallback: goslack.ActionCallbacks{BlockActions: []*goslack.BlockAction{{ActionID: actionHelpful, Value: "sms_missing.blocked|zh"}}}}
+	h.adapter.socketEvent(ctx, socketmode.Event{Type: socketmode.EventTypeInteractive, Data: cb, Request: &socketmode.Request{EnvelopeID: "env4"}}, ack)
+	h.adapter.Close()
+	if got := strings.Join(ack.acks, ","); got != "env1,env2,env3,env4" {
+		t.Errorf("acks = %s", got)
+	}
+	posts := h.fake.Posts()
+	if len(posts) != 1 || posts[0].Get("channel") != "D2" || !strings.Contains(posts[0].Get("text"), "手机管家") {
+		t.Errorf("posts = %v", posts)
+	}
+	if fb := h.feedback.All(); len(fb) != 1 || fb[0].Intent != "sms_missing.blocked" {
+		t.Errorf("feedback = %v", fb)
+	}
+}
+
+func TestMrkdwnEscapesAndLinks(t *testing.T) {
+	r := newBot(t).Respond(context.Background(), bot.Message{Text: "换手机了要重发短信"})
+	got := mrkdwn(r)
+	if !strings.HasPrefix(got, "*没有收到管局发送的核验短信怎么办？*") || !strings.Contains(got, "<https://cloud.tencent.com/document/product/243/13435#resend|短信重发>") {
+		t.Errorf("mrkdwn:\n%s", got)
+	}
+	if got := escape("<script>&"); got != "&lt;script&gt;&amp;" {
+		t.Errorf("escape = %q", got)
+	}
+}
+
+func TestAskingForAPersonNotifiesAgents(t *testing.T) {
+	h := newHarness(t, "CAGENTS1")
+	h.send(t, "/slack/events", "application/json", eventBody("Ev5", dm("转人工，我的号码13812345678")), nil)
+	h.adapter.Close()
+	posts := h.fake.Posts()
+	if len(posts) != 2 {
+		t.Fatalf("%d posts, want the answer and the agent notice", len(posts))
+	}
+	notice := posts[1]
+	if notice.Get("channel") != "CAGENTS1" || !strings.Contains(notice.Get("text"), "138****5678") || strings.Contains(notice.Get("text"), "13812345678") {
+		t.Errorf("notice = %v", notice)
+	}
+}
