@@ -516,7 +516,7 @@ func TestSocketModeDispatch(t *testing.T) {
 		t.Errorf("slash command ack payload = %v", last)
 	}
 	cb := goslack.InteractionCallback{Type: goslack.InteractionTypeBlockActions, User: goslack.User{ID: "U2"},
-		ResponseURL: h.fake.srv.URL + "/hook/s",
+		ResponseURL:    h.fake.srv.URL + "/hook/s",
 		ActionCallback: goslack.ActionCallbacks{BlockActions: []*goslack.BlockAction{{ActionID: actionHelpful, Value: "sms_missing.blocked|zh"}}}}
 	h.adapter.socketEvent(ctx, socketmode.Event{Type: socketmode.EventTypeInteractive, Data: cb, Request: &socketmode.Request{EnvelopeID: "env4"}}, ack)
 	h.adapter.Close()
