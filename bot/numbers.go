@@ -170,8 +170,9 @@ func digitRuns(s string) []digitRun {
 				i++
 				continue
 			}
-			if s[i] == '*' && run.digits == 3 {
-				for i < len(s) && s[i] == '*' {
+			if isMask(s[i]) && run.digits == 3 && !run.masked {
+				// 138****5678, 141x xxxx xxx: the prefix is what counts.
+				for i < len(s) && (isMask(s[i]) || s[i] == ' ' || s[i] == '-' || isDigit(s[i])) {
 					i++
 				}
 				run.masked = true
@@ -198,6 +199,8 @@ func whole(n int, lead string) bool {
 }
 
 func isDigit(c byte) bool { return c >= '0' && c <= '9' }
+
+func isMask(c byte) bool { return c == '*' || c == 'x' || c == 'X' }
 
 func onlyDigits(s string) string {
 	var b strings.Builder
