@@ -152,6 +152,16 @@ func (b *Bot) AnswerIntent(intent, lang string) Reply {
 	return e.compose(c, lang)
 }
 
+// Text returns one of the bot's own messages (intents.yaml, messages) in
+// lang, with {name} placeholders filled from vars.
+func (b *Bot) Text(name, lang string, vars map[string]string) string {
+	s := b.cur.Load().kb.Message(name, lang)
+	for k, v := range vars {
+		s = strings.ReplaceAll(s, "{"+k+"}", v)
+	}
+	return s
+}
+
 // Verdict is the sentence for one checked number in lang.
 func (b *Bot) Verdict(n Number, lang string) string { return b.cur.Load().verdict(n, lang) }
 

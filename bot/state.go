@@ -105,3 +105,36 @@ func (m *MemoryFeedback) All() []Feedback {
 	defer m.mu.Unlock()
 	return append([]Feedback(nil), m.list...)
 }
+
+// Cursors keeps small named values that must survive between calls, such
+// as 微信客服's sync cursor.
+type Cursors interface {
+	Get(ctx context.Context, key string) (string, error)
+	Set(ctx context.Context, key, value string) error
+}
+
+// MemoryCursors is a Cursors for one process.
+type MemoryCursors struct {
+	mu sync.Mutex
+	m  map[string]string
+}
+
+var _ Cursors = (*MemoryCursors)(nil)
+
+// NewMemoryCursors returns an empty in-process Cursors.
+func NewMemoryCursors() *MemoryCursors { return &MemoryCursors{m: map[string]string{}} }
+
+// Get implements Cursors; a missing key is "".
+func (c *MemoryCursors) Get(_ context.Context, key string) (string, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.m[key], nil
+}
+
+// Set implements Cursors.
+func (c *MemoryCursors) Set(_ context.Context, key, value string) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.m[key] = value
+	return nil
+}

@@ -5,9 +5,11 @@ import (
 	"net/url"
 	"os"
 	"regexp"
+	"strconv"
 	"strings"
 
 	"github.com/joho/godotenv"
+	"github.com/supportbot/supportbot/handlers/wecom"
 )
 
 // Config is every setting supportbot reads from the environment. Each one is
@@ -18,7 +20,23 @@ type Config struct {
 	LogLevel   string // LOG_LEVEL: debug, info, warn or error
 
 	Slack SlackConfig
+	WeCom WeComConfig
 }
+
+// WeComConfig is the WeCom channel's settings; it is on when CorpID is set.
+type WeComConfig struct {
+	CorpID       string // WECOM_CORP_ID
+	Token        string // WECOM_TOKEN: the callback's Token
+	AESKey       string // WECOM_AES_KEY: the callback's EncodingAESKey, 43 characters
+	AgentID      int    // WECOM_AGENT_ID
+	Secret       string // WECOM_SECRET: the app's secret
+	KfSecret     string // WECOM_KF_SECRET: 微信客服's secret; empty: 微信客服 off
+	RobotWebhook string // WECOM_ROBOT_WEBHOOK: group robot URL for handoff notices
+	APIURL       string // WECOM_API_URL
+}
+
+// Enabled reports whether the WeCom channel is configured.
+func (w WeComConfig) Enabled() bool { return w.CorpID != "" }
 
 // SlackConfig is the Slack channel's settings; it is on when BotToken is set.
 type SlackConfig struct {
@@ -48,6 +66,14 @@ func loadConfig(getenv func(string) string) (Config, error) {
 		APIURL:        getenv("SLACK_API_URL"),
 	}
 	if err := c.Slack.check(); err != nil {
+		return c, err
+	}
+	c.WeCom = WeComConfig{
+		CorpID: getenv("WECOM_CORP_ID"), Token: getenv("WECOM_TOKEN"), AESKey: getenv("WECOM_AES_KEY"),
+		Secret: getenv("WECOM_SECRET"), KfSecret: getenv("WECOM_KF_SECRET"),
+		RobotWebhook: getenv("WECOM_ROBOT_WEBHOOK"), APIURL: getenv("WECOM_API_URL"),
+	}
+	if err := c.WeCom.check(getenv("WECOM_AGENT_ID")); err != nil {
 		return c, err
 	}
 	if c.ListenAddr == "" {
@@ -121,3 +147,42 @@ func (s *SlackConfig) check() error {
 }
 
 var channelID = regexp.MustCompile(`^[CG][A-Z0-9]{6,}$`)
+
+func (w *WeComConfig) check(agentID string) error {
+	if w.APIURL == "" {
+		w.APIURL = "https://qyapi.weixin.qq.com"
+	}
+	w.APIURL = strings.TrimSuffix(w.APIURL, "/")
+	if !w.Enabled() {
+		if w.Token != "" || w.AESKey != "" || w.Secret != "" || w.KfSecret != "" || agentID != "" {
+			return fmt.Errorf("WECOM_CORP_ID is not set, but other WECOM_ variables are: set it (My Company > Company ID) to turn WeCom on, or unset them")
+		}
+		return nil
+	}
+	if w.Token == "" || w.AESKey == "" {
+		return fmt.Errorf("WECOM_TOKEN and WECOM_AES_KEY are required: the Token and EncodingAESKey of the app's API receiving settings")
+	}
+	if len(w.AESKey) != 43 {
+		return fmt.Errorf("WECOM_AES_KEY must be the 43-character EncodingAESKey, got %d characters", len(w.AESKey))
+	}
+	if _, err := wecom.NewCrypto(w.Token, w.AESKey, w.CorpID); err != nil {
+		return fmt.Errorf("WECOM_AES_KEY: %v", err)
+	}
+	n, err := strconv.Atoi(agentID)
+	if err != nil || n <= 0 {
+		return fmt.Errorf("WECOM_AGENT_ID must be the app's AgentId (a number), got %q", agentID)
+	}
+	w.AgentID = n
+	if w.Secret == "" {
+		return fmt.Errorf("WECOM_SECRET is required: the app's Secret, used to send answers too long for a passive reply")
+	}
+	for name, v := range map[string]string{"WECOM_API_URL": w.APIURL, "WECOM_ROBOT_WEBHOOK": w.RobotWebhook} {
+		if v == "" {
+			continue
+		}
+		if u, err := url.Parse(v); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return fmt.Errorf("%s must be an http(s) URL", name)
+		}
+	}
+	return nil
+}

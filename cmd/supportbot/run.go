@@ -20,6 +20,7 @@ import (
 	slackchan "github.com/supportbot/supportbot/handlers/slack"
 	"github.com/supportbot/supportbot/handlers/terminal"
 	"github.com/supportbot/supportbot/handlers/web"
+	"github.com/supportbot/supportbot/handlers/wecom"
 	"github.com/supportbot/supportbot/knowledge"
 )
 
@@ -254,6 +255,24 @@ func serve(ctx context.Context, a *app, ln net.Listener) int {
 		}
 	}
 
+	var wecomAdapter *wecom.Adapter
+	wecomMode := "off"
+	if wc := a.cfg.WeCom; wc.Enabled() {
+		crypto, err := wecom.NewCrypto(wc.Token, wc.AESKey, wc.CorpID)
+		if err != nil {
+			a.log.Error("wecom: callback settings", "err", err)
+			return exitFailure
+		}
+		wecomAdapter = wecom.New(a.bot, crypto, wecom.NewClient(wc.APIURL, wc.CorpID), bot.NewMemoryDedup(), bot.NewMemoryCursors(),
+			wecom.Config{CorpID: wc.CorpID, AgentID: wc.AgentID, Secret: wc.Secret, KfSecret: wc.KfSecret, RobotWebhook: wc.RobotWebhook}, a.log)
+		wecomAdapter.Start()
+		wecomAdapter.Register(mux)
+		wecomMode = "GET/POST /wecom/callback"
+		if wc.KfSecret != "" {
+			wecomMode += " with 微信客服"
+		}
+	}
+
 	srv := &http.Server{
 		Handler:           mux,
 		ReadHeaderTimeout: 10 * time.Second,
@@ -265,7 +284,7 @@ func serve(ctx context.Context, a *app, ln net.Listener) int {
 	kb := a.bot.KB()
 	a.log.Info("serving", "addr", ln.Addr().String(), "knowledge", kb.Version, "questions", len(kb.ZH.Entries),
 		"prefixes", len(kb.ZH.Prefixes), "intents", len(kb.Rules.Intents))
-	a.log.Info("channels", "web", "POST /api/chat", "slack", slackMode, "wecom", "off")
+	a.log.Info("channels", "web", "POST /api/chat", "slack", slackMode, "wecom", wecomMode)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	code := exitOK
@@ -285,6 +304,9 @@ func serve(ctx context.Context, a *app, ln net.Listener) int {
 	wg.Wait()
 	if slackAdapter != nil {
 		slackAdapter.Close() // the answers already taken are still sent
+	}
+	if wecomAdapter != nil {
+		wecomAdapter.Close()
 	}
 	a.log.Info("stopped")
 	return code

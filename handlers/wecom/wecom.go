@@ -1,0 +1,402 @@
+// Package wecom is the WeCom (企业微信) channel: the self-built app's
+// encrypted callback (employees), 微信客服 (external WeChat customers), and
+// the group robot for notifying agents.
+//
+// Quick answers go back as passive encrypted replies inside WeCom's 5
+// seconds; long ones are acknowledged with an empty 200 and sent with the
+// API. WeCom retries a message it got no answer to, so MsgIds are
+// deduplicated.
+package wecom
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/xml"
+	"errors"
+
+	"io"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/supportbot/supportbot/bot"
+)
+
+// Bot is what the adapter needs of the bot.
+type Bot interface {
+	Respond(ctx context.Context, msg bot.Message) bot.Reply
+	Text(name, lang string, vars map[string]string) string
+}
+
+// Config holds the channel's settings.
+type Config struct {
+	CorpID       string
+	AgentID      int
+	Secret       string // the app's secret, for message/send
+	KfSecret     string // 微信客服's secret; empty: 微信客服 is off
+	RobotWebhook string // group robot URL for handoff notices; empty: none
+	Workers      int
+	Queue        int
+	DedupTTL     time.Duration
+	MaxBody      int64
+}
+
+// maxContent is WeCom's limit on one message's content, in bytes.
+const maxContent = 2048
+
+// kfWindow is how long after a customer's message 微信客服 lets us answer.
+const kfWindow = 48 * time.Hour
+
+// kfMaxReplies is how many messages 微信客服 accepts per customer message.
+const kfMaxReplies = 5
+
+// Adapter serves one WeCom corp's callbacks.
+type Adapter struct {
+	bot     Bot
+	crypto  *Crypto
+	api     *Client
+	dedup   bot.Dedup
+	cursors bot.Cursors
+	cfg     Config
+	log     *slog.Logger
+	now     func() time.Time
+	random  io.Reader
+
+	kfLocks sync.Map // open_kfid -> *sync.Mutex: one sync at a time per account
+
+	jobs    chan func(context.Context)
+	workers sync.WaitGroup
+	closing sync.Once
+	stopped chan struct{}
+}
+
+// New returns an adapter; Start it before serving.
+func New(b Bot, crypto *Crypto, api *Client, dedup bot.Dedup, cursors bot.Cursors, cfg Config, log *slog.Logger) *Adapter {
+	if cfg.Workers <= 0 {
+		cfg.Workers = 8
+	}
+	if cfg.Queue <= 0 {
+		cfg.Queue = 1024
+	}
+	if cfg.DedupTTL <= 0 {
+		cfg.DedupTTL = 15 * time.Minute
+	}
+	if cfg.MaxBody <= 0 {
+		cfg.MaxBody = 256 << 10
+	}
+	return &Adapter{bot: b, crypto: crypto, api: api, dedup: dedup, cursors: cursors, cfg: cfg, log: log,
+		now: time.Now, random: rand.Reader, jobs: make(chan func(context.Context), cfg.Queue), stopped: make(chan struct{})}
+}
+
+// Start launches the workers that send slow answers.
+func (a *Adapter) Start() {
+	for range a.cfg.Workers {
+		a.workers.Add(1)
+		go func() {
+			defer a.workers.Done()
+			for j := range a.jobs {
+				ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+				j(ctx)
+				cancel()
+			}
+		}()
+	}
+}
+
+// Close stops taking work and waits for the queued sends.
+func (a *Adapter) Close() {
+	a.closing.Do(func() {
+		close(a.stopped)
+		close(a.jobs)
+	})
+	a.workers.Wait()
+}
+
+func (a *Adapter) enqueue(j func(context.Context)) (ok bool) {
+	defer func() {
+		if recover() != nil {
+			ok = false
+		}
+	}()
+	select {
+	case <-a.stopped:
+		return false
+	default:
+	}
+	select {
+	case a.jobs <- j:
+		return true
+	default:
+		return false
+	}
+}
+
+// Register adds the callback routes to mux.
+func (a *Adapter) Register(mux *http.ServeMux) {
+	mux.HandleFunc("GET /wecom/callback", a.verifyURL)
+	mux.HandleFunc("POST /wecom/callback", a.callback)
+}
+
+// verifyURL answers WeCom's URL check with the decrypted echostr.
+func (a *Adapter) verifyURL(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	echo := q.Get("echostr")
+	if err := a.crypto.Verify(q.Get("msg_signature"), q.Get("timestamp"), q.Get("nonce"), echo); err != nil {
+		a.log.Warn("wecom: URL check refused", "reason", err)
+		http.Error(w, "invalid signature", http.StatusForbidden)
+		return
+	}
+	plain, err := a.crypto.Decrypt(echo)
+	if err != nil {
+		a.log.Warn("wecom: URL check echostr", "err", err)
+		http.Error(w, "invalid echostr", http.StatusBadRequest)
+		return
+	}
+	w.Header().Set("Content-Type", "text/plain")
+	w.Write(plain)
+}
+
+func (a *Adapter) callback(w http.ResponseWriter, r *http.Request) {
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, a.cfg.MaxBody))
+	if err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			a.log.Warn("wecom: callback body too large", "limit", a.cfg.MaxBody)
+			http.Error(w, "request body too large", http.StatusRequestEntityTooLarge)
+			return
+		}
+		http.Error(w, "cannot read body", http.StatusBadRequest)
+		return
+	}
+	var env envelope
+	if err := xml.Unmarshal(body, &env); err != nil || env.Encrypt == "" {
+		a.log.Warn("wecom: malformed callback XML", "err", err)
+		http.Error(w, "malformed XML", http.StatusBadRequest)
+		return
+	}
+	q := r.URL.Query()
+	if err := a.crypto.Verify(q.Get("msg_signature"), q.Get("timestamp"), q.Get("nonce"), env.Encrypt); err != nil {
+		a.log.Warn("wecom: callback refused", "reason", err)
+		http.Error(w, "invalid signature", http.StatusForbidden)
+		return
+	}
+	plain, err := a.crypto.Decrypt(env.Encrypt)
+	if err != nil {
+		a.log.Warn("wecom: callback decrypt", "err", err)
+		http.Error(w, "cannot decrypt", http.StatusBadRequest)
+		return
+	}
+	m, err := parseMessage(plain)
+	if err != nil {
+		a.log.Warn("wecom: malformed message", "err", err)
+		http.Error(w, "malformed message", http.StatusBadRequest)
+		return
+	}
+	a.handle(r.Context(), w, m)
+}
+
+// handle answers one decrypted message or event.
+func (a *Adapter) handle(ctx context.Context, w http.ResponseWriter, m message) {
+	switch {
+	case m.MsgType == "event" && m.Event == "kf_msg_or_event":
+		if a.cfg.KfSecret == "" {
+			a.log.Warn("wecom: 微信客服 event, but WECOM_KF_SECRET is not set")
+			break
+		}
+		token, kf := m.Token, m.OpenKfID
+		if !a.enqueue(func(ctx context.Context) { a.syncKf(ctx, token, kf) }) {
+			a.log.Error("wecom: queue full, 微信客服 sync postponed to the next event", "open_kfid", kf)
+		}
+	case m.MsgType == "event":
+		// enter_agent, subscribe and the like need no answer.
+	case m.MsgType == "text":
+		key := "wecom:msg:" + m.MsgID
+		if m.MsgID == "" {
+			key = "wecom:msg:" + m.FromUserName + ":" + strconv.FormatInt(m.CreateTime, 10)
+		}
+		first, err := a.dedup.FirstSeen(ctx, key, a.cfg.DedupTTL)
+		if err != nil {
+			a.log.Warn("wecom: dedup unavailable, answering anyway", "err", err)
+			first = true
+		}
+		if !first {
+			a.log.Debug("wecom: duplicate message ignored", "msgid", m.MsgID)
+			break
+		}
+		reply := a.bot.Respond(ctx, bot.Message{Channel: "wecom", User: m.FromUserName, Text: m.Content})
+		if reply.Handoff {
+			a.handoff("企业微信", m.FromUserName, m.Content, reply.Lang)
+		}
+		text := reply.PlainText()
+		if len(text) <= maxContent {
+			a.passive(w, m.FromUserName, text)
+			return
+		}
+		user, md := m.FromUserName, reply.Markdown()
+		if !a.enqueue(func(ctx context.Context) { a.sendApp(ctx, user, md) }) {
+			a.log.Error("wecom: queue full, sending the first part of a long answer", "user", user)
+			a.passive(w, user, split(text, maxContent)[0])
+			return
+		}
+	default:
+		lang := "zh"
+		a.passive(w, m.FromUserName, a.bot.Text("text_only", lang, nil))
+		return
+	}
+	w.WriteHeader(http.StatusOK)
+}
+
+// passive writes an encrypted text reply to the request.
+func (a *Adapter) passive(w http.ResponseWriter, user, text string) {
+	plain, err := xml.Marshal(replyText{
+		ToUserName: cdata{user}, FromUserName: cdata{a.cfg.CorpID}, CreateTime: a.now().Unix(),
+		MsgType: cdata{"text"}, Content: cdata{text},
+	})
+	if err != nil {
+		a.log.Error("wecom: marshal reply", "err", err)
+		w.WriteHeader(http.StatusOK)
+		return
+	}
+	enc, err := a.crypto.Encrypt(plain, a.random)
+	if err != nil {
+		a.log.Error("wecom: encrypt reply", "err", err)
+		w.WriteHeader(http.StatusOK)
+		return
+	}
+	ts := strconv.FormatInt(a.now().Unix(), 10)
+	nonce := strconv.FormatInt(a.now().UnixNano()%1e9, 10)
+	out, _ := xml.Marshal(replyEnvelope{
+		Encrypt: cdata{enc}, MsgSignature: cdata{a.crypto.Signature(ts, nonce, enc)}, TimeStamp: ts, Nonce: cdata{nonce},
+	})
+	w.Header().Set("Content-Type", "application/xml; charset=utf-8")
+	w.Write(out)
+}
+
+// sendApp sends a long answer as markdown messages of at most 2048 bytes.
+func (a *Adapter) sendApp(ctx context.Context, user, md string) {
+	for _, part := range split(md, maxContent) {
+		if err := a.api.SendApp(ctx, a.cfg.Secret, a.cfg.AgentID, user, "markdown", part); err != nil {
+			a.log.Error("wecom: message/send", "user", user, "err", err)
+			return
+		}
+	}
+}
+
+// syncKf pulls the 微信客服 messages the event announced and answers each
+// customer text message once.
+func (a *Adapter) syncKf(ctx context.Context, token, openKfID string) {
+	mu, _ := a.kfLocks.LoadOrStore(openKfID, &sync.Mutex{})
+	mu.(*sync.Mutex).Lock()
+	defer mu.(*sync.Mutex).Unlock()
+	key := "wecom:kf:cursor:" + openKfID
+	cursor, err := a.cursors.Get(ctx, key)
+	if err != nil {
+		a.log.Error("wecom: read 微信客服 cursor", "err", err)
+		return
+	}
+	for page := 0; page < 100; page++ {
+		msgs, next, more, err := a.api.KfSync(ctx, a.cfg.KfSecret, cursor, token, openKfID)
+		if err != nil {
+			a.log.Error("wecom: kf/sync_msg", "open_kfid", openKfID, "err", err)
+			return
+		}
+		for _, km := range msgs {
+			a.answerKf(ctx, km)
+		}
+		if next != "" {
+			cursor = next
+			if err := a.cursors.Set(ctx, key, cursor); err != nil {
+				a.log.Error("wecom: save 微信客服 cursor", "err", err)
+			}
+		}
+		if !more {
+			return
+		}
+	}
+}
+
+func (a *Adapter) answerKf(ctx context.Context, km KfMessage) {
+	if km.Origin != 3 { // only what customers send
+		return
+	}
+	if sent := time.Unix(km.SendTime, 0); km.SendTime > 0 && a.now().Sub(sent) > kfWindow {
+		return // outside the window in which 微信客服 lets us answer
+	}
+	first, err := a.dedup.FirstSeen(ctx, "wecom:kf:"+km.MsgID, a.cfg.DedupTTL)
+	if err != nil {
+		a.log.Warn("wecom: dedup unavailable, answering anyway", "err", err)
+		first = true
+	}
+	if !first {
+		return
+	}
+	var text string
+	lang := "zh"
+	if km.MsgType == "text" {
+		reply := a.bot.Respond(ctx, bot.Message{Channel: "wechat-kf", User: km.ExternalUserID, Text: km.Text.Content})
+		text, lang = reply.PlainText(), reply.Lang
+		if reply.Handoff {
+			a.handoff("微信客服", km.ExternalUserID, km.Text.Content, lang)
+		}
+	} else {
+		text = a.bot.Text("text_only", lang, nil)
+	}
+	parts := split(text, maxContent)
+	if len(parts) > kfMaxReplies {
+		parts = parts[:kfMaxReplies]
+	}
+	for _, p := range parts {
+		if err := a.api.KfSendText(ctx, a.cfg.KfSecret, km.ExternalUserID, km.OpenKfID, p); err != nil {
+			a.log.Error("wecom: kf/send_msg", "err", err)
+			return
+		}
+	}
+}
+
+// handoff notifies agents through the group robot, when there is one.
+func (a *Adapter) handoff(channel, user, text, lang string) {
+	if a.cfg.RobotWebhook == "" {
+		a.log.Warn("wecom: handoff requested but WECOM_ROBOT_WEBHOOK is not set", "channel", channel)
+		return
+	}
+	notice := a.bot.Text("handoff_notice", lang, map[string]string{"channel": channel, "user": user, "text": bot.MaskText(truncate(text, 300))})
+	if !a.enqueue(func(ctx context.Context) {
+		if err := a.api.Robot(ctx, a.cfg.RobotWebhook, notice); err != nil {
+			a.log.Error("wecom: robot notice", "err", err)
+		}
+	}) {
+		a.log.Error("wecom: queue full, handoff notice not sent", "channel", channel)
+	}
+}
+
+// split cuts s into pieces of at most max bytes, at line breaks where it
+// can and never inside a character.
+func split(s string, max int) []string {
+	var out []string
+	for len(s) > max {
+		cut := strings.LastIndex(s[:max], "\n")
+		if cut <= 0 {
+			cut = max
+			for cut > 0 && s[cut]&0xC0 == 0x80 {
+				cut--
+			}
+		}
+		out = append(out, strings.TrimRight(s[:cut], "\n"))
+		s = strings.TrimLeft(s[cut:], "\n")
+	}
+	if s = strings.TrimRight(s, "\n"); s != "" || len(out) == 0 {
+		out = append(out, s)
+	}
+	return out
+}
+
+func truncate(s string, max int) string {
+	r := []rune(s)
+	if len(r) <= max {
+		return s
+	}
+	return string(r[:max]) + "…"
+}
