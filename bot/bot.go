@@ -191,6 +191,11 @@ func (e *engine) verdict(n Number, lang string) string {
 // compose turns a classification into an answer.
 func (e *engine) compose(c Classification, lang string) Reply {
 	r := Reply{Intent: c.Intent, Confidence: c.Confidence, Lang: lang, Numbers: c.Numbers}
+	for i, n := range r.Numbers {
+		if !n.Valid {
+			r.Numbers[i].Error = e.verdict(n, lang)
+		}
+	}
 	for _, id := range c.Clarify {
 		r.Clarify = append(r.Clarify, Option{Intent: id, Label: e.label(id, lang)})
 	}

@@ -328,3 +328,13 @@ func TestReloadSwapsKnowledge(t *testing.T) {
 		t.Error("Reload did not put the new knowledge in service")
 	}
 }
+
+func TestNumbersInOddFormats(t *testing.T) {
+	kb := newTestBot(t).KB()
+	for _, text := range []string{"phone: +86 (138) 1234-5678", "(138) 1234 5678", "138-1234-5678 和 138 1234 5678"} {
+		ns := ExtractNumbers(kb, text)
+		if len(ns) != 1 || ns[0].Normalized != "13812345678" {
+			t.Errorf("ExtractNumbers(%q) = %+v, want one 13812345678", text, ns)
+		}
+	}
+}

@@ -1,6 +1,7 @@
 package bot
 
 import (
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -178,9 +179,17 @@ func digitRuns(s string) []digitRun {
 				run.masked = true
 				continue
 			}
-			if (s[i] == ' ' || s[i] == '-' || s[i] == '.') && i+1 < len(s) && isDigit(s[i+1]) && !run.masked && !whole(run.digits, lead) && run.digits > 0 {
-				i++
-				continue
+			// One or two separators between digit groups: "138 1234",
+			// "+86 (138) 1234-5678".
+			if isSep(s[i]) && !run.masked && !whole(run.digits, lead) && run.digits > 0 {
+				if i+1 < len(s) && isDigit(s[i+1]) {
+					i++
+					continue
+				}
+				if i+2 < len(s) && isSep(s[i+1]) && isDigit(s[i+2]) {
+					i += 2
+					continue
+				}
 			}
 			break
 		}
@@ -199,6 +208,8 @@ func whole(n int, lead string) bool {
 }
 
 func isDigit(c byte) bool { return c >= '0' && c <= '9' }
+
+func isSep(c byte) bool { return c == ' ' || c == '-' || c == '.' || c == '(' || c == ')' }
 
 func isMask(c byte) bool { return c == '*' || c == 'x' || c == 'X' }
 
@@ -250,6 +261,9 @@ func ExtractNumbers(kb *knowledge.KB, text string) []Number {
 		}
 		if n.Valid {
 			lookup(kb, &n)
+		}
+		if slices.ContainsFunc(out, func(o Number) bool { return o.Valid == n.Valid && o.Normalized == n.Normalized && (n.Valid || o.Input == n.Input) }) {
+			continue // the same number twice gets one verdict
 		}
 		out = append(out, n)
 	}

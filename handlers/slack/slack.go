@@ -117,7 +117,7 @@ func (a *Adapter) Start(ctx context.Context) {
 				a.log.Info("slack: connected", "team", resp.Team, "bot_user", resp.UserID)
 				return
 			}
-			a.log.Error("slack: auth.test failed; check SLACK_BOT_TOKEN", "err", err, "retry_in", wait)
+			a.log.Error("slack: auth.test failed; check SLACK_BOT_TOKEN and that Slack is reachable", "err", err, "retry_in", wait)
 			select {
 			case <-ctx.Done():
 				return

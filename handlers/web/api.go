@@ -110,8 +110,12 @@ func NewChatResponse(reply bot.Reply) ChatResponse {
 		Intent: reply.Intent, Confidence: reply.Confidence, Lang: reply.Lang,
 		Numbers: reply.Numbers, Clarify: []Option{}, Handoff: reply.Handoff,
 	}
-	if resp.Numbers == nil {
-		resp.Numbers = []bot.Number{}
+	// The numbers go back masked, like the reply: API clients log and store
+	// what they get.
+	resp.Numbers = make([]bot.Number, len(reply.Numbers))
+	for i, n := range reply.Numbers {
+		n.Input, n.Normalized, n.Error = bot.MaskText(n.Input), n.Masked(), bot.MaskText(n.Error)
+		resp.Numbers[i] = n
 	}
 	for _, o := range reply.Clarify {
 		resp.Clarify = append(resp.Clarify, Option{o.Intent, o.Label})

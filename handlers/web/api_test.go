@@ -169,7 +169,7 @@ func TestChat(t *testing.T) {
 		if resp.Intent != "sms_missing.prefix" {
 			t.Errorf("intent = %q, want sms_missing.prefix", resp.Intent)
 		}
-		want := []bot.Number{{Input: full, Valid: true, Normalized: full, Prefix: "192", Supported: false}}
+		want := []bot.Number{{Input: "192****5678", Valid: true, Normalized: "192****5678", Prefix: "192", Supported: false}}
 		if diff := cmp.Diff(want, resp.Numbers); diff != "" {
 			t.Errorf("numbers mismatch (-want +got):\n%s", diff)
 		}
