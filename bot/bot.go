@@ -75,7 +75,40 @@ func (b *Bot) Respond(ctx context.Context, msg Message) Reply {
 		}
 	}
 	c := e.m.classify(text, false)
-	return e.compose(c, Lang(text, msg.Lang))
+	r := e.compose(c, Lang(text, msg.Lang))
+	if r.Lang == "zh" && b.norm.HasTraditional(text) {
+		b.traditional(&r)
+	}
+	return r
+}
+
+// traditional rewrites a Chinese reply in traditional characters, for
+// people who write them (links keep their targets).
+func (b *Bot) traditional(r *Reply) {
+	conv := func(t knowledge.Text) knowledge.Text {
+		out := make(knowledge.Text, len(t))
+		for i, s := range t {
+			out[i] = knowledge.Span{Text: b.norm.ToTraditional(s.Text), URL: s.URL}
+		}
+		return out
+	}
+	r.Traditional = true
+	r.Title = b.norm.ToTraditional(r.Title)
+	for i := range r.Blocks {
+		blk := &r.Blocks[i]
+		blk.Text = conv(blk.Text)
+		items := make([]ListItem, len(blk.Items))
+		for j, it := range blk.Items {
+			items[j].Text = conv(it.Text)
+			for _, s := range it.Sub {
+				items[j].Sub = append(items[j].Sub, conv(s))
+			}
+		}
+		blk.Items = items
+	}
+	for i := range r.Clarify {
+		r.Clarify[i].Label = b.norm.ToTraditional(r.Clarify[i].Label)
+	}
 }
 
 // hasContent reports whether text has a letter, digit or symbol beyond

@@ -338,3 +338,15 @@ func TestNumbersInOddFormats(t *testing.T) {
 		}
 	}
 }
+
+func TestTraditionalQuestionGetsTraditionalAnswer(t *testing.T) {
+	r := respond(t, "換了新手機，怎麼重發簡訊")
+	text := r.PlainText()
+	if !r.Traditional || r.Intent != "sms_missing.resend" || !strings.Contains(text, "手機卡更換手機後") ||
+		!strings.Contains(text, "https://cloud.tencent.com/document/product/243/13435#resend") {
+		t.Errorf("intent %s traditional %v:\n%s", r.Intent, r.Traditional, text)
+	}
+	if simp := respond(t, "换了新手机，怎么重发短信"); simp.Traditional {
+		t.Error("a simplified question got a traditional answer")
+	}
+}

@@ -6,6 +6,7 @@ package bot
 import (
 	"fmt"
 	"strings"
+	"sync"
 	"unicode"
 	"unicode/utf8"
 
@@ -21,6 +22,11 @@ import (
 // characters. It is safe for concurrent use.
 type Normalizer struct {
 	t2s *opencc.OpenCC
+	// s2t turns answers into traditional characters for people who write
+	// them; it loads on first use.
+	s2tOnce sync.Once
+	s2t     *opencc.OpenCC
+	s2tErr  error
 	// trad marks the runes in [hanLo, hanHi] that the conversion changes,
 	// so that most messages skip the (slower) converter.
 	trad []uint64
@@ -65,6 +71,32 @@ func changes(d *da.Dict, k string) bool {
 
 func (n *Normalizer) isTrad(r rune) bool {
 	return r >= hanLo && r <= hanHi && n.trad[(r-hanLo)/64]&(1<<((r-hanLo)%64)) != 0
+}
+
+// HasTraditional reports whether s has a character that only traditional
+// Chinese uses.
+func (n *Normalizer) HasTraditional(s string) bool {
+	for _, r := range s {
+		if n.isTrad(r) {
+			return true
+		}
+	}
+	return false
+}
+
+// ToTraditional converts simplified Chinese to traditional characters
+// (Taiwan standard, without phrase rewriting, which would change the FAQ's
+// terms); on failure s comes back as it was.
+func (n *Normalizer) ToTraditional(s string) string {
+	n.s2tOnce.Do(func() { n.s2t, n.s2tErr = opencc.New("s2tw") })
+	if n.s2tErr != nil || s == "" {
+		return s
+	}
+	out, err := n.s2t.Convert(s)
+	if err != nil {
+		return s
+	}
+	return out
 }
 
 // Normalize returns the matching form of s.

@@ -35,6 +35,9 @@ type Reply struct {
 	Clarify []Option
 	// Handoff is set when the user asked for a person.
 	Handoff bool
+	// Traditional is set when a Chinese answer was written in traditional
+	// characters, as the user wrote.
+	Traditional bool
 }
 
 // Source is the FAQ entry (and step) an answer was composed from.

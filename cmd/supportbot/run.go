@@ -204,7 +204,7 @@ func (a *app) start(fs *flag.FlagSet, args []string) (code int, done bool) {
 }
 
 func cmdServe(ctx context.Context, a *app, args []string) int {
-	fs := newFlagSet("serve", "serve\n\nServes GET /healthz and POST /api/chat on LISTEN_ADDR.", a.stderr)
+	fs := newFlagSet("serve", "serve\n\nServes GET /healthz and POST /api/chat on LISTEN_ADDR, plus the Slack routes\n(/slack/events, /slack/commands, /slack/interactive) and the WeCom callback\n(/wecom/callback) when those channels are configured (see .env.example).", a.stderr)
 	if code, done := a.start(fs, args); done {
 		return code
 	}
