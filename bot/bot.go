@@ -2,6 +2,7 @@ package bot
 
 import (
 	"context"
+	"log/slog"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -15,17 +16,36 @@ import (
 type Bot struct {
 	norm *Normalizer
 	cur  atomic.Pointer[engine]
+	fb   *fallbackRunner // nil: no fallback
+	log  *slog.Logger
 }
 
 // engine is one knowledge version with its compiled matcher.
 type engine struct {
-	kb *knowledge.KB
-	m  *Matcher
+	kb    *knowledge.KB
+	m     *Matcher
+	index *passageIndex
+}
+
+// BotOption configures a Bot.
+type BotOption func(*Bot)
+
+// WithFallback asks fb when the rules have no confident answer.
+func WithFallback(fb Fallback, cfg FallbackConfig) BotOption {
+	return func(b *Bot) { b.fb = newFallbackRunner(fb, cfg) }
+}
+
+// WithLogger logs the bot's own trouble (a failing fallback) to l.
+func WithLogger(l *slog.Logger) BotOption {
+	return func(b *Bot) { b.log = l }
 }
 
 // New compiles kb into a bot.
-func New(kb *knowledge.KB, norm *Normalizer) (*Bot, error) {
+func New(kb *knowledge.KB, norm *Normalizer, opts ...BotOption) (*Bot, error) {
 	b := &Bot{norm: norm}
+	for _, o := range opts {
+		o(b)
+	}
 	if err := b.Reload(kb); err != nil {
 		return nil, err
 	}
@@ -38,8 +58,23 @@ func (b *Bot) Reload(kb *knowledge.KB) error {
 	if err != nil {
 		return err
 	}
-	b.cur.Store(&engine{kb: kb, m: m})
+	b.cur.Store(&engine{kb: kb, m: m, index: newPassageIndex(kb, b.norm)})
 	return nil
+}
+
+// NeedsModel reports whether answering text would ask the fallback model,
+// so channels with a short deadline can answer it asynchronously.
+func (b *Bot) NeedsModel(text string) bool {
+	if b.fb == nil {
+		return false
+	}
+	e := b.cur.Load()
+	if _, _, ok := command(strings.TrimSpace(text)); ok {
+		return false
+	}
+	c := e.m.classify(text, false)
+	return c.Intent == knowledge.None && len(c.Clarify) == 0 &&
+		len(e.index.search(b.norm.Normalize(text), Lang(text, "zh"), 1)) > 0
 }
 
 // KB returns the knowledge in service.
@@ -75,7 +110,15 @@ func (b *Bot) Respond(ctx context.Context, msg Message) Reply {
 		}
 	}
 	c := e.m.classify(text, false)
-	r := e.compose(c, Lang(text, msg.Lang))
+	lang = Lang(text, msg.Lang)
+	var r Reply
+	answered := false
+	if c.Intent == knowledge.None && len(c.Clarify) == 0 && b.fb != nil {
+		r, answered = b.askFallback(ctx, e, text, lang, c)
+	}
+	if !answered {
+		r = e.compose(c, lang)
+	}
 	if r.Lang == "zh" && b.norm.HasTraditional(text) {
 		b.traditional(&r)
 	}

@@ -22,12 +22,15 @@ type EvalReport struct {
 	Intents  []IntentEval `json:"intents"`
 	// OutOfScope counts messages labelled none; FalseAnswers those of them
 	// that got an intent, and FalseAnswerRate the share.
-	OutOfScope      int         `json:"out_of_scope"`
-	FalseAnswers    int         `json:"false_answers"`
-	FalseAnswerRate float64     `json:"false_answer_rate"`
-	Clarified       int         `json:"clarified"` // answers that came with clarify candidates
-	Confusions      []Confusion `json:"confusions"`
-	MacroF1         float64     `json:"macro_f1"`
+	OutOfScope      int     `json:"out_of_scope"`
+	FalseAnswers    int     `json:"false_answers"`
+	FalseAnswerRate float64 `json:"false_answer_rate"`
+	Clarified       int     `json:"clarified"` // answers that came with clarify candidates
+	// ToModel counts the messages that would go to the fallback model when
+	// one is configured: no confident rule and a relevant FAQ passage.
+	ToModel    int         `json:"to_model"`
+	Confusions []Confusion `json:"confusions"`
+	MacroF1    float64     `json:"macro_f1"`
 }
 
 // IntentEval is one intent's line of the report.
@@ -50,7 +53,8 @@ type Confusion struct {
 
 // Evaluate classifies every message of set.
 func (b *Bot) Evaluate(set []Labelled) EvalReport {
-	m := b.cur.Load().m
+	e := b.cur.Load()
+	m := e.m
 	var r EvalReport
 	tp, support, predicted := map[string]int{}, map[string]int{}, map[string]int{}
 	conf := map[[2]string]*Confusion{}
@@ -61,6 +65,9 @@ func (b *Bot) Evaluate(set []Labelled) EvalReport {
 		predicted[c.Intent]++
 		if len(c.Clarify) > 0 && c.Intent != knowledge.None {
 			r.Clarified++
+		}
+		if c.Intent == knowledge.None && len(c.Clarify) == 0 && len(e.index.search(b.norm.Normalize(ex.Text), c.Lang, 1)) > 0 {
+			r.ToModel++
 		}
 		if ex.Intent == knowledge.None {
 			r.OutOfScope++

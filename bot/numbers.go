@@ -262,7 +262,9 @@ func ExtractNumbers(kb *knowledge.KB, text string) []Number {
 		if n.Valid {
 			lookup(kb, &n)
 		}
-		if slices.ContainsFunc(out, func(o Number) bool { return o.Valid == n.Valid && o.Normalized == n.Normalized && (n.Valid || o.Input == n.Input) }) {
+		if slices.ContainsFunc(out, func(o Number) bool {
+			return o.Valid == n.Valid && o.Normalized == n.Normalized && (n.Valid || o.Input == n.Input)
+		}) {
 			continue // the same number twice gets one verdict
 		}
 		out = append(out, n)

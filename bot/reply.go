@@ -35,6 +35,11 @@ type Reply struct {
 	Clarify []Option
 	// Handoff is set when the user asked for a person.
 	Handoff bool
+	// Generated marks an answer written by the fallback model from the FAQ
+	// passage in Source, rather than composed from the FAQ by the rules.
+	Generated bool
+	// FallbackFailed marks the polite answer given when the model failed.
+	FallbackFailed bool
 	// Traditional is set when a Chinese answer was written in traditional
 	// characters, as the user wrote.
 	Traditional bool

@@ -175,6 +175,7 @@ func printEval(w io.Writer, r bot.EvalReport) {
 	fmt.Fprintf(w, "\naccuracy %.3f (%d/%d), macro F1 %.3f\n", r.Accuracy, r.Correct, r.Total, r.MacroF1)
 	fmt.Fprintf(w, "out-of-scope false answers %.3f (%d/%d)\n", r.FalseAnswerRate, r.FalseAnswers, r.OutOfScope)
 	fmt.Fprintf(w, "answers with clarify candidates %d\n", r.Clarified)
+	fmt.Fprintf(w, "would ask the fallback model (when configured) %d\n", r.ToModel)
 	if len(r.Confusions) > 0 {
 		fmt.Fprintln(w, "\nconfusions (label -> predicted):")
 		for _, c := range r.Confusions {

@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/joho/godotenv"
 	"github.com/supportbot/supportbot/handlers/wecom"
@@ -21,7 +22,21 @@ type Config struct {
 
 	Slack SlackConfig
 	WeCom WeComConfig
+	LLM   LLMConfig
 }
+
+// LLMConfig is the optional fallback model; it is on when APIKey or
+// BaseURL is set.
+type LLMConfig struct {
+	APIKey    string        // OPENAI_API_KEY
+	BaseURL   string        // OPENAI_BASE_URL: any OpenAI-compatible server
+	Model     string        // OPENAI_MODEL
+	Timeout   time.Duration // LLM_TIMEOUT
+	MaxTokens int           // LLM_MAX_TOKENS
+}
+
+// Enabled reports whether a fallback model is configured.
+func (l LLMConfig) Enabled() bool { return l.APIKey != "" || l.BaseURL != "" }
 
 // WeComConfig is the WeCom channel's settings; it is on when CorpID is set.
 type WeComConfig struct {
@@ -58,6 +73,7 @@ func loadConfig(getenv func(string) string) (Config, error) {
 		KBDir:      getenv("KB_DIR"),
 		LogLevel:   strings.ToLower(getenv("LOG_LEVEL")),
 	}
+	var err error
 	c.Slack = SlackConfig{
 		BotToken:      getenv("SLACK_BOT_TOKEN"),
 		SigningSecret: getenv("SLACK_SIGNING_SECRET"),
@@ -74,6 +90,9 @@ func loadConfig(getenv func(string) string) (Config, error) {
 		RobotWebhook: getenv("WECOM_ROBOT_WEBHOOK"), APIURL: getenv("WECOM_API_URL"),
 	}
 	if err := c.WeCom.check(getenv("WECOM_AGENT_ID")); err != nil {
+		return c, err
+	}
+	if c.LLM, err = loadLLM(getenv); err != nil {
 		return c, err
 	}
 	if c.ListenAddr == "" {
@@ -185,4 +204,39 @@ func (w *WeComConfig) check(agentID string) error {
 		}
 	}
 	return nil
+}
+
+func loadLLM(getenv func(string) string) (LLMConfig, error) {
+	l := LLMConfig{APIKey: getenv("OPENAI_API_KEY"), BaseURL: getenv("OPENAI_BASE_URL"), Model: getenv("OPENAI_MODEL"),
+		Timeout: 8 * time.Second, MaxTokens: 512}
+	if v := getenv("LLM_TIMEOUT"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d <= 0 || d > 2*time.Minute {
+			return l, fmt.Errorf("LLM_TIMEOUT must be a duration such as 8s (at most 2m), got %q", v)
+		}
+		l.Timeout = d
+	}
+	if v := getenv("LLM_MAX_TOKENS"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 16 || n > 8192 {
+			return l, fmt.Errorf("LLM_MAX_TOKENS must be a number from 16 to 8192, got %q", v)
+		}
+		l.MaxTokens = n
+	}
+	if !l.Enabled() {
+		if l.Model != "" {
+			return l, fmt.Errorf("OPENAI_MODEL is set but neither OPENAI_API_KEY nor OPENAI_BASE_URL is: set one to turn the fallback model on")
+		}
+		return l, nil
+	}
+	if l.BaseURL == "" {
+		l.BaseURL = "https://api.openai.com/v1"
+	}
+	if u, err := url.Parse(l.BaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return l, fmt.Errorf("OPENAI_BASE_URL must be an http(s) URL such as https://api.openai.com/v1, got %q", l.BaseURL)
+	}
+	if l.Model == "" {
+		l.Model = "gpt-4o-mini"
+	}
+	return l, nil
 }

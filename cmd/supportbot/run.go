@@ -17,6 +17,7 @@ import (
 	goslack "github.com/slack-go/slack"
 	"github.com/slack-go/slack/socketmode"
 	"github.com/supportbot/supportbot/bot"
+	"github.com/supportbot/supportbot/bot/llm"
 	slackchan "github.com/supportbot/supportbot/handlers/slack"
 	"github.com/supportbot/supportbot/handlers/terminal"
 	"github.com/supportbot/supportbot/handlers/web"
@@ -135,7 +136,12 @@ func (a *app) loadBot() error {
 	if nr.err != nil {
 		return nr.err
 	}
-	a.bot, err = bot.New(kb, nr.n)
+	opts := []bot.BotOption{bot.WithLogger(a.log)}
+	if l := a.cfg.LLM; l.Enabled() {
+		opts = append(opts, bot.WithFallback(llm.New(llm.Config{APIKey: l.APIKey, BaseURL: l.BaseURL, Model: l.Model, MaxTokens: l.MaxTokens}),
+			bot.FallbackConfig{Timeout: l.Timeout}))
+	}
+	a.bot, err = bot.New(kb, nr.n, opts...)
 	a.feedback = bot.NewMemoryFeedback(10000)
 	return err
 }
@@ -284,7 +290,11 @@ func serve(ctx context.Context, a *app, ln net.Listener) int {
 	kb := a.bot.KB()
 	a.log.Info("serving", "addr", ln.Addr().String(), "knowledge", kb.Version, "questions", len(kb.ZH.Entries),
 		"prefixes", len(kb.ZH.Prefixes), "intents", len(kb.Rules.Intents))
-	a.log.Info("channels", "web", "POST /api/chat", "slack", slackMode, "wecom", wecomMode)
+	model := "off"
+	if a.cfg.LLM.Enabled() {
+		model = a.cfg.LLM.Model + " at " + a.cfg.LLM.BaseURL
+	}
+	a.log.Info("channels", "web", "POST /api/chat", "slack", slackMode, "wecom", wecomMode, "fallback_model", model)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	code := exitOK

@@ -28,9 +28,9 @@ type Crypto struct {
 
 // Errors a callback can fail with; none of them are answered.
 var (
-	ErrSignature = errors.New("signature does not match")
+	ErrSignature  = errors.New("signature does not match")
 	ErrCiphertext = errors.New("malformed ciphertext")
-	ErrReceiveID = errors.New("message is for another receive id")
+	ErrReceiveID  = errors.New("message is for another receive id")
 )
 
 // NewCrypto checks the app's callback settings: the 43-character

@@ -29,6 +29,9 @@ import (
 type Bot interface {
 	Respond(ctx context.Context, msg bot.Message) bot.Reply
 	Text(name, lang string, vars map[string]string) string
+	// NeedsModel reports whether answering text would ask the fallback
+	// model, which can take longer than WeCom's 5 seconds.
+	NeedsModel(text string) bool
 }
 
 // Config holds the channel's settings.
@@ -226,6 +229,13 @@ func (a *Adapter) handle(ctx context.Context, w http.ResponseWriter, m message) 
 			a.log.Debug("wecom: duplicate message ignored", "msgid", m.MsgID)
 			break
 		}
+		if a.bot.NeedsModel(m.Content) {
+			user, content := m.FromUserName, m.Content
+			if a.enqueue(func(ctx context.Context) { a.answerLater(ctx, user, content) }) {
+				break // empty 200 now, the answer by message/send
+			}
+			a.log.Error("wecom: queue full, answering without the model", "user", user)
+		}
 		reply := a.bot.Respond(ctx, bot.Message{Channel: "wecom", User: m.FromUserName, Text: m.Content})
 		if reply.Handoff {
 			a.handoff("企业微信", m.FromUserName, m.Content, reply.Lang)
@@ -273,6 +283,16 @@ func (a *Adapter) passive(w http.ResponseWriter, user, text string) {
 	})
 	w.Header().Set("Content-Type", "application/xml; charset=utf-8")
 	w.Write(out)
+}
+
+// answerLater answers a message whose answer takes time (the fallback
+// model) with the API instead of a passive reply.
+func (a *Adapter) answerLater(ctx context.Context, user, text string) {
+	reply := a.bot.Respond(ctx, bot.Message{Channel: "wecom", User: user, Text: text})
+	if reply.Handoff {
+		a.handoff("企业微信", user, text, reply.Lang)
+	}
+	a.sendApp(ctx, user, reply.Markdown())
 }
 
 // sendApp sends a long answer as markdown messages of at most 2048 bytes.

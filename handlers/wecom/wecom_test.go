@@ -53,7 +53,7 @@ type fakeWeCom struct {
 	sends      []map[string]any
 	kfSends    []map[string]any
 	robot      []map[string]any
-	syncs      []string // cursors asked for
+	syncs      []string          // cursors asked for
 	kfPages    map[string]string // cursor -> JSON page
 }
 

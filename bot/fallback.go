@@ -1,0 +1,393 @@
+package bot
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"regexp"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+	"unicode/utf8"
+
+	"github.com/supportbot/supportbot/knowledge"
+)
+
+// Fallback answers a question the rules had no confident answer for, from
+// the FAQ passages it is given and nothing else. A language model behind an
+// OpenAI-compatible API is one (package bot/llm).
+type Fallback interface {
+	// Answer returns the answer text, or ErrNotInFAQ when the passages do
+	// not answer the question.
+	Answer(ctx context.Context, q Question) (string, error)
+}
+
+// ErrNotInFAQ is what a Fallback returns when the passages do not hold the
+// answer.
+var ErrNotInFAQ = errors.New("the FAQ passages do not answer the question")
+
+// Question is what a Fallback gets: the user's text with phone numbers
+// masked, the language to answer in, and the most relevant FAQ passages.
+type Question struct {
+	Text     string
+	Lang     string
+	Passages []Passage
+	History  []Turn
+}
+
+// Passage is one FAQ entry's intro or one of its steps.
+type Passage struct {
+	Entry    int
+	Step     int // 0 for the entry's introduction
+	Question string
+	Text     string
+}
+
+// Turn is one earlier message of the conversation.
+type Turn struct {
+	User, Bot string
+}
+
+// FallbackConfig tunes how the bot uses a Fallback.
+type FallbackConfig struct {
+	Timeout     time.Duration // per call (default 8s)
+	Concurrency int           // calls at once (default 4)
+	CacheTTL    time.Duration // identical questions (default 10m)
+	CacheSize   int           // (default 512)
+	Failures    int           // consecutive failures that open the breaker (default 3)
+	Cooldown    time.Duration // how long the breaker stays open (default 30s)
+}
+
+// fallbackRunner puts the bot's guard rails around a Fallback: a timeout,
+// a concurrency limit, a circuit breaker and a small cache.
+type fallbackRunner struct {
+	fb  Fallback
+	cfg FallbackConfig
+	sem chan struct{}
+	now func() time.Time
+
+	mu        sync.Mutex
+	failures  int
+	openUntil time.Time
+	cache     map[string]cached
+}
+
+type cached struct {
+	answer string
+	err    error // ErrNotInFAQ is cached too
+	until  time.Time
+}
+
+// Fallback errors the bot tells apart.
+var (
+	errBreakerOpen = errors.New("fallback skipped: too many recent failures")
+	errBusy        = errors.New("fallback skipped: too many calls at once")
+)
+
+func newFallbackRunner(fb Fallback, cfg FallbackConfig) *fallbackRunner {
+	if cfg.Timeout <= 0 {
+		cfg.Timeout = 8 * time.Second
+	}
+	if cfg.Concurrency <= 0 {
+		cfg.Concurrency = 4
+	}
+	if cfg.CacheTTL <= 0 {
+		cfg.CacheTTL = 10 * time.Minute
+	}
+	if cfg.CacheSize <= 0 {
+		cfg.CacheSize = 512
+	}
+	if cfg.Failures <= 0 {
+		cfg.Failures = 3
+	}
+	if cfg.Cooldown <= 0 {
+		cfg.Cooldown = 30 * time.Second
+	}
+	return &fallbackRunner{fb: fb, cfg: cfg, sem: make(chan struct{}, cfg.Concurrency), now: time.Now, cache: map[string]cached{}}
+}
+
+// ask calls the fallback with the guard rails; key identifies identical
+// questions for the cache.
+func (f *fallbackRunner) ask(ctx context.Context, key string, q Question) (string, error) {
+	f.mu.Lock()
+	now := f.now()
+	if c, ok := f.cache[key]; ok && now.Before(c.until) {
+		f.mu.Unlock()
+		return c.answer, c.err
+	}
+	if now.Before(f.openUntil) {
+		f.mu.Unlock()
+		return "", errBreakerOpen
+	}
+	f.mu.Unlock()
+
+	select {
+	case f.sem <- struct{}{}:
+		defer func() { <-f.sem }()
+	default:
+		return "", errBusy
+	}
+	ctx, cancel := context.WithTimeout(ctx, f.cfg.Timeout)
+	defer cancel()
+	answer, err := f.fb.Answer(ctx, q)
+	if err == nil && strings.TrimSpace(answer) == "" {
+		err = errors.New("fallback gave an empty answer")
+	}
+
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if err != nil && !errors.Is(err, ErrNotInFAQ) {
+		f.failures++
+		if f.failures >= f.cfg.Failures {
+			f.openUntil = f.now().Add(f.cfg.Cooldown)
+			f.failures = 0
+		}
+		return "", err
+	}
+	f.failures = 0
+	if len(f.cache) >= f.cfg.CacheSize {
+		for k, c := range f.cache { // drop the expired, or any one
+			if !now.Before(c.until) || len(f.cache) >= f.cfg.CacheSize {
+				delete(f.cache, k)
+			}
+			if len(f.cache) < f.cfg.CacheSize {
+				break
+			}
+		}
+	}
+	f.cache[key] = cached{answer: answer, err: err, until: f.now().Add(f.cfg.CacheTTL)}
+	return answer, err
+}
+
+// passageIndex finds the FAQ passages most related to a question, by the
+// Chinese character pairs and English words they share.
+type passageIndex struct {
+	passages map[string][]indexedPassage // by language
+}
+
+type indexedPassage struct {
+	Passage
+	terms map[string]bool
+}
+
+// retrievalStop are pairs and words too common to say two texts are related.
+var retrievalStop = map[string]bool{
+	"怎么": true, "么办": true, "什么": true, "如何": true, "可以": true, "是不": true, "不是": true, "我的": true,
+	"您的": true, "请问": true, "一下": true, "这个": true, "那个": true, "为什": true, "么我": true, "的话": true,
+	"需要": true, "您需": true, "我们": true, "进行": true,
+	"the": true, "what": true, "how": true, "and": true, "you": true, "your": true, "can": true, "does": true,
+	"for": true, "with": true, "this": true, "that": true, "should": true, "not": true, "have": true, "from": true,
+}
+
+func terms(norm string) map[string]bool {
+	t := map[string]bool{}
+	rs := []rune(norm)
+	for i := 0; i+1 < len(rs); i++ {
+		if isHan(rs[i]) && isHan(rs[i+1]) {
+			if k := string(rs[i : i+2]); !retrievalStop[k] {
+				t[k] = true
+			}
+		}
+	}
+	for _, w := range strings.Fields(norm) {
+		if utf8.RuneCountInString(w) >= 3 && isASCIIWord(w) && !retrievalStop[w] {
+			t[w] = true
+		}
+	}
+	return t
+}
+
+func newPassageIndex(kb *knowledge.KB, norm *Normalizer) *passageIndex {
+	idx := &passageIndex{passages: map[string][]indexedPassage{}}
+	for _, lang := range []string{"zh", "en"} {
+		faq := kb.FAQ(lang)
+		for ei, e := range faq.Entries {
+			var intro []string
+			for _, t := range e.Intro {
+				intro = append(intro, t.Plain())
+			}
+			add := func(step int, text string) {
+				p := Passage{Entry: ei, Step: step, Question: e.Question, Text: text}
+				idx.passages[lang] = append(idx.passages[lang], indexedPassage{p, terms(norm.Normalize(e.Question + " " + text))})
+			}
+			add(0, strings.Join(intro, "\n"))
+			for si, it := range e.Items {
+				text := it.Text.Plain()
+				for _, s := range it.Sub {
+					text += "\n- " + s.Plain()
+				}
+				if it.Table {
+					text += "\n" + prefixSummary(kb, lang)
+				}
+				for _, l := range it.Text.Links() {
+					text += "\n(" + l.Text + ": " + l.URL + ")"
+				}
+				add(si+1, text)
+			}
+		}
+	}
+	return idx
+}
+
+// prefixSummary lists the supported prefixes for a passage.
+func prefixSummary(kb *knowledge.KB, lang string) string {
+	var ps []string
+	for _, p := range kb.ZH.Prefixes {
+		if p.Valid {
+			ps = append(ps, p.Prefix)
+		}
+	}
+	if lang == "en" {
+		return "Supported prefixes: " + strings.Join(ps, ", ")
+	}
+	return "支持的号段：" + strings.Join(ps, "、")
+}
+
+// search returns up to n passages sharing three of the question's terms,
+// or two that are a fifth of them, best first.
+func (idx *passageIndex) search(norm, lang string, n int) []Passage {
+	q := terms(norm)
+	if len(q) == 0 {
+		return nil
+	}
+	type hit struct {
+		p     Passage
+		score float64
+	}
+	var hits []hit
+	for _, ip := range idx.passages[lang] {
+		common := 0
+		for t := range q {
+			if ip.terms[t] {
+				common++
+			}
+		}
+		if common >= 3 || common >= 2 && float64(common) >= 0.2*float64(len(q)) {
+			hits = append(hits, hit{ip.Passage, float64(common) / float64(len(q))})
+		}
+	}
+	sort.SliceStable(hits, func(i, j int) bool { return hits[i].score > hits[j].score })
+	var out []Passage
+	for i := 0; i < len(hits) && i < n; i++ {
+		out = append(out, hits[i].p)
+	}
+	return out
+}
+
+// claimRE finds phone numbers and three-digit prefixes in a model's answer.
+var claimRE = regexp.MustCompile(`1[3-9]\d(?:\*{4}\d{4}|\d{8})?`)
+
+var (
+	negClaim = []string{"不支持", "不能", "无法", "不可以", "不在", "收不到", "不行", "not supported", "unsupported", "cannot", "can't", "can not", "not on", "isn't", "is not", "won't", "not able"}
+	posClaim = []string{"支持", "可以", "能收到", "能接收", "可接收", "在列表", "在支持", "supported", "can receive", "is on", "works", "able to"}
+)
+
+// guard checks what a generated answer says about numbers and prefixes
+// against the table, sentence by sentence, and replaces any sentence that
+// contradicts it with the table's verdict.
+func (e *engine) guard(answer, lang string) string {
+	var out strings.Builder
+	for _, sent := range sentences(answer) {
+		matches := claimRE.FindAllString(sent, -1)
+		if len(matches) == 0 {
+			out.WriteString(sent)
+			continue
+		}
+		lower := strings.ToLower(sent)
+		claimsNo := containsAny(lower, negClaim)
+		claimsYes := !claimsNo && containsAny(lower, posClaim)
+		wrong := false
+		var verdicts []string
+		for _, m := range matches {
+			n := Number{Input: m, Valid: true, Normalized: m}
+			if len(m) != 3 && len(m) != 11 {
+				n.Normalized = m[:3]
+			}
+			lookup(e.kb, &n)
+			if (claimsNo && n.Supported) || (claimsYes && !n.Supported) {
+				wrong = true
+			}
+			verdicts = append(verdicts, e.verdict(n, lang))
+		}
+		if wrong {
+			out.WriteString(strings.Join(verdicts, " "))
+			if strings.HasSuffix(sent, "\n") {
+				out.WriteString("\n")
+			}
+			continue
+		}
+		out.WriteString(sent)
+	}
+	return out.String()
+}
+
+// sentences splits text after sentence-ending punctuation and newlines,
+// keeping every character.
+func sentences(s string) []string {
+	var out []string
+	start := 0
+	for i, r := range s {
+		switch r {
+		case '。', '！', '？', '；', '\n', '!', '?', ';':
+			end := i + utf8.RuneLen(r)
+			out = append(out, s[start:end])
+			start = end
+		case '.':
+			if i+1 >= len(s) || s[i+1] == ' ' || s[i+1] == '\n' {
+				out = append(out, s[start:i+1])
+				start = i + 1
+			}
+		}
+	}
+	if start < len(s) {
+		out = append(out, s[start:])
+	}
+	return out
+}
+
+func containsAny(s string, list []string) bool {
+	for _, w := range list {
+		if strings.Contains(s, w) {
+			return true
+		}
+	}
+	return false
+}
+
+// askFallback answers c from the model, or says why not.
+func (b *Bot) askFallback(ctx context.Context, e *engine, text, lang string, c Classification) (Reply, bool) {
+	passages := e.index.search(b.norm.Normalize(text), lang, 3)
+	if len(passages) == 0 {
+		return Reply{}, false // not covered: the rules' "none" answer stands
+	}
+	q := Question{Text: MaskText(text), Lang: lang, Passages: passages}
+	answer, err := b.fb.ask(ctx, lang+"\x00"+b.norm.Normalize(text), q)
+	r := Reply{Intent: knowledge.None, Confidence: c.Confidence, Lang: lang, Numbers: c.Numbers}
+	switch {
+	case errors.Is(err, ErrNotInFAQ):
+		r.Blocks = []Block{{Text: knowledge.Text{{Text: e.kb.Message("none", lang)}}}}
+		return r, true
+	case err != nil:
+		b.logFallbackError(err)
+		r.Blocks = []Block{{Text: knowledge.Text{{Text: e.kb.Message("fallback_error", lang)}}}}
+		r.FallbackFailed = true
+		return r, true
+	}
+	for _, n := range c.Numbers {
+		r.Blocks = append(r.Blocks, Block{Text: knowledge.Text{{Text: e.verdict(n, lang)}}})
+	}
+	top := passages[0]
+	r.Generated = true
+	r.Source = &Source{Entry: top.Entry, Question: top.Question, Step: top.Step, Total: len(e.kb.FAQ(lang).Entries[top.Entry].Items)}
+	r.Blocks = append(r.Blocks, Block{Text: knowledge.Text{{Text: strings.TrimSpace(e.guard(answer, lang))}}})
+	note := strings.ReplaceAll(e.kb.Message("generated_note", lang), "{question}", top.Question)
+	r.Blocks = append(r.Blocks, Block{Text: knowledge.Text{{Text: note}}, Note: true})
+	return r, true
+}
+
+func (b *Bot) logFallbackError(err error) {
+	if b.log != nil {
+		b.log.Warn("fallback failed", "err", fmt.Sprint(err))
+	}
+}
