@@ -89,6 +89,12 @@ func (b *Bot) CheckNumber(input string) Number { return CheckNumber(b.cur.Load()
 // Respond answers one message. It never fails: whatever the input, the user
 // gets a reply in their language.
 func (b *Bot) Respond(ctx context.Context, msg Message) Reply {
+	r := b.respond(ctx, msg)
+	r.Asked = MaskText(truncateRunes(strings.TrimSpace(msg.Text), 1000))
+	return r
+}
+
+func (b *Bot) respond(ctx context.Context, msg Message) Reply {
 	e := b.cur.Load()
 	text := strings.TrimSpace(strings.ToValidUTF8(msg.Text, "\uFFFD"))
 	lang := Lang(text, msg.Lang)

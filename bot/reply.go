@@ -35,6 +35,9 @@ type Reply struct {
 	Clarify []Option
 	// Handoff is set when the user asked for a person.
 	Handoff bool
+	// Asked is the message answered, phone numbers masked: safe to show
+	// an agent or store.
+	Asked string
 	// Generated marks an answer written by the fallback model from the FAQ
 	// passage in Source, rather than composed from the FAQ by the rules.
 	Generated bool

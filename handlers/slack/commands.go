@@ -41,7 +41,7 @@ func (a *Adapter) handleCommand(w http.ResponseWriter, r *http.Request) {
 // command answers a slash command; it is quick (rules only), so the answer
 // goes back in the response itself.
 func (a *Adapter) command(ctx context.Context, cmd goslack.SlashCommand) commandResponse {
-	text := strings.TrimSpace(cmd.Text)
+	text := strings.TrimSpace(unescape(cmd.Text))
 	switch cmd.Command {
 	case "/checknum":
 		if text == "" {

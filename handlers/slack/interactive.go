@@ -3,6 +3,7 @@ package slack
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -66,7 +67,8 @@ func (a *Adapter) action(ctx context.Context, cb goslack.InteractionCallback, ac
 		}
 		return a.respond(ctx, cb.ResponseURL, label(lang, "谢谢您的反馈！", "Thanks for the feedback!"))
 	case act.ActionID == actionHandoff:
-		lang = value
+		// value is "lang|question", the question masked when the button was made.
+		lang, question, _ := strings.Cut(act.Value, "|")
 		ts := cb.Container.MessageTs
 		if cb.Message.ThreadTimestamp != "" {
 			ts = cb.Message.ThreadTimestamp
@@ -76,7 +78,7 @@ func (a *Adapter) action(ctx context.Context, cb goslack.InteractionCallback, ac
 			return a.respond(ctx, cb.ResponseURL, label(lang, "抱歉，目前没有配置人工客服频道，请通过其他渠道联系客服。",
 				"Sorry, no support channel is set up here yet; please contact support another way."))
 		}
-		if err := a.notifyAgents(ctx, cb.User.ID, channel, ts, ""); err != nil {
+		if err := a.notifyAgents(ctx, cb.User.ID, channel, ts, question); err != nil {
 			a.respond(ctx, cb.ResponseURL, label(lang, "抱歉，暂时无法通知人工客服，请稍后再试。", "Sorry, the support team could not be reached; please try again later."))
 			return err
 		}
@@ -84,18 +86,24 @@ func (a *Adapter) action(ctx context.Context, cb goslack.InteractionCallback, ac
 	case act.ActionID == actionPost:
 		reply := a.bot.Respond(ctx, bot.Message{Channel: "slack", User: cb.User.ID, Text: act.Value})
 		bs := goslack.Blocks{BlockSet: blocks(reply, true)}
-		return a.webhook(ctx, cb.ResponseURL, &goslack.WebhookMessage{
-			ResponseType: "in_channel", Text: reply.PlainText(), Blocks: &bs, DeleteOriginal: true,
-		})
+		if err := a.webhook(ctx, cb.ResponseURL, &goslack.WebhookMessage{
+			ResponseType: "in_channel", Text: escape(reply.PlainText()), Blocks: &bs,
+		}); err != nil {
+			return err
+		}
+		// The ephemeral preview has done its job.
+		return a.webhook(ctx, cb.ResponseURL, &goslack.WebhookMessage{DeleteOriginal: true})
 	case strings.HasPrefix(act.ActionID, actionClarify):
 		reply := a.bot.AnswerIntent(value, lang)
+		bs := goslack.Blocks{BlockSet: blocks(reply, true)}
 		thread := cb.Container.ThreadTs
-		if thread == "" {
+		if thread == "" && !strings.HasPrefix(channel, "D") {
 			thread = cb.Container.MessageTs
 		}
-		_, _, err := a.post(ctx, channel, goslack.MsgOptionText(reply.PlainText(), false),
-			goslack.MsgOptionBlocks(blocks(reply, true)...), goslack.MsgOptionTS(thread))
-		return err
+		// Through response_url, which works where the bot is not a member.
+		return a.webhook(ctx, cb.ResponseURL, &goslack.WebhookMessage{
+			ResponseType: "in_channel", Text: escape(reply.PlainText()), Blocks: &bs, ThreadTimestamp: thread,
+		})
 	}
 	a.log.Warn("slack: unknown button", "action", act.ActionID)
 	return nil
@@ -113,7 +121,12 @@ func (a *Adapter) webhook(ctx context.Context, responseURL string, msg *goslack.
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	if err := goslack.PostWebhookCustomHTTPContext(ctx, responseURL, a.http, msg); err != nil {
-		return fmt.Errorf("post to response_url: %w", err)
+		// The URL is a credential: say what failed, not where.
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err
+		}
+		return fmt.Errorf("post to response_url: %v", err)
 	}
 	return nil
 }

@@ -66,10 +66,13 @@ func blocks(r bot.Reply, buttons bool) []goslack.Block {
 			button(actionNotHelpful, r.Intent+"|"+r.Lang, label(r.Lang, "👎 没帮助", "👎 Not helpful")))
 	}
 	if !r.Handoff && (r.Source != nil || r.Intent == knowledge.None) {
-		els = append(els, button(actionHandoff, r.Lang, label(r.Lang, "转人工", "Talk to a person")))
+		els = append(els, button(actionHandoff, r.Lang+"|"+truncate(r.Asked, 500), label(r.Lang, "转人工", "Talk to a person")))
 	}
 	if len(els) > 0 {
 		out = append(out, goslack.NewActionBlock("answer_actions", els...))
+	}
+	if len(out) > 50 { // Slack's limit per message; the text fallback has it all
+		out = append(out[:48], out[len(out)-1])
 	}
 	return out
 }
@@ -85,7 +88,8 @@ func label(lang, zh, en string) string {
 	return zh
 }
 
-// split cuts s into pieces of at most max bytes, at line breaks where it can.
+// split cuts s into pieces of at most max bytes, at line breaks where it
+// can, never inside a character, a <link> or an &entity;.
 func split(s string, max int) []string {
 	var out []string
 	for len(s) > max {
@@ -94,6 +98,12 @@ func split(s string, max int) []string {
 			cut = max
 			for cut > 0 && !isRuneStart(s[cut]) {
 				cut--
+			}
+			if lt := strings.LastIndex(s[:cut], "<"); lt > 0 && lt > strings.LastIndex(s[:cut], ">") {
+				cut = lt
+			}
+			if amp := strings.LastIndex(s[:cut], "&"); amp > 0 && amp > strings.LastIndex(s[:cut], ";") {
+				cut = amp
 			}
 		}
 		out = append(out, s[:cut])

@@ -22,6 +22,7 @@ import (
 	goslack "github.com/slack-go/slack"
 	"github.com/slack-go/slack/slackevents"
 	"github.com/supportbot/supportbot/bot"
+	"github.com/supportbot/supportbot/knowledge"
 )
 
 // Bot is what the adapter needs of the bot.
@@ -68,6 +69,10 @@ type Adapter struct {
 	workers sync.WaitGroup
 	closing sync.Once
 	stopped chan struct{}
+	// base is the parent of every job's context; Close cancels it when
+	// the queue does not drain in time.
+	base   context.Context
+	cancel context.CancelFunc
 }
 
 type job struct {
@@ -89,10 +94,12 @@ func New(b Bot, api API, dedup bot.Dedup, feedback bot.FeedbackStore, cfg Config
 	if cfg.MaxBody <= 0 {
 		cfg.MaxBody = 1 << 20
 	}
+	base, cancel := context.WithCancel(context.Background())
 	return &Adapter{
 		bot: b, api: api, dedup: dedup, feedback: feedback, cfg: cfg, log: log,
 		http: &http.Client{Timeout: 10 * time.Second}, now: time.Now,
 		jobs: make(chan job, cfg.Queue), stopped: make(chan struct{}),
+		base: base, cancel: cancel,
 	}
 }
 
@@ -129,24 +136,48 @@ func (a *Adapter) Start(ctx context.Context) {
 	}()
 }
 
-// Close stops taking work and waits until the queued answers are sent.
+// Close stops taking work and waits until the queued answers are sent, for
+// at most 20 seconds; then it abandons the rest and logs how many.
 // Call it after the HTTP server and Socket Mode have stopped.
-func (a *Adapter) Close() {
+func (a *Adapter) Close() { a.CloseWithin(20 * time.Second) }
+
+// CloseWithin is Close with a deadline of d.
+func (a *Adapter) CloseWithin(d time.Duration) {
 	a.closing.Do(func() {
 		close(a.stopped)
 		close(a.jobs)
 	})
-	a.workers.Wait()
+	done := make(chan struct{})
+	go func() { a.workers.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(d):
+		a.log.Error("slack: shutdown deadline reached, abandoning queued answers", "queued", len(a.jobs))
+		a.cancel()
+		<-done
+	}
+	a.cancel()
 }
 
 func (a *Adapter) work() {
 	defer a.workers.Done()
 	for j := range a.jobs {
-		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-		if err := j.run(ctx); err != nil {
-			a.log.Error("slack: "+j.name, "err", err)
+		a.runJob(j)
+	}
+}
+
+// runJob runs one job with its own deadline; a panic in it is logged, not
+// fatal to the process.
+func (a *Adapter) runJob(j job) {
+	ctx, cancel := context.WithTimeout(a.base, 2*time.Minute)
+	defer cancel()
+	defer func() {
+		if p := recover(); p != nil {
+			a.log.Error("slack: "+j.name+" panicked", "panic", fmt.Sprint(p))
 		}
-		cancel()
+	}()
+	if err := j.run(ctx); err != nil {
+		a.log.Error("slack: "+j.name, "err", err)
 	}
 }
 
@@ -301,11 +332,20 @@ func (a *Adapter) incoming(in slackevents.EventsAPIInnerEvent) (incomingMsg, boo
 	return incomingMsg{}, false
 }
 
-// answer produces and posts the reply to one message.
+// answer produces and posts the reply to one message. A request for a
+// person notifies the agents first, so the user is told what really
+// happened.
 func (a *Adapter) answer(ctx context.Context, m incomingMsg) error {
-	reply := a.bot.Respond(ctx, bot.Message{Channel: "slack", User: m.user, Thread: m.channel + ":" + m.threadTS, Text: unescape(m.text)})
+	text := unescape(m.text)
+	reply := a.bot.Respond(ctx, bot.Message{Channel: "slack", User: m.user, Thread: m.channel + ":" + m.threadTS, Text: text})
+	var notifyErr error
+	if reply.Handoff {
+		if notifyErr = a.notifyAgents(ctx, m.user, m.channel, m.ts, bot.MaskText(text)); notifyErr != nil || a.cfg.AgentChannel == "" {
+			reply = handoffFailed(reply, a.cfg.AgentChannel == "")
+		}
+	}
 	opts := []goslack.MsgOption{
-		goslack.MsgOptionText(reply.PlainText(), false),
+		goslack.MsgOptionText(reply.PlainText(), true),
 		goslack.MsgOptionBlocks(blocks(reply, true)...),
 	}
 	if m.threadTS != "" {
@@ -314,10 +354,17 @@ func (a *Adapter) answer(ctx context.Context, m incomingMsg) error {
 	if _, _, err := a.post(ctx, m.channel, opts...); err != nil {
 		return fmt.Errorf("post answer to %s: %w", m.channel, err)
 	}
-	if reply.Handoff {
-		return a.notifyAgents(ctx, m.user, m.channel, m.ts, bot.MaskText(m.text))
+	return notifyErr
+}
+
+// handoffFailed replaces a handoff reply when no agent could be told.
+func handoffFailed(r bot.Reply, notConfigured bool) bot.Reply {
+	msg := label(r.Lang, "抱歉，暂时无法通知人工客服，请稍后再试。", "Sorry, the support team could not be reached; please try again later.")
+	if notConfigured {
+		msg = label(r.Lang, "抱歉，这里还没有配置人工客服频道，请通过其他渠道联系客服。", "Sorry, no support channel is set up here yet; please contact support another way.")
 	}
-	return nil
+	r.Blocks = []bot.Block{{Text: knowledge.Text{{Text: msg}}}}
+	return r
 }
 
 // unescape undoes Slack's escaping of &, < and > in message text.
@@ -357,20 +404,25 @@ func (a *Adapter) post(ctx context.Context, channel string, opts ...goslack.MsgO
 	return "", "", err
 }
 
-// notifyAgents posts a "talk to a person" notice with a link to the
-// conversation to the agent channel.
+// notifyAgents posts a "talk to a person" notice to the agent channel: who
+// asked, where, and what (numbers masked). A direct message with the bot
+// cannot be opened by agents, so it is named rather than linked.
 func (a *Adapter) notifyAgents(ctx context.Context, user, channel, ts, text string) error {
 	if a.cfg.AgentChannel == "" {
 		a.log.Warn("slack: handoff requested but SLACK_AGENT_CHANNEL is not set", "user", user)
 		return nil
 	}
-	link, err := a.api.GetPermalinkContext(ctx, &goslack.PermalinkParameters{Channel: channel, Ts: ts})
-	where := "<" + link + "|open the conversation>"
-	if err != nil {
-		a.log.Warn("slack: permalink", "err", err)
-		where = "<#" + channel + ">"
+	where := "in a direct message with the bot (reply to them directly)"
+	if !strings.HasPrefix(channel, "D") {
+		link, err := a.api.GetPermalinkContext(ctx, &goslack.PermalinkParameters{Channel: channel, Ts: ts})
+		if err != nil {
+			a.log.Warn("slack: permalink", "err", err)
+			where = "in <#" + channel + ">"
+		} else {
+			where = "<" + link + "|in this conversation>"
+		}
 	}
-	notice := fmt.Sprintf(":raising_hand: <@%s> asked to talk to a person: %s", user, where)
+	notice := fmt.Sprintf(":raising_hand: <@%s> asked to talk to a person %s", user, where)
 	if text != "" {
 		notice += "\n> " + escape(truncate(text, 500))
 	}

@@ -445,23 +445,24 @@ func TestButtons(t *testing.T) {
 			t.Errorf("user ack = %v", hooks)
 		}
 	})
-	t.Run("post to channel posts the answer in_channel", func(t *testing.T) {
+	t.Run("post to channel posts the answer in_channel, then removes the preview", func(t *testing.T) {
 		h := newHarness(t, "")
 		h.send(t, "/slack/interactive", "application/x-www-form-urlencoded", interaction(actionPost, "收不到短信咋办", h.fake.srv.URL+"/hook/p"), nil)
 		h.adapter.Close()
 		hooks := h.fake.Hooks()
-		if len(hooks) != 1 || hooks[0]["response_type"] != "in_channel" || hooks[0]["delete_original"] != true ||
-			!strings.Contains(fmt.Sprint(hooks[0]["text"]), "短信重发") {
-			t.Errorf("hook = %v", hooks)
+		if len(hooks) != 2 || hooks[0]["response_type"] != "in_channel" || hooks[0]["delete_original"] != false ||
+			!strings.Contains(fmt.Sprint(hooks[0]["text"]), "短信重发") || hooks[1]["delete_original"] != true {
+			t.Errorf("hooks = %v", hooks)
 		}
 	})
 	t.Run("a clarify option answers in the thread", func(t *testing.T) {
 		h := newHarness(t, "")
 		h.send(t, "/slack/interactive", "application/x-www-form-urlencoded", interaction(actionClarify+"2", "sms_missing.blocked|zh", h.fake.srv.URL+"/hook/c"), nil)
 		h.adapter.Close()
-		posts := h.fake.Posts()
-		if len(posts) != 1 || posts[0].Get("thread_ts") != "1700000000.000300" || !strings.Contains(posts[0].Get("text"), "手机管家") {
-			t.Errorf("posts = %v", posts)
+		hooks := h.fake.Hooks()
+		if len(hooks) != 1 || hooks[0]["thread_ts"] != "1700000000.000300" || hooks[0]["response_type"] != "in_channel" ||
+			!strings.Contains(fmt.Sprint(hooks[0]["text"]), "手机管家") {
+			t.Errorf("hooks = %v", hooks)
 		}
 	})
 }
@@ -545,14 +546,28 @@ func TestMrkdwnEscapesAndLinks(t *testing.T) {
 
 func TestAskingForAPersonNotifiesAgents(t *testing.T) {
 	h := newHarness(t, "CAGENTS1")
-	h.send(t, "/slack/events", "application/json", eventBody("Ev5", dm("转人工，我的号码13812345678")), nil)
+	h.send(t, "/slack/events", "application/json", eventBody("Ev5", dm("转人工，我的号码13812345678 &amp; &lt;急&gt;")), nil)
 	h.adapter.Close()
 	posts := h.fake.Posts()
 	if len(posts) != 2 {
-		t.Fatalf("%d posts, want the answer and the agent notice", len(posts))
+		t.Fatalf("%d posts, want the agent notice and the answer", len(posts))
 	}
-	notice := posts[1]
-	if notice.Get("channel") != "CAGENTS1" || !strings.Contains(notice.Get("text"), "138****5678") || strings.Contains(notice.Get("text"), "13812345678") {
+	notice, answer := posts[0], posts[1]
+	if notice.Get("channel") != "CAGENTS1" || !strings.Contains(notice.Get("text"), "138****5678 &amp; &lt;急&gt;") ||
+		strings.Contains(notice.Get("text"), "13812345678") || !strings.Contains(notice.Get("text"), "direct message") {
 		t.Errorf("notice = %v", notice)
+	}
+	if answer.Get("channel") != "D1" || !strings.Contains(answer.Get("text"), "人工客服") {
+		t.Errorf("answer = %v", answer)
+	}
+}
+
+func TestAskingForAPersonWithoutAgentChannelIsHonest(t *testing.T) {
+	h := newHarness(t, "")
+	h.send(t, "/slack/events", "application/json", eventBody("Ev6", dm("转人工")), nil)
+	h.adapter.Close()
+	posts := h.fake.Posts()
+	if len(posts) != 1 || !strings.Contains(posts[0].Get("text"), "还没有配置人工客服频道") {
+		t.Errorf("posts = %v", posts)
 	}
 }

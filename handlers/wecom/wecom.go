@@ -237,10 +237,10 @@ func (a *Adapter) handle(ctx context.Context, w http.ResponseWriter, m message) 
 			a.log.Error("wecom: queue full, answering without the model", "user", user)
 		}
 		reply := a.bot.Respond(ctx, bot.Message{Channel: "wecom", User: m.FromUserName, Text: m.Content})
-		if reply.Handoff {
-			a.handoff("企业微信", m.FromUserName, m.Content, reply.Lang)
-		}
 		text := reply.PlainText()
+		if reply.Handoff && !a.handoff("企业微信", m.FromUserName, m.Content, reply.Lang) {
+			text = a.bot.Text("handoff_unavailable", reply.Lang, nil)
+		}
 		if len(text) <= maxContent {
 			a.passive(w, m.FromUserName, text)
 			return
@@ -289,10 +289,11 @@ func (a *Adapter) passive(w http.ResponseWriter, user, text string) {
 // model) with the API instead of a passive reply.
 func (a *Adapter) answerLater(ctx context.Context, user, text string) {
 	reply := a.bot.Respond(ctx, bot.Message{Channel: "wecom", User: user, Text: text})
-	if reply.Handoff {
-		a.handoff("企业微信", user, text, reply.Lang)
+	md := reply.Markdown()
+	if reply.Handoff && !a.handoff("企业微信", user, text, reply.Lang) {
+		md = a.bot.Text("handoff_unavailable", reply.Lang, nil)
 	}
-	a.sendApp(ctx, user, reply.Markdown())
+	a.sendApp(ctx, user, md)
 }
 
 // sendApp sends a long answer as markdown messages of at most 2048 bytes.
@@ -358,8 +359,8 @@ func (a *Adapter) answerKf(ctx context.Context, km KfMessage) {
 	if km.MsgType == "text" {
 		reply := a.bot.Respond(ctx, bot.Message{Channel: "wechat-kf", User: km.ExternalUserID, Text: km.Text.Content})
 		text, lang = reply.PlainText(), reply.Lang
-		if reply.Handoff {
-			a.handoff("微信客服", km.ExternalUserID, km.Text.Content, lang)
+		if reply.Handoff && !a.handoff("微信客服", km.ExternalUserID, km.Text.Content, lang) {
+			text = a.bot.Text("handoff_unavailable", lang, nil)
 		}
 	} else {
 		text = a.bot.Text("text_only", lang, nil)
@@ -376,11 +377,12 @@ func (a *Adapter) answerKf(ctx context.Context, km KfMessage) {
 	}
 }
 
-// handoff notifies agents through the group robot, when there is one.
-func (a *Adapter) handoff(channel, user, text, lang string) {
+// handoff notifies agents through the group robot; false when there is no
+// robot to tell, so the user can be told so.
+func (a *Adapter) handoff(channel, user, text, lang string) bool {
 	if a.cfg.RobotWebhook == "" {
 		a.log.Warn("wecom: handoff requested but WECOM_ROBOT_WEBHOOK is not set", "channel", channel)
-		return
+		return false
 	}
 	notice := a.bot.Text("handoff_notice", lang, map[string]string{"channel": channel, "user": user, "text": bot.MaskText(truncate(text, 300))})
 	if !a.enqueue(func(ctx context.Context) {
@@ -389,7 +391,9 @@ func (a *Adapter) handoff(channel, user, text, lang string) {
 		}
 	}) {
 		a.log.Error("wecom: queue full, handoff notice not sent", "channel", channel)
+		return false
 	}
+	return true
 }
 
 // split cuts s into pieces of at most max bytes, at line breaks where it
