@@ -3,9 +3,12 @@ package bot
 import (
 	"context"
 	"log/slog"
+	"slices"
+	"sort"
 	"strconv"
 	"strings"
 	"sync/atomic"
+	"time"
 	"unicode/utf8"
 
 	"github.com/supportbot/supportbot/knowledge"
@@ -18,6 +21,22 @@ type Bot struct {
 	cur  atomic.Pointer[engine]
 	fb   *fallbackRunner // nil: no fallback
 	log  *slog.Logger
+
+	conv       Conversations // nil: every message stands alone
+	convTTL    time.Duration
+	handoffs   Handoffs
+	handoffTTL time.Duration
+	limiter    RateLimiter // nil: no limit
+	recorder   Recorder    // nil: nothing stored
+	observer   Observer    // nil: no metrics
+}
+
+// Observer is told what the bot does, for metrics.
+type Observer interface {
+	Answered(channel string, r Reply, d time.Duration)
+	FallbackCalled(err error)
+	RateLimited(channel string)
+	HandoffOpened(channel string)
 }
 
 // engine is one knowledge version with its compiled matcher.
@@ -34,6 +53,27 @@ type BotOption func(*Bot)
 func WithFallback(fb Fallback, cfg FallbackConfig) BotOption {
 	return func(b *Bot) { b.fb = newFallbackRunner(fb, cfg) }
 }
+
+// WithConversations remembers conversations for ttl: clarify questions,
+// follow-ups and handoffs need it.
+func WithConversations(c Conversations, ttl time.Duration) BotOption {
+	return func(b *Bot) { b.conv, b.convTTL = c, ttl }
+}
+
+// WithHandoffs keeps handed-off conversations in h; the bot stays silent in
+// them until an agent resolves them or ttl passes.
+func WithHandoffs(h Handoffs, ttl time.Duration) BotOption {
+	return func(b *Bot) { b.handoffs, b.handoffTTL = h, ttl }
+}
+
+// WithRateLimiter limits how often one user is answered.
+func WithRateLimiter(l RateLimiter) BotOption { return func(b *Bot) { b.limiter = l } }
+
+// WithRecorder stores every exchange.
+func WithRecorder(r Recorder) BotOption { return func(b *Bot) { b.recorder = r } }
+
+// WithObserver reports what the bot does, for metrics.
+func WithObserver(o Observer) BotOption { return func(b *Bot) { b.observer = o } }
 
 // WithLogger logs the bot's own trouble (a failing fallback) to l.
 func WithLogger(l *slog.Logger) BotOption {
@@ -87,17 +127,107 @@ func (b *Bot) Classify(text string) Classification { return b.cur.Load().m.Class
 func (b *Bot) CheckNumber(input string) Number { return CheckNumber(b.cur.Load().kb, input) }
 
 // Respond answers one message. It never fails: whatever the input, the user
-// gets a reply in their language.
+// gets a reply in their language, or a Silent one while a person has the
+// conversation.
 func (b *Bot) Respond(ctx context.Context, msg Message) Reply {
-	r := b.respond(ctx, msg)
+	start := time.Now()
+	key := conversationKey(msg)
+	var r Reply
+	if b.limiter != nil {
+		if ok, err := b.limiter.Allow(ctx, msg.Channel+"|"+msg.User); err != nil {
+			b.warn("rate limiter unavailable", err)
+		} else if !ok {
+			r = b.cur.Load().message(knowledge.None, "rate_limited", Lang(msg.Text, msg.Lang))
+			r.RateLimited = true
+			if b.observer != nil {
+				b.observer.RateLimited(msg.Channel)
+			}
+			return r
+		}
+	}
+	var st State
+	if b.conv != nil {
+		var err error
+		if st, err = b.conv.Load(ctx, key); err != nil {
+			b.warn("conversation state unavailable", err)
+		}
+	}
+	if st.HandoffID != "" && b.handoffs != nil {
+		open, err := b.handoffs.IsOpen(ctx, st.HandoffID)
+		if err != nil {
+			b.warn("handoff state unavailable", err)
+		}
+		if open {
+			r = Reply{Intent: "handoff", Silent: true, Handoff: true, HandoffID: st.HandoffID, Lang: st.Lang}
+			r.Asked = MaskText(truncateRunes(strings.TrimSpace(msg.Text), 1000))
+			b.after(ctx, msg, r, start)
+			return r
+		}
+		st.HandoffID = ""
+	}
+	r = b.respond(ctx, msg, &st)
 	r.Asked = MaskText(truncateRunes(strings.TrimSpace(msg.Text), 1000))
+	if r.Handoff && b.handoffs != nil {
+		ho := Handoff{ID: newID(), Channel: msg.Channel, User: msg.User, Thread: msg.Thread, Asked: r.Asked, Lang: r.Lang,
+			Opened: time.Now(), Until: time.Now().Add(b.handoffTTL)}
+		if err := b.handoffs.Open(ctx, ho); err != nil {
+			b.warn("open handoff", err)
+		} else {
+			st.HandoffID, r.HandoffID = ho.ID, ho.ID
+			if b.observer != nil {
+				b.observer.HandoffOpened(msg.Channel)
+			}
+		}
+	}
+	if b.conv != nil {
+		st.Lang = r.Lang
+		st.History = append(st.History, Turn{User: r.Asked, Bot: truncateRunes(r.PlainText(), 300)})
+		if len(st.History) > 3 {
+			st.History = st.History[len(st.History)-3:]
+		}
+		st.Updated = time.Now()
+		if err := b.conv.Save(ctx, key, st, b.convTTL); err != nil {
+			b.warn("save conversation state", err)
+		}
+	}
+	b.after(ctx, msg, r, start)
 	return r
 }
 
-func (b *Bot) respond(ctx context.Context, msg Message) Reply {
+// after records and observes one answered message.
+func (b *Bot) after(ctx context.Context, msg Message, r Reply, start time.Time) {
+	d := time.Since(start)
+	if b.observer != nil {
+		b.observer.Answered(msg.Channel, r, d)
+	}
+	if b.recorder == nil {
+		return
+	}
+	answer := ""
+	if r.Source != nil {
+		answer = strconv.Itoa(r.Source.Entry) + "#" + strconv.Itoa(r.Source.Step)
+	}
+	x := Exchange{At: start, Channel: msg.Channel, UserHash: HashUser(msg.Channel, msg.User), Text: r.Asked, Lang: r.Lang,
+		Intent: r.Intent, Confidence: r.Confidence, AnswerID: answer, Fallback: r.Generated || r.FallbackFailed,
+		Handoff: r.Handoff, Latency: d}
+	if err := b.recorder.Record(ctx, x); err != nil {
+		b.warn("record exchange", err)
+	}
+}
+
+func (b *Bot) warn(what string, err error) {
+	if b.log != nil {
+		b.log.Warn(what, "err", err)
+	}
+}
+
+func (b *Bot) respond(ctx context.Context, msg Message, st *State) Reply {
 	e := b.cur.Load()
 	text := strings.TrimSpace(strings.ToValidUTF8(msg.Text, "\uFFFD"))
 	lang := Lang(text, msg.Lang)
+	if st.Lang != "" && !hasLetters(text) {
+		lang = st.Lang // "2" or a bare number: the language so far
+	}
 	if text == "" || !hasContent(text) {
 		return e.message(knowledge.None, "empty", lang)
 	}
@@ -108,6 +238,7 @@ func (b *Bot) respond(ctx context.Context, msg Message) Reply {
 		if clang == "en" && msg.Lang != "en" {
 			clang = "zh"
 		}
+		st.Pending = ""
 		switch cmd {
 		case "checknum":
 			return e.checknum(args, clang)
@@ -115,20 +246,155 @@ func (b *Bot) respond(ctx context.Context, msg Message) Reply {
 			return e.message("help", "help", clang)
 		}
 	}
+	if r, ok := b.continueConversation(e, text, lang, st); ok {
+		return b.finish(r, text, st)
+	}
 	c := e.m.classify(text, false)
-	lang = Lang(text, msg.Lang)
 	var r Reply
 	answered := false
 	if c.Intent == knowledge.None && len(c.Clarify) == 0 && b.fb != nil {
-		r, answered = b.askFallback(ctx, e, text, lang, c)
+		r, answered = b.askFallback(ctx, e, text, lang, c, st.History)
+		if answered && b.observer != nil && (r.Generated || r.FallbackFailed) {
+			var err error
+			if r.FallbackFailed {
+				err = errFallbackFailed
+			}
+			b.observer.FallbackCalled(err)
+		}
 	}
 	if !answered {
 		r = e.compose(c, lang)
+	}
+	st.Pending, st.Options = "", nil
+	switch {
+	case r.Intent == "clarify":
+		st.Pending = "clarify"
+		for _, o := range r.Clarify {
+			st.Options = append(st.Options, o.Intent)
+		}
+	case r.Intent == "sms_missing.prefix" && len(c.Numbers) == 0 && e.m.HasConcept(text, "my_number"):
+		// "我的号码能收到吗" without the number: ask for it.
+		r = e.message(r.Intent, "ask_number", lang)
+		r.Confidence = c.Confidence
+		st.Pending = "number"
+	}
+	return b.finish(r, text, st)
+}
+
+var errFallbackFailed = errorString("fallback failed")
+
+// finish updates the conversation after an answer and writes traditional
+// characters for people who use them.
+func (b *Bot) finish(r Reply, text string, st *State) Reply {
+	if r.Source != nil {
+		if intentFamily(st.LastIntent) != intentFamily(r.Intent) {
+			st.Shown = nil
+		}
+		if r.Source.Step == 0 {
+			st.Shown = nil
+			for i := 1; i <= r.Source.Total; i++ {
+				st.Shown = append(st.Shown, i)
+			}
+		} else if !slices.Contains(st.Shown, r.Source.Step) {
+			st.Shown = append(st.Shown, r.Source.Step)
+		}
+	}
+	if r.Intent != knowledge.None || r.Source != nil {
+		st.LastIntent = r.Intent
 	}
 	if r.Lang == "zh" && b.norm.HasTraditional(text) {
 		b.traditional(&r)
 	}
 	return r
+}
+
+// intentFamily is the top-level intent: "sms_missing" for its steps.
+func intentFamily(id string) string {
+	if i := strings.IndexByte(id, '.'); i > 0 {
+		return id[:i]
+	}
+	return id
+}
+
+// continueConversation answers a message that continues the last answer:
+// a clarify choice, the number the bot asked for, or "still nothing" after
+// a troubleshooting step.
+func (b *Bot) continueConversation(e *engine, text, lang string, st *State) (Reply, bool) {
+	switch st.Pending {
+	case "clarify":
+		if id, ok := chooseOption(e, text, lang, st.Options); ok {
+			st.Pending, st.Options = "", nil
+			return e.compose(Classification{Intent: id, Confidence: 1, Lang: lang}, lang), true
+		}
+	case "number":
+		if nums := ExtractNumbers(e.kb, text); len(nums) > 0 {
+			st.Pending = ""
+			c := Classification{Intent: "sms_missing.prefix", Confidence: 1, Lang: lang, Numbers: nums}
+			if _, ok := e.kb.Intent(c.Intent); !ok {
+				return e.checknum(text, lang), true
+			}
+			return e.compose(c, lang), true
+		}
+		if n := CheckNumber(e.kb, text); n.Valid {
+			st.Pending = ""
+			return e.compose(Classification{Intent: "sms_missing.prefix", Confidence: 1, Lang: lang, Numbers: []Number{n}}, lang), true
+		}
+	}
+	if st.LastIntent != "" && e.m.HasConcept(text, "still") {
+		c := e.m.classify(text, false)
+		if c.Intent == knowledge.None || intentFamily(c.Intent) == intentFamily(st.LastIntent) {
+			return b.nextStep(e, lang, st), true
+		}
+	}
+	return Reply{}, false
+}
+
+// nextStep gives the next troubleshooting step not yet shown, and offers a
+// person once every step has been tried.
+func (b *Bot) nextStep(e *engine, lang string, st *State) Reply {
+	family := intentFamily(st.LastIntent)
+	var steps []*knowledge.Intent
+	for i := range e.kb.Rules.Intents {
+		in := &e.kb.Rules.Intents[i]
+		if in.Step > 0 && intentFamily(in.ID) == family {
+			steps = append(steps, in)
+		}
+	}
+	sort.Slice(steps, func(i, j int) bool { return steps[i].Step < steps[j].Step })
+	for _, in := range steps {
+		if !slices.Contains(st.Shown, in.Step) {
+			if !e.entryOrdered(in) {
+				break // cases are alternatives, not steps to work through
+			}
+			return e.compose(Classification{Intent: in.ID, Confidence: 1, Lang: lang}, lang)
+		}
+	}
+	r := e.message(knowledge.None, "followup_exhausted", lang)
+	r.Clarify = nil
+	return r
+}
+
+func (e *engine) entryOrdered(in *knowledge.Intent) bool {
+	i, ok := e.kb.ZH.Entry(in.Entry)
+	return ok && e.kb.ZH.Entries[i].Ordered
+}
+
+// chooseOption reads a reply to a clarify question: its number ("2",
+// "第二个", "２"), or words that classify as one of the options.
+func chooseOption(e *engine, text, lang string, options []string) (string, bool) {
+	t := strings.TrimSpace(strings.ToLower(nfkc(text)))
+	t = strings.Trim(t, "。.!！ 第个条项option#")
+	words := map[string]int{"1": 1, "2": 2, "3": 3, "一": 1, "二": 2, "三": 3, "one": 1, "two": 2, "three": 3, "first": 1, "second": 2, "third": 3}
+	if n, ok := words[t]; ok && n <= len(options) {
+		return options[n-1], true
+	}
+	c := e.m.classify(text, false)
+	for _, id := range options {
+		if c.Intent == id {
+			return id, true
+		}
+	}
+	return "", false
 }
 
 // traditional rewrites a Chinese reply in traditional characters, for
@@ -282,8 +548,9 @@ func (e *engine) compose(c Classification, lang string) Reply {
 		r.Clarify = append(r.Clarify, Option{Intent: id, Label: e.label(id, lang)})
 	}
 	in, ok := e.kb.Intent(c.Intent)
-	if !ok { // none
+	if !ok || len(r.Clarify) > 1 { // none, or too close to call: ask
 		if len(r.Clarify) > 0 {
+			r.Intent = "clarify"
 			r.Blocks = append(r.Blocks, Block{Text: knowledge.Text{{Text: e.kb.Message("clarify", lang)}}})
 			var items []ListItem
 			for _, o := range r.Clarify {
@@ -412,3 +679,12 @@ func (e *engine) label(id, lang string) string {
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
+
+func hasLetters(s string) bool {
+	for _, r := range s {
+		if isHan(r) || r < 0x80 && isLetter(byte(r)) {
+			return true
+		}
+	}
+	return false
+}

@@ -356,12 +356,12 @@ func containsAny(s string, list []string) bool {
 }
 
 // askFallback answers c from the model, or says why not.
-func (b *Bot) askFallback(ctx context.Context, e *engine, text, lang string, c Classification) (Reply, bool) {
+func (b *Bot) askFallback(ctx context.Context, e *engine, text, lang string, c Classification, history []Turn) (Reply, bool) {
 	passages := e.index.search(b.norm.Normalize(text), lang, 3)
 	if len(passages) == 0 {
 		return Reply{}, false // not covered: the rules' "none" answer stands
 	}
-	q := Question{Text: MaskText(text), Lang: lang, Passages: passages}
+	q := Question{Text: MaskText(text), Lang: lang, Passages: passages, History: history}
 	answer, err := b.fb.ask(ctx, lang+"\x00"+b.norm.Normalize(text), q)
 	r := Reply{Intent: knowledge.None, Confidence: c.Confidence, Lang: lang, Numbers: c.Numbers}
 	switch {

@@ -42,11 +42,13 @@ type Matcher struct {
 	terms    []term
 	atomTerm [][]int32            // atom -> terms it matches on its own
 	special  [spBadNumber + 1]int // term index of each computed term
-	intents  []cintent
-	order    []int // intents, parents before children
-	vocab    map[string]bool
-	byLen    map[int][]string
-	pool     sync.Pool
+	// conceptTerm finds the term of every concept, for HasConcept.
+	conceptTerm map[string]int
+	intents     []cintent
+	order       []int // intents, parents before children
+	vocab       map[string]bool
+	byLen       map[int][]string
+	pool        sync.Pool
 }
 
 type atom struct {
@@ -222,6 +224,14 @@ func NewMatcher(kb *knowledge.KB, norm *Normalizer) (*Matcher, error) {
 			ci.negatives = append(ci.negatives, ct)
 		}
 		m.intents = append(m.intents, ci)
+	}
+	m.conceptTerm = map[string]int{}
+	for name := range kb.Rules.Concepts {
+		id, err := compileTerm("@" + name)
+		if err != nil {
+			return nil, fmt.Errorf("%s: concept %s: %w", knowledge.FileRules, name, err)
+		}
+		m.conceptTerm[name] = id
 	}
 	for sp, name := range map[special]string{spNumber: "$number", spPhone: "$phone", spPrefix: "$prefix", spBadNumber: "$badnumber"} {
 		id, _ := compileTerm(name) // specials always compile
@@ -548,4 +558,27 @@ func countUnits(s string) int {
 		}
 	}
 	return n
+}
+
+// HasConcept reports whether text contains one of the phrases of the named
+// concept of the rules; false for a concept the rules do not define.
+func (m *Matcher) HasConcept(text, concept string) bool {
+	id, ok := m.conceptTerm[concept]
+	if !ok {
+		return false
+	}
+	norm := m.fixTypos(m.norm.Normalize(truncateRunes(text, m.settings.MaxRunes)))
+	found := false
+	var hits []hit
+	m.ac.scan(norm, func(p, start, end int) {
+		a := m.atoms[p]
+		if a.boundStart && start > 0 && isWordByte(norm[start-1]) || a.boundEnd && end < len(norm) && isWordByte(norm[end]) {
+			return
+		}
+		hits = append(hits, hit{p, start, end})
+		if slices.Contains(m.atomTerm[p], int32(id)) {
+			found = true
+		}
+	})
+	return found || gapMatched(hits, m.terms[id].gaps)
 }

@@ -35,6 +35,11 @@ type Reply struct {
 	Clarify []Option
 	// Handoff is set when the user asked for a person.
 	Handoff bool
+	// Silent means: say nothing, a person has this conversation (HandoffID).
+	Silent    bool
+	HandoffID string
+	// RateLimited marks the polite answer to a user sending too fast.
+	RateLimited bool
 	// Asked is the message answered, phone numbers masked: safe to show
 	// an agent or store.
 	Asked string

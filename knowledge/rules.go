@@ -232,7 +232,7 @@ var requiredMessages = []string{
 	"none", "empty", "step_pointer", "case_pointer", "prefix_list",
 	"verdict_supported", "verdict_unsupported", "verdict_listed_invalid",
 	"number_invalid_length", "number_invalid_start", "number_invalid_chars", "number_empty",
-	"checknum_usage", "clarify", "text_only", "handoff_notice", "handoff_unavailable", "generated_note", "fallback_error",
+	"checknum_usage", "clarify", "text_only", "handoff_notice", "handoff_unavailable", "generated_note", "fallback_error", "rate_limited", "ask_number", "followup_exhausted",
 }
 
 func checkMessage(errs problems, line int, msgs map[string]map[string]string, name string) {

@@ -1,0 +1,124 @@
+package bot
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/supportbot/supportbot/knowledge"
+)
+
+func newConversationalBot(t *testing.T, opts ...BotOption) (*Bot, *MemoryHandoffs) {
+	t.Helper()
+	kb, err := knowledge.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := NewMemoryHandoffs()
+	opts = append([]BotOption{WithConversations(NewMemoryConversations(), time.Hour), WithHandoffs(h, time.Hour)}, opts...)
+	b, err := New(kb, newTestBot(t).norm, opts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b, h
+}
+
+// say sends the messages of one user in order and returns the replies.
+func say(b *Bot, user string, texts ...string) []Reply {
+	var out []Reply
+	for _, t := range texts {
+		out = append(out, b.Respond(context.Background(), Message{Channel: "test", User: user, Text: t}))
+	}
+	return out
+}
+
+func TestClarifyThenChoose(t *testing.T) {
+	b, _ := newConversationalBot(t)
+	rs := say(b, "u1", "短信是要重发，还是被拦截了", "2")
+	if rs[0].Intent != "clarify" || len(rs[0].Clarify) != 2 || !strings.Contains(rs[0].PlainText(), "1. ") {
+		t.Fatalf("first reply: %s %v\n%s", rs[0].Intent, rs[0].Clarify, rs[0].PlainText())
+	}
+	want := rs[0].Clarify[1].Intent
+	if rs[1].Intent != want {
+		t.Errorf("after choosing 2: intent %s, want %s", rs[1].Intent, want)
+	}
+	// The choice by words works too, and another user is not affected.
+	rs = say(b, "u2", "短信是要重发，还是被拦截了", "被拦截")
+	if rs[1].Intent != "sms_missing.blocked" {
+		t.Errorf("choosing by words: %s", rs[1].Intent)
+	}
+	if r := say(b, "u3", "2")[0]; r.Intent == want {
+		t.Error("a bare 2 from a new user was taken as a choice")
+	}
+}
+
+func TestAskForTheNumber(t *testing.T) {
+	b, _ := newConversationalBot(t)
+	rs := say(b, "u1", "我的号码能收到工信部的短信吗", "19212345678")
+	if !strings.Contains(rs[0].PlainText(), "请发送您的手机号码") {
+		t.Fatalf("first reply:\n%s", rs[0].PlainText())
+	}
+	if rs[1].Intent != "sms_missing.prefix" || !strings.Contains(rs[1].PlainText(), "号段 192 不在") {
+		t.Errorf("second reply %s:\n%s", rs[1].Intent, rs[1].PlainText())
+	}
+	rs = say(b, "en1", "can my number receive the MIIT SMS?", "170")
+	if !strings.Contains(rs[1].PlainText(), "prefix 170 (China Unicom) is on the MIIT list") {
+		t.Errorf("english follow-up:\n%s", rs[1].PlainText())
+	}
+}
+
+func TestStillNothingWalksTheSteps(t *testing.T) {
+	b, _ := newConversationalBot(t)
+	rs := say(b, "u1", "短信被拦截了吗", "还是收不到", "still nothing", "还是不行", "还是没有")
+	var got []string
+	for _, r := range rs {
+		got = append(got, r.Intent)
+	}
+	want := "sms_missing.blocked sms_missing.phone_mismatch sms_missing.resend sms_missing.prefix none"
+	if strings.Join(got, " ") != want {
+		t.Errorf("intents %v, want %s", got, want)
+	}
+	if !strings.Contains(rs[4].PlainText(), "人工") {
+		t.Errorf("after every step the bot should offer a person:\n%s", rs[4].PlainText())
+	}
+	// After the whole answer, "still nothing" offers a person at once.
+	rs = say(b, "u2", "收不到核验短信", "还是收不到")
+	if !strings.Contains(rs[1].PlainText(), "人工") {
+		t.Errorf("after the whole answer:\n%s", rs[1].PlainText())
+	}
+}
+
+func TestHandoffSilencesTheBotUntilResolved(t *testing.T) {
+	b, h := newConversationalBot(t)
+	r := say(b, "u1", "转人工")[0]
+	if !r.Handoff || r.HandoffID == "" || r.Silent {
+		t.Fatalf("handoff reply %+v", r)
+	}
+	if list, _ := h.List(context.Background()); len(list) != 1 || list[0].User != "u1" {
+		t.Fatalf("queue %+v", list)
+	}
+	if r := say(b, "u1", "收不到短信")[0]; !r.Silent {
+		t.Errorf("the bot answered during a handoff: %s", r.PlainText())
+	}
+	if r := say(b, "u2", "收不到短信")[0]; r.Silent {
+		t.Error("another user was silenced")
+	}
+	if _, err := h.Resolve(context.Background(), r.HandoffID); err != nil {
+		t.Fatal(err)
+	}
+	if r := say(b, "u1", "收不到短信")[0]; r.Silent || r.Intent != "sms_missing" {
+		t.Errorf("after resolve: silent %v intent %s", r.Silent, r.Intent)
+	}
+}
+
+func TestRateLimit(t *testing.T) {
+	b, _ := newConversationalBot(t, WithRateLimiter(NewMemoryRateLimiter(2)))
+	rs := say(b, "u1", "你好", "收不到短信", "收不到短信")
+	if rs[1].RateLimited || !rs[2].RateLimited || !strings.Contains(rs[2].PlainText(), "稍等") {
+		t.Errorf("rate limited: %v %v %v", rs[0].RateLimited, rs[1].RateLimited, rs[2].RateLimited)
+	}
+	if r := say(b, "u2", "你好")[0]; r.RateLimited {
+		t.Error("another user was limited")
+	}
+}
