@@ -194,6 +194,23 @@ func (b *Bot) Respond(ctx context.Context, msg Message) Reply {
 	return r
 }
 
+// Resolve ends a handoff: the bot answers that conversation again.
+func (b *Bot) Resolve(ctx context.Context, id string) error {
+	if b.handoffs == nil {
+		return ErrNoHandoff
+	}
+	_, err := b.handoffs.Resolve(ctx, id)
+	return err
+}
+
+// Handoffs returns the open handoffs, oldest first; none without a queue.
+func (b *Bot) Handoffs(ctx context.Context) ([]Handoff, error) {
+	if b.handoffs == nil {
+		return nil, nil
+	}
+	return b.handoffs.List(ctx)
+}
+
 // after records and observes one answered message.
 func (b *Bot) after(ctx context.Context, msg Message, r Reply, start time.Time) {
 	d := time.Since(start)
@@ -244,6 +261,10 @@ func (b *Bot) respond(ctx context.Context, msg Message, st *State) Reply {
 			return e.checknum(args, clang)
 		case "help":
 			return e.message("help", "help", clang)
+		case "handoff": // the "talk to a person" button
+			r := e.message("human", "human", lang)
+			r.Handoff = true
+			return r
 		}
 	}
 	if r, ok := b.continueConversation(e, text, lang, st); ok {
@@ -443,7 +464,7 @@ func command(text string) (cmd, args string, ok bool) {
 	lower := strings.ToLower(nfkc(text))
 	for _, p := range []struct{ prefix, cmd string }{
 		{"/checknum", "checknum"}, {"checknum", "checknum"}, {"/查号", "checknum"}, {"查号", "checknum"},
-		{"/help", "help"},
+		{"/help", "help"}, {"/handoff", "handoff"}, {"/human", "handoff"}, {"/人工", "handoff"},
 	} {
 		if strings.HasPrefix(lower, p.prefix) {
 			rest := lower[len(p.prefix):]

@@ -49,6 +49,14 @@ func (a *Adapter) command(ctx context.Context, cmd goslack.SlashCommand) command
 		}
 		reply := a.bot.Respond(ctx, bot.Message{Channel: "slack", User: cmd.UserID, Text: "/checknum " + text})
 		return ephemeral(reply.PlainText(), blocks(reply, false))
+	case "/resolve":
+		if text == "" {
+			return ephemeral("Usage: `/resolve HANDOFF_ID` (the id is on the handoff notice).", nil)
+		}
+		if err := a.bot.Resolve(ctx, text); err != nil {
+			return ephemeral("No open handoff "+text+".", nil)
+		}
+		return ephemeral("Resolved: the bot answers that user again.", nil)
 	case "/faq":
 		if text == "" {
 			return ephemeral(commandUsage, nil)

@@ -78,7 +78,8 @@ func (a *Adapter) action(ctx context.Context, cb goslack.InteractionCallback, ac
 			return a.respond(ctx, cb.ResponseURL, label(lang, "抱歉，目前没有配置人工客服频道，请通过其他渠道联系客服。",
 				"Sorry, no support channel is set up here yet; please contact support another way."))
 		}
-		if err := a.notifyAgents(ctx, cb.User.ID, channel, ts, question); err != nil {
+		reply := a.bot.Respond(ctx, bot.Message{Channel: "slack", User: cb.User.ID, Thread: channel + ":" + ts, Text: "/handoff"})
+		if err := a.notifyAgents(ctx, cb.User.ID, channel, ts, question, reply.HandoffID); err != nil {
 			a.respond(ctx, cb.ResponseURL, label(lang, "抱歉，暂时无法通知人工客服，请稍后再试。", "Sorry, the support team could not be reached; please try again later."))
 			return err
 		}
@@ -93,6 +94,12 @@ func (a *Adapter) action(ctx context.Context, cb goslack.InteractionCallback, ac
 		}
 		// The ephemeral preview has done its job.
 		return a.webhook(ctx, cb.ResponseURL, &goslack.WebhookMessage{DeleteOriginal: true})
+	case act.ActionID == actionResolve:
+		if err := a.bot.Resolve(ctx, act.Value); err != nil {
+			return a.respond(ctx, cb.ResponseURL, "This handoff was already resolved or has lapsed.")
+		}
+		return a.webhook(ctx, cb.ResponseURL, &goslack.WebhookMessage{ReplaceOriginal: true,
+			Text: fmt.Sprintf(":white_check_mark: Resolved by <@%s>; the bot answers this user again.", cb.User.ID)})
 	case strings.HasPrefix(act.ActionID, actionClarify):
 		reply := a.bot.AnswerIntent(value, lang)
 		bs := goslack.Blocks{BlockSet: blocks(reply, true)}

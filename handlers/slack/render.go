@@ -15,6 +15,7 @@ const (
 	actionHandoff    = "handoff"
 	actionPost       = "post_answer" // /faq preview: post it to the channel
 	actionClarify    = "clarify_"    // + option number; value is the intent
+	actionResolve    = "resolve_handoff"
 )
 
 // mrkdwn renders a reply in Slack's mrkdwn: *bold* title, numbered steps,

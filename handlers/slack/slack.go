@@ -29,6 +29,8 @@ import (
 type Bot interface {
 	Respond(ctx context.Context, msg bot.Message) bot.Reply
 	AnswerIntent(intent, lang string) bot.Reply
+	// Resolve ends a handoff, so the bot answers that conversation again.
+	Resolve(ctx context.Context, id string) error
 }
 
 // API is the part of the Slack Web API the adapter calls; *goslack.Client
@@ -338,9 +340,12 @@ func (a *Adapter) incoming(in slackevents.EventsAPIInnerEvent) (incomingMsg, boo
 func (a *Adapter) answer(ctx context.Context, m incomingMsg) error {
 	text := unescape(m.text)
 	reply := a.bot.Respond(ctx, bot.Message{Channel: "slack", User: m.user, Thread: m.channel + ":" + m.threadTS, Text: text})
+	if reply.Silent {
+		return nil // an agent has this conversation
+	}
 	var notifyErr error
 	if reply.Handoff {
-		if notifyErr = a.notifyAgents(ctx, m.user, m.channel, m.ts, bot.MaskText(text)); notifyErr != nil || a.cfg.AgentChannel == "" {
+		if notifyErr = a.notifyAgents(ctx, m.user, m.channel, m.ts, bot.MaskText(text), reply.HandoffID); notifyErr != nil || a.cfg.AgentChannel == "" {
 			reply = handoffFailed(reply, a.cfg.AgentChannel == "")
 		}
 	}
@@ -407,7 +412,7 @@ func (a *Adapter) post(ctx context.Context, channel string, opts ...goslack.MsgO
 // notifyAgents posts a "talk to a person" notice to the agent channel: who
 // asked, where, and what (numbers masked). A direct message with the bot
 // cannot be opened by agents, so it is named rather than linked.
-func (a *Adapter) notifyAgents(ctx context.Context, user, channel, ts, text string) error {
+func (a *Adapter) notifyAgents(ctx context.Context, user, channel, ts, text, handoffID string) error {
 	if a.cfg.AgentChannel == "" {
 		a.log.Warn("slack: handoff requested but SLACK_AGENT_CHANNEL is not set", "user", user)
 		return nil
@@ -426,7 +431,13 @@ func (a *Adapter) notifyAgents(ctx context.Context, user, channel, ts, text stri
 	if text != "" {
 		notice += "\n> " + escape(truncate(text, 500))
 	}
-	if _, _, err := a.post(ctx, a.cfg.AgentChannel, goslack.MsgOptionText(notice, false)); err != nil {
+	opts := []goslack.MsgOption{goslack.MsgOptionText(notice, false)}
+	if handoffID != "" {
+		opts = append(opts, goslack.MsgOptionBlocks(
+			goslack.NewSectionBlock(goslack.NewTextBlockObject(goslack.MarkdownType, notice, false, false), nil, nil),
+			goslack.NewActionBlock("handoff_actions", button(actionResolve, handoffID, "✅ Resolved: the bot may answer again"))))
+	}
+	if _, _, err := a.post(ctx, a.cfg.AgentChannel, opts...); err != nil {
 		return fmt.Errorf("notify agents in %s: %w", a.cfg.AgentChannel, err)
 	}
 	return nil

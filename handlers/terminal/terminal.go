@@ -40,6 +40,10 @@ func Chat(ctx context.Context, b Responder, in io.Reader, out io.Writer, user, p
 			continue
 		}
 		reply := b.Respond(ctx, bot.Message{Channel: "terminal", User: user, Text: line})
+		if reply.Silent {
+			fmt.Fprintf(out, "(handed to a person: %s)\n\n", reply.HandoffID)
+			continue
+		}
 		fmt.Fprintf(out, "%s\n\n", reply.PlainText())
 	}
 	if err := sc.Err(); err != nil {

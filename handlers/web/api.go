@@ -3,11 +3,13 @@ package web
 
 import (
 	"context"
+	"crypto/subtle"
 	"encoding/json"
 	"errors"
 	"io"
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/supportbot/supportbot/bot"
@@ -18,6 +20,12 @@ type Responder interface {
 	Respond(ctx context.Context, msg bot.Message) bot.Reply
 }
 
+// Handoffs is the queue of conversations with a person; *bot.Bot is one.
+type Handoffs interface {
+	Handoffs(ctx context.Context) ([]bot.Handoff, error)
+	Resolve(ctx context.Context, id string) error
+}
+
 // MaxBody is the largest request body the API reads.
 const MaxBody = 64 << 10
 
@@ -25,6 +33,10 @@ const MaxBody = 64 << 10
 type API struct {
 	Bot Responder
 	Log *slog.Logger
+	// Handoffs and AdminToken enable GET /api/handoffs and
+	// POST /api/handoffs/{id}/resolve, for callers with the token.
+	Handoffs   Handoffs
+	AdminToken string
 }
 
 // Register adds the API's routes to mux.
@@ -34,6 +46,48 @@ func (a *API) Register(mux *http.ServeMux) {
 		w.Write([]byte("ok\n"))
 	})
 	mux.HandleFunc("POST /api/chat", a.chat)
+	mux.HandleFunc("GET /api/handoffs", a.admin(a.listHandoffs))
+	mux.HandleFunc("POST /api/handoffs/{id}/resolve", a.admin(a.resolveHandoff))
+}
+
+// admin guards a handler with the admin token (Authorization: Bearer).
+func (a *API) admin(h http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if a.AdminToken == "" || a.Handoffs == nil {
+			writeJSON(w, http.StatusNotFound, errorBody{"the handoff API is off: set ADMIN_TOKEN"})
+			return
+		}
+		got, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+		if !ok || subtle.ConstantTimeCompare([]byte(got), []byte(a.AdminToken)) != 1 {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="supportbot"`)
+			writeJSON(w, http.StatusUnauthorized, errorBody{"missing or wrong admin token"})
+			return
+		}
+		h(w, r)
+	}
+}
+
+func (a *API) listHandoffs(w http.ResponseWriter, r *http.Request) {
+	list, err := a.Handoffs.Handoffs(r.Context())
+	if err != nil {
+		a.Log.Error("list handoffs", "err", err)
+		writeJSON(w, http.StatusServiceUnavailable, errorBody{"handoff queue unavailable"})
+		return
+	}
+	if list == nil {
+		list = []bot.Handoff{}
+	}
+	writeJSON(w, http.StatusOK, list)
+}
+
+func (a *API) resolveHandoff(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("id")
+	if err := a.Handoffs.Resolve(r.Context(), id); err != nil {
+		writeJSON(w, http.StatusNotFound, errorBody{"no open handoff " + id})
+		return
+	}
+	a.Log.Info("handoff resolved", "id", id)
+	writeJSON(w, http.StatusOK, map[string]any{"id": id, "resolved": true})
 }
 
 // ChatRequest is the body of POST /api/chat.
@@ -56,6 +110,11 @@ type ChatResponse struct {
 	Clarify    []Option     `json:"clarify"`
 	Source     *Source      `json:"source,omitempty"`
 	Handoff    bool         `json:"handoff"`
+	// Silent: a person has this conversation (handoff_id); the bot says
+	// nothing and reply is empty.
+	Silent    bool   `json:"silent,omitempty"`
+	HandoffID string `json:"handoff_id,omitempty"`
+	Generated bool   `json:"generated,omitempty"`
 }
 
 // Option is a clarify choice.
@@ -106,6 +165,7 @@ func (a *API) chat(w http.ResponseWriter, r *http.Request) {
 // NewChatResponse converts a reply for the JSON API.
 func NewChatResponse(reply bot.Reply) ChatResponse {
 	resp := ChatResponse{
+		Silent: reply.Silent, HandoffID: reply.HandoffID, Generated: reply.Generated,
 		Reply: reply.PlainText(), Markdown: reply.Markdown(),
 		Intent: reply.Intent, Confidence: reply.Confidence, Lang: reply.Lang,
 		Numbers: reply.Numbers, Clarify: []Option{}, Handoff: reply.Handoff,

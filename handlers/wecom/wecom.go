@@ -237,6 +237,9 @@ func (a *Adapter) handle(ctx context.Context, w http.ResponseWriter, m message) 
 			a.log.Error("wecom: queue full, answering without the model", "user", user)
 		}
 		reply := a.bot.Respond(ctx, bot.Message{Channel: "wecom", User: m.FromUserName, Text: m.Content})
+		if reply.Silent {
+			break // an agent has this conversation
+		}
 		text := reply.PlainText()
 		if reply.Handoff && !a.handoff("企业微信", m.FromUserName, m.Content, reply.Lang) {
 			text = a.bot.Text("handoff_unavailable", reply.Lang, nil)
@@ -289,6 +292,9 @@ func (a *Adapter) passive(w http.ResponseWriter, user, text string) {
 // model) with the API instead of a passive reply.
 func (a *Adapter) answerLater(ctx context.Context, user, text string) {
 	reply := a.bot.Respond(ctx, bot.Message{Channel: "wecom", User: user, Text: text})
+	if reply.Silent {
+		return
+	}
 	md := reply.Markdown()
 	if reply.Handoff && !a.handoff("企业微信", user, text, reply.Lang) {
 		md = a.bot.Text("handoff_unavailable", reply.Lang, nil)
@@ -358,6 +364,9 @@ func (a *Adapter) answerKf(ctx context.Context, km KfMessage) {
 	lang := "zh"
 	if km.MsgType == "text" {
 		reply := a.bot.Respond(ctx, bot.Message{Channel: "wechat-kf", User: km.ExternalUserID, Text: km.Text.Content})
+		if reply.Silent {
+			return
+		}
 		text, lang = reply.PlainText(), reply.Lang
 		if reply.Handoff && !a.handoff("微信客服", km.ExternalUserID, km.Text.Content, lang) {
 			text = a.bot.Text("handoff_unavailable", lang, nil)
