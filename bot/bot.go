@@ -139,9 +139,11 @@ func (b *Bot) Respond(ctx context.Context, msg Message) Reply {
 		} else if !ok {
 			r = b.cur.Load().message(knowledge.None, "rate_limited", Lang(msg.Text, msg.Lang))
 			r.RateLimited = true
+			r.Asked = MaskText(truncateRunes(strings.TrimSpace(msg.Text), 1000))
 			if b.observer != nil {
 				b.observer.RateLimited(msg.Channel)
 			}
+			b.after(ctx, msg, r, start)
 			return r
 		}
 	}
@@ -158,7 +160,7 @@ func (b *Bot) Respond(ctx context.Context, msg Message) Reply {
 			b.warn("handoff state unavailable", err)
 		}
 		if open {
-			r = Reply{Intent: "handoff", Silent: true, Handoff: true, HandoffID: st.HandoffID, Lang: st.Lang}
+			r = Reply{Intent: "handoff", Silent: true, HandoffID: st.HandoffID, Lang: st.Lang}
 			r.Asked = MaskText(truncateRunes(strings.TrimSpace(msg.Text), 1000))
 			b.after(ctx, msg, r, start)
 			return r

@@ -19,6 +19,14 @@ type Config struct {
 	ListenAddr string // LISTEN_ADDR
 	KBDir      string // KB_DIR: knowledge files to use instead of the embedded ones
 	LogLevel   string // LOG_LEVEL: debug, info, warn or error
+	LogFormat  string // LOG_FORMAT: text or json
+
+	DataDir         string        // DATA_DIR: the SQLite exchange log
+	Retention       time.Duration // RETENTION: how long exchanges are kept
+	ConversationTTL time.Duration // CONVERSATION_TTL
+	HandoffTTL      time.Duration // HANDOFF_TTL: a handoff lapses after this
+	RateLimit       int           // RATE_LIMIT_PER_MIN: 0 is off
+	AdminToken      string        // ADMIN_TOKEN: the admin API (and console)
 
 	Slack SlackConfig
 	WeCom WeComConfig
@@ -100,6 +108,48 @@ func loadConfig(getenv func(string) string) (Config, error) {
 	}
 	if c.LogLevel == "" {
 		c.LogLevel = "info"
+	}
+	c.LogFormat = strings.ToLower(getenv("LOG_FORMAT"))
+	switch c.LogFormat {
+	case "":
+		c.LogFormat = "text"
+	case "text", "json":
+	default:
+		return c, fmt.Errorf("LOG_FORMAT must be text or json, got %q", c.LogFormat)
+	}
+	c.DataDir = getenv("DATA_DIR")
+	if c.DataDir == "" {
+		c.DataDir = "./data"
+	}
+	c.AdminToken = getenv("ADMIN_TOKEN")
+	if c.AdminToken != "" && len(c.AdminToken) < 16 {
+		return c, fmt.Errorf("ADMIN_TOKEN must be at least 16 characters (try: openssl rand -hex 16)")
+	}
+	for _, d := range []struct {
+		name string
+		dst  *time.Duration
+		def  time.Duration
+	}{
+		{"RETENTION", &c.Retention, 90 * 24 * time.Hour},
+		{"CONVERSATION_TTL", &c.ConversationTTL, 30 * time.Minute},
+		{"HANDOFF_TTL", &c.HandoffTTL, 24 * time.Hour},
+	} {
+		*d.dst = d.def
+		if v := getenv(d.name); v != "" {
+			dur, err := parseDuration(v)
+			if err != nil || dur <= 0 {
+				return c, fmt.Errorf("%s must be a duration such as 30m, 24h or 90d, got %q", d.name, v)
+			}
+			*d.dst = dur
+		}
+	}
+	c.RateLimit = 20
+	if v := getenv("RATE_LIMIT_PER_MIN"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 {
+			return c, fmt.Errorf("RATE_LIMIT_PER_MIN must be a whole number (0 turns it off), got %q", v)
+		}
+		c.RateLimit = n
 	}
 	switch c.LogLevel {
 	case "debug", "info", "warn", "error":
@@ -239,4 +289,16 @@ func loadLLM(getenv func(string) string) (LLMConfig, error) {
 		l.Model = "gpt-4o-mini"
 	}
 	return l, nil
+}
+
+// parseDuration is time.ParseDuration plus days ("90d").
+func parseDuration(s string) (time.Duration, error) {
+	if d, ok := strings.CutSuffix(s, "d"); ok {
+		n, err := strconv.Atoi(d)
+		if err != nil {
+			return 0, err
+		}
+		return time.Duration(n) * 24 * time.Hour, nil
+	}
+	return time.ParseDuration(s)
 }

@@ -9,15 +9,21 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
+	"os/signal"
 	"runtime/debug"
 	"strings"
 	"sync"
+	"sync/atomic"
+	"syscall"
 	"time"
 
 	goslack "github.com/slack-go/slack"
 	"github.com/slack-go/slack/socketmode"
 	"github.com/supportbot/supportbot/bot"
 	"github.com/supportbot/supportbot/bot/llm"
+	"github.com/supportbot/supportbot/bot/sqlstore"
+	"github.com/supportbot/supportbot/handlers/metrics"
 	slackchan "github.com/supportbot/supportbot/handlers/slack"
 	"github.com/supportbot/supportbot/handlers/terminal"
 	"github.com/supportbot/supportbot/handlers/web"
@@ -39,6 +45,8 @@ Usage:
                                   check numbers or prefixes against the MIIT table
   supportbot classify             classify one message per stdin line, as JSON lines
   supportbot eval [--json] FILE   score the matcher on a labelled JSONL set
+  supportbot report [--json] [--since 7d]
+                                  unanswered questions, intents, helpfulness, handoffs
   supportbot kb export DIR        write the built-in knowledge files to DIR
   supportbot kb check DIR         validate the knowledge files in DIR
   supportbot version              print the version
@@ -87,6 +95,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		"checknum": cmdChecknum,
 		"classify": cmdClassify,
 		"eval":     cmdEval,
+		"report":   cmdReport,
 	}
 	f, ok := commands[cmd]
 	if !ok {
@@ -94,7 +103,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return exitUsage
 	}
 	a := &app{cfg: cfg, stdin: stdin, stdout: stdout, stderr: stderr}
-	a.log = newLogger(stderr, cfg.LogLevel)
+	a.log = newLogger(stderr, cfg.LogLevel, cfg.LogFormat)
 	return f(ctx, a, args)
 }
 
@@ -102,13 +111,20 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 type app struct {
 	cfg            Config
 	bot            *bot.Bot
+	norm           *bot.Normalizer
 	feedback       bot.FeedbackStore
+	handoffs       bot.Handoffs
+	metrics        *metrics.Metrics // serve only
+	lastReloadErr  atomic.Value     // string: the last refused edit, "" after a good reload
+	store          *sqlstore.Store  // serve only
 	log            *slog.Logger
 	stdin          io.Reader
 	stdout, stderr io.Writer
 }
 
-func (a *app) loadBot() error {
+// loadBot loads the knowledge and builds the bot, with conversation state
+// in memory and any extra options.
+func (a *app) loadBot(extra ...bot.BotOption) error {
 	// The dictionaries and the knowledge load side by side: both are on
 	// the path to the first answer.
 	type normResult struct {
@@ -136,20 +152,37 @@ func (a *app) loadBot() error {
 	if nr.err != nil {
 		return nr.err
 	}
-	opts := []bot.BotOption{bot.WithLogger(a.log)}
+	a.handoffs = bot.NewMemoryHandoffs()
+	opts := []bot.BotOption{bot.WithLogger(a.log), bot.WithConversations(bot.NewMemoryConversations(), a.cfg.ConversationTTL),
+		bot.WithHandoffs(a.handoffs, a.cfg.HandoffTTL)}
 	if l := a.cfg.LLM; l.Enabled() {
 		opts = append(opts, bot.WithFallback(llm.New(llm.Config{APIKey: l.APIKey, BaseURL: l.BaseURL, Model: l.Model, MaxTokens: l.MaxTokens}),
 			bot.FallbackConfig{Timeout: l.Timeout}))
 	}
-	a.bot, err = bot.New(kb, nr.n, opts...)
-	a.feedback = bot.NewMemoryFeedback(10000)
+	a.norm = nr.n
+	a.bot, err = bot.New(kb, nr.n, append(opts, extra...)...)
+	if a.feedback == nil {
+		a.feedback = bot.NewMemoryFeedback(10000)
+	}
 	return err
 }
 
-func newLogger(w io.Writer, level string) *slog.Logger {
+// loadKnowledge reads the knowledge in service: KB_DIR, or the built-in.
+func (a *app) loadKnowledge() (*knowledge.KB, error) {
+	if a.cfg.KBDir != "" {
+		return knowledge.LoadDir(a.cfg.KBDir)
+	}
+	return knowledge.Default()
+}
+
+func newLogger(w io.Writer, level, format string) *slog.Logger {
 	var l slog.Level
 	l.UnmarshalText([]byte(level))
-	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: l}))
+	opts := &slog.HandlerOptions{Level: l}
+	if format == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
 }
 
 func versionString() string {
@@ -210,8 +243,8 @@ func (a *app) start(fs *flag.FlagSet, args []string) (code int, done bool) {
 }
 
 func cmdServe(ctx context.Context, a *app, args []string) int {
-	fs := newFlagSet("serve", "serve\n\nServes GET /healthz and POST /api/chat on LISTEN_ADDR, plus the Slack routes\n(/slack/events, /slack/commands, /slack/interactive) and the WeCom callback\n(/wecom/callback) when those channels are configured (see .env.example).", a.stderr)
-	if code, done := a.start(fs, args); done {
+	fs := newFlagSet("serve", "serve\n\nServes GET /healthz, /readyz, /metrics and POST /api/chat on LISTEN_ADDR, plus the Slack routes\n(/slack/events, /slack/commands, /slack/interactive) and the WeCom callback\n(/wecom/callback) when those channels are configured (see .env.example).", a.stderr)
+	if code, done := parse(fs, args); done {
 		return code
 	}
 	ln, err := net.Listen("tcp", a.cfg.ListenAddr)
@@ -219,7 +252,33 @@ func cmdServe(ctx context.Context, a *app, args []string) int {
 		a.log.Error("listen", "addr", a.cfg.ListenAddr, "err", err)
 		return exitFailure
 	}
+	closeStore, err := a.openServing(ctx)
+	if err != nil {
+		ln.Close()
+		fmt.Fprintln(a.stderr, "supportbot:", err)
+		return exitFailure
+	}
+	defer closeStore()
 	return serve(ctx, a, ln)
+}
+
+// openServing opens the exchange log, the metrics and the bot with all
+// the state a server keeps; the returned func closes the log.
+func (a *app) openServing(ctx context.Context) (func(), error) {
+	store, err := sqlstore.Open(ctx, a.cfg.DataDir)
+	if err != nil {
+		return nil, fmt.Errorf("exchange log (set DATA_DIR to a writable folder): %w", err)
+	}
+	a.store, a.feedback, a.metrics = store, store, metrics.New()
+	opts := []bot.BotOption{bot.WithRecorder(store), bot.WithObserver(a.metrics)}
+	if a.cfg.RateLimit > 0 {
+		opts = append(opts, bot.WithRateLimiter(bot.NewMemoryRateLimiter(a.cfg.RateLimit)))
+	}
+	if err := a.loadBot(opts...); err != nil {
+		store.Close()
+		return nil, err
+	}
+	return func() { store.Close() }, nil
 }
 
 // serve runs the HTTP server on ln, and the channels that are configured,
@@ -227,8 +286,46 @@ func cmdServe(ctx context.Context, a *app, args []string) int {
 // already taken.
 func serve(ctx context.Context, a *app, ln net.Listener) int {
 	mux := http.NewServeMux()
-	api := &web.API{Bot: a.bot, Log: a.log}
+	api := &web.API{Bot: a.bot, Log: a.log, Handoffs: a.bot, AdminToken: a.cfg.AdminToken}
 	api.Register(mux)
+	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
+		if a.store != nil {
+			ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+			defer cancel()
+			if err := a.store.Ping(ctx); err != nil {
+				http.Error(w, "exchange log unavailable", http.StatusServiceUnavailable)
+				return
+			}
+		}
+		io.WriteString(w, "ready\n")
+	})
+	if a.metrics != nil {
+		mux.Handle("GET /metrics", a.metrics.Handler())
+	}
+	dedup := func() bot.Dedup {
+		if a.metrics != nil {
+			return a.metrics.CountDedup(bot.NewMemoryDedup())
+		}
+		return bot.NewMemoryDedup()
+	}
+	background, stopBackground := context.WithCancel(context.Background())
+	var bg sync.WaitGroup
+	defer func() { stopBackground(); bg.Wait() }()
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP) // before serving, so a SIGHUP never ends the process
+	defer signal.Stop(hup)
+	if w := a.watchKBDir(); w != nil {
+		defer w.Close()
+		bg.Add(1)
+		go func() { defer bg.Done(); a.watchKnowledge(background, hup, w) }()
+	} else {
+		bg.Add(1)
+		go func() { defer bg.Done(); a.watchKnowledge(background, hup, nil) }()
+	}
+	if a.store != nil {
+		bg.Add(1)
+		go func() { defer bg.Done(); a.prune(background) }()
+	}
 
 	var wg sync.WaitGroup
 	socketCtx, stopSocket := context.WithCancel(context.Background())
@@ -237,7 +334,7 @@ func serve(ctx context.Context, a *app, ln net.Listener) int {
 	slackMode := "off"
 	if sc := a.cfg.Slack; sc.Enabled() {
 		client := goslack.New(sc.BotToken, goslack.OptionAPIURL(sc.APIURL), goslack.OptionAppLevelToken(sc.AppToken))
-		slackAdapter = slackchan.New(a.bot, client, bot.NewMemoryDedup(), a.feedback,
+		slackAdapter = slackchan.New(a.bot, client, dedup(), a.feedback,
 			slackchan.Config{SigningSecret: sc.SigningSecret, AgentChannel: sc.AgentChannel}, a.log)
 		slackAdapter.Start(socketCtx)
 		if sc.AppToken != "" {
@@ -269,7 +366,7 @@ func serve(ctx context.Context, a *app, ln net.Listener) int {
 			a.log.Error("wecom: callback settings", "err", err)
 			return exitFailure
 		}
-		wecomAdapter = wecom.New(a.bot, crypto, wecom.NewClient(wc.APIURL, wc.CorpID), bot.NewMemoryDedup(), bot.NewMemoryCursors(),
+		wecomAdapter = wecom.New(a.bot, crypto, wecom.NewClient(wc.APIURL, wc.CorpID), dedup(), bot.NewMemoryCursors(),
 			wecom.Config{CorpID: wc.CorpID, AgentID: wc.AgentID, Secret: wc.Secret, KfSecret: wc.KfSecret, RobotWebhook: wc.RobotWebhook}, a.log)
 		wecomAdapter.Start()
 		wecomAdapter.Register(mux)

@@ -488,7 +488,7 @@ func TestServe(t *testing.T) {
 
 func TestRunServeBadAddress(t *testing.T) {
 	t.Parallel()
-	r := runWith(t, map[string]string{"LISTEN_ADDR": "127.0.0.1:notaport"}, "", "serve")
+	r := runWith(t, map[string]string{"LISTEN_ADDR": "127.0.0.1:notaport", "DATA_DIR": t.TempDir()}, "", "serve")
 	if r.code != exitFailure {
 		t.Errorf("exit %d, want %d", r.code, exitFailure)
 	}

@@ -1,0 +1,269 @@
+// Package sqlstore keeps the exchange log and feedback in an embedded
+// SQLite database (pure Go, no cgo), for reports. The database is opened in
+// WAL mode, so `supportbot report` can read it while the bot writes.
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"time"
+
+	"github.com/supportbot/supportbot/bot"
+	_ "modernc.org/sqlite"
+)
+
+// Store is the SQLite exchange log.
+type Store struct {
+	db *sql.DB
+}
+
+var (
+	_ bot.Recorder      = (*Store)(nil)
+	_ bot.FeedbackStore = (*Store)(nil)
+)
+
+// migrations bring the schema up to date, one version each, in order.
+var migrations = []string{
+	`CREATE TABLE exchanges (
+		id INTEGER PRIMARY KEY,
+		at INTEGER NOT NULL,           -- unix milliseconds
+		channel TEXT NOT NULL,
+		user_hash TEXT NOT NULL,
+		text TEXT NOT NULL,            -- numbers masked
+		lang TEXT NOT NULL,
+		intent TEXT NOT NULL,
+		confidence REAL NOT NULL,
+		answer_id TEXT NOT NULL,
+		fallback INTEGER NOT NULL,
+		handoff INTEGER NOT NULL,
+		latency_us INTEGER NOT NULL
+	);
+	CREATE INDEX exchanges_at ON exchanges(at);
+	CREATE TABLE feedback (
+		id INTEGER PRIMARY KEY,
+		at INTEGER NOT NULL,
+		channel TEXT NOT NULL,
+		user_hash TEXT NOT NULL,
+		intent TEXT NOT NULL,
+		helpful INTEGER NOT NULL
+	);
+	CREATE INDEX feedback_at ON feedback(at);`,
+}
+
+// Open opens (creating when needed) supportbot.db in dir and migrates it.
+func Open(ctx context.Context, dir string) (*Store, error) {
+	if err := os.MkdirAll(dir, 0o750); err != nil {
+		return nil, fmt.Errorf("data dir: %w", err)
+	}
+	path := filepath.Join(dir, "supportbot.db")
+	db, err := sql.Open("sqlite", "file:"+path+"?_pragma=journal_mode(WAL)&_pragma=busy_timeout(5000)&_pragma=synchronous(NORMAL)")
+	if err != nil {
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	s := &Store{db: db}
+	if err := s.migrate(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("migrate %s: %w", path, err)
+	}
+	return s, nil
+}
+
+func (s *Store) migrate(ctx context.Context) error {
+	if _, err := s.db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)`); err != nil {
+		return err
+	}
+	var v int
+	if err := s.db.QueryRowContext(ctx, `SELECT COALESCE(MAX(version), 0) FROM schema_version`).Scan(&v); err != nil {
+		return err
+	}
+	if v > len(migrations) {
+		return fmt.Errorf("database schema version %d is newer than this program (%d)", v, len(migrations))
+	}
+	for i := v; i < len(migrations); i++ {
+		tx, err := s.db.BeginTx(ctx, nil)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, migrations[i]); err != nil {
+			tx.Rollback()
+			return fmt.Errorf("migration %d: %w", i+1, err)
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO schema_version (version) VALUES (?)`, i+1); err != nil {
+			tx.Rollback()
+			return err
+		}
+		if err := tx.Commit(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Close closes the database.
+func (s *Store) Close() error { return s.db.Close() }
+
+// Ping checks the database answers, for readiness.
+func (s *Store) Ping(ctx context.Context) error { return s.db.PingContext(ctx) }
+
+// Record implements bot.Recorder. Text is masked again, in case.
+func (s *Store) Record(ctx context.Context, x bot.Exchange) error {
+	_, err := s.db.ExecContext(ctx, `INSERT INTO exchanges (at, channel, user_hash, text, lang, intent, confidence, answer_id, fallback, handoff, latency_us)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		x.At.UnixMilli(), x.Channel, x.UserHash, bot.MaskText(x.Text), x.Lang, x.Intent, x.Confidence, x.AnswerID,
+		x.Fallback, x.Handoff, x.Latency.Microseconds())
+	return err
+}
+
+// SaveFeedback implements bot.FeedbackStore.
+func (s *Store) SaveFeedback(ctx context.Context, f bot.Feedback) error {
+	_, err := s.db.ExecContext(ctx, `INSERT INTO feedback (at, channel, user_hash, intent, helpful) VALUES (?, ?, ?, ?, ?)`,
+		f.At.UnixMilli(), f.Channel, bot.HashUser(f.Channel, f.User), f.Intent, f.Helpful)
+	return err
+}
+
+// Prune deletes what is older than retention; it returns the rows deleted.
+func (s *Store) Prune(ctx context.Context, retention time.Duration) (int64, error) {
+	cut := time.Now().Add(-retention).UnixMilli()
+	var n int64
+	for _, table := range []string{"exchanges", "feedback"} {
+		res, err := s.db.ExecContext(ctx, `DELETE FROM `+table+` WHERE at < ?`, cut)
+		if err != nil {
+			return n, err
+		}
+		d, _ := res.RowsAffected()
+		n += d
+	}
+	return n, nil
+}
+
+// Report summarises the log since a time.
+type Report struct {
+	Since          time.Time     `json:"since"`
+	Messages       int           `json:"messages"`
+	Unanswered     []Question    `json:"unanswered"`      // intent none, most asked first
+	LowConfidence  []Question    `json:"low_confidence"`  // answered with confidence under the bar
+	Intents        []IntentCount `json:"intents"`         // by volume
+	Feedback       int           `json:"feedback"`        // votes
+	Helpful        int           `json:"helpful"`         // 👍 votes
+	HelpfulPercent float64       `json:"helpful_percent"` // of votes
+	Handoffs       int           `json:"handoffs"`
+	FallbackCalls  int           `json:"fallback_calls"`
+}
+
+// Question is a question asked, grouped after normalisation.
+type Question struct {
+	Text       string  `json:"text"` // one way it was written (masked)
+	Count      int     `json:"count"`
+	Intent     string  `json:"intent,omitempty"`
+	Confidence float64 `json:"confidence,omitempty"` // average
+}
+
+// IntentCount is how often an intent was answered.
+type IntentCount struct {
+	Intent string `json:"intent"`
+	Count  int    `json:"count"`
+}
+
+// Report reads the log since since. normalize groups questions written
+// differently (the bot's Normalizer); lowBar is the confidence under which
+// an answer counts as low-confidence; top limits each list.
+func (s *Store) Report(ctx context.Context, since time.Time, normalize func(string) string, lowBar float64, top int) (Report, error) {
+	r := Report{Since: since}
+	rows, err := s.db.QueryContext(ctx, `SELECT text, intent, confidence, fallback, handoff FROM exchanges WHERE at >= ?`, since.UnixMilli())
+	if err != nil {
+		return r, err
+	}
+	defer rows.Close()
+	type group struct {
+		q   Question
+		sum float64
+	}
+	unanswered, low := map[string]*group{}, map[string]*group{}
+	intents := map[string]int{}
+	for rows.Next() {
+		var text, intent string
+		var conf float64
+		var fallback, handoff bool
+		if err := rows.Scan(&text, &intent, &conf, &fallback, &handoff); err != nil {
+			return r, err
+		}
+		r.Messages++
+		intents[intent]++
+		if fallback {
+			r.FallbackCalls++
+		}
+		if handoff {
+			r.Handoffs++
+		}
+		var m map[string]*group
+		switch {
+		case intent == "none" || intent == "clarify":
+			m = unanswered
+		case conf < lowBar && intent != "checknum" && intent != "handoff":
+			m = low
+		default:
+			continue
+		}
+		key := normalize(text)
+		if key == "" {
+			continue
+		}
+		g := m[key+"\x00"+intent]
+		if g == nil {
+			g = &group{q: Question{Text: text, Intent: intent}}
+			m[key+"\x00"+intent] = g
+		}
+		g.q.Count++
+		g.sum += conf
+	}
+	if err := rows.Err(); err != nil {
+		return r, err
+	}
+	flatten := func(m map[string]*group) []Question {
+		var out []Question
+		for _, g := range m {
+			g.q.Confidence = float64(int(g.sum/float64(g.q.Count)*1000)) / 1000
+			out = append(out, g.q)
+		}
+		sortQuestions(out)
+		if len(out) > top {
+			out = out[:top]
+		}
+		return out
+	}
+	r.Unanswered, r.LowConfidence = flatten(unanswered), flatten(low)
+	for k, v := range intents {
+		r.Intents = append(r.Intents, IntentCount{k, v})
+	}
+	sortIntents(r.Intents)
+	err = s.db.QueryRowContext(ctx, `SELECT COUNT(*), COALESCE(SUM(helpful), 0) FROM feedback WHERE at >= ?`, since.UnixMilli()).Scan(&r.Feedback, &r.Helpful)
+	if err != nil {
+		return r, err
+	}
+	if r.Feedback > 0 {
+		r.HelpfulPercent = float64(int(float64(r.Helpful)/float64(r.Feedback)*1000)) / 10
+	}
+	return r, nil
+}
+
+func sortQuestions(qs []Question) {
+	sort.Slice(qs, func(i, j int) bool {
+		if qs[i].Count != qs[j].Count {
+			return qs[i].Count > qs[j].Count
+		}
+		return qs[i].Text < qs[j].Text
+	})
+}
+
+func sortIntents(is []IntentCount) {
+	sort.Slice(is, func(i, j int) bool {
+		if is[i].Count != is[j].Count {
+			return is[i].Count > is[j].Count
+		}
+		return is[i].Intent < is[j].Intent
+	})
+}

@@ -1,0 +1,77 @@
+package sqlstore
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/supportbot/supportbot/bot"
+)
+
+func TestRecordAndReport(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	s, err := Open(ctx, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now()
+	xs := []bot.Exchange{
+		{At: now, Channel: "web", UserHash: "a", Text: "怎么申请SSL证书", Intent: "none", Confidence: 1},
+		{At: now, Channel: "web", UserHash: "b", Text: "怎么申请 SSL 证书？", Intent: "none", Confidence: 1},
+		{At: now, Channel: "slack", UserHash: "c", Text: "我的号码13812345678收不到短信", Intent: "sms_missing.prefix", Confidence: 0.52},
+		{At: now, Channel: "slack", UserHash: "c", Text: "收不到短信", Intent: "sms_missing", Confidence: 0.9},
+		{At: now, Channel: "wecom", UserHash: "d", Text: "转人工", Intent: "human", Confidence: 0.9, Handoff: true},
+		{At: now.Add(-48 * time.Hour), Channel: "web", UserHash: "e", Text: "old", Intent: "none"},
+	}
+	for _, x := range xs {
+		if err := s.Record(ctx, x); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, helpful := range []bool{true, true, false} {
+		if err := s.SaveFeedback(ctx, bot.Feedback{Channel: "slack", User: "U1", Intent: "sms_missing", Helpful: helpful, At: now}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s.Close()
+
+	// A second handle, as `supportbot report` opens while the bot runs.
+	s, err = Open(ctx, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	norm := func(x string) string { return strings.ToLower(strings.NewReplacer(" ", "", "？", "").Replace(x)) }
+	r, err := s.Report(ctx, now.Add(-24*time.Hour), norm, 0.6, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Messages != 5 || r.Handoffs != 1 || r.Feedback != 3 || r.Helpful != 2 || r.HelpfulPercent != 66.6 {
+		t.Errorf("report %+v", r)
+	}
+	if len(r.Unanswered) != 1 || r.Unanswered[0].Count != 2 {
+		t.Errorf("unanswered %+v, want the two SSL questions grouped", r.Unanswered)
+	}
+	if len(r.LowConfidence) != 1 || !strings.Contains(r.LowConfidence[0].Text, "138****5678") {
+		t.Errorf("low confidence %+v (numbers must be masked)", r.LowConfidence)
+	}
+	if r.Intents[0].Intent != "none" || r.Intents[0].Count != 2 {
+		t.Errorf("intents %+v", r.Intents)
+	}
+	if n, err := s.Prune(ctx, 24*time.Hour); err != nil || n != 1 {
+		t.Errorf("prune = %d, %v; want the 2-day-old row", n, err)
+	}
+}
+
+func TestMigrateIsIdempotent(t *testing.T) {
+	dir := t.TempDir()
+	for i := 0; i < 3; i++ {
+		s, err := Open(context.Background(), dir)
+		if err != nil {
+			t.Fatalf("open %d: %v", i, err)
+		}
+		s.Close()
+	}
+}

@@ -1,0 +1,259 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/supportbot/supportbot/knowledge"
+)
+
+// server is a running `serve` with the exchange log, metrics and hot
+// reload, on a loopback port.
+type server struct {
+	t    *testing.T
+	base string
+	app  *app
+	logs *syncBuffer
+	stop func() int
+}
+
+type syncBuffer struct {
+	mu chan struct{}
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu <- struct{}{}
+	defer func() { <-s.mu }()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu <- struct{}{}
+	defer func() { <-s.mu }()
+	return s.b.String()
+}
+
+func startServer(t *testing.T, env map[string]string) *server {
+	t.Helper()
+	if env["DATA_DIR"] == "" {
+		env["DATA_DIR"] = t.TempDir()
+	}
+	cfg, err := loadConfig(func(k string) string { return env[k] })
+	if err != nil {
+		t.Fatal(err)
+	}
+	logs := &syncBuffer{mu: make(chan struct{}, 1)}
+	a := &app{cfg: cfg, stdin: strings.NewReader(""), stdout: io.Discard, stderr: logs,
+		log: slog.New(slog.NewTextHandler(logs, nil))}
+	closeStore, err := a.openServing(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan int, 1)
+	go func() { done <- serve(ctx, a, ln) }()
+	s := &server{t: t, base: "http://" + ln.Addr().String(), app: a, logs: logs}
+	var stopped bool
+	var code int
+	s.stop = func() int {
+		if !stopped {
+			cancel()
+			code = <-done
+			closeStore()
+			stopped = true
+		}
+		return code
+	}
+	t.Cleanup(func() { s.stop() })
+	// serve sets up the watcher and signals before it serves: wait for it.
+	for i := 0; ; i++ {
+		resp, err := http.Get(s.base + "/healthz")
+		if err == nil {
+			resp.Body.Close()
+			break
+		}
+		if i == 100 {
+			t.Fatalf("server did not come up: %v", err)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	return s
+}
+
+type chatResp struct {
+	Reply     string `json:"reply"`
+	Intent    string `json:"intent"`
+	Silent    bool   `json:"silent"`
+	HandoffID string `json:"handoff_id"`
+	Clarify   []struct {
+		Intent string `json:"intent"`
+	} `json:"clarify"`
+}
+
+func (s *server) chat(user, text string) chatResp {
+	s.t.Helper()
+	b, _ := json.Marshal(map[string]string{"user": user, "text": text})
+	resp, err := http.Post(s.base+"/api/chat", "application/json", bytes.NewReader(b))
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var r chatResp
+	if err := json.NewDecoder(resp.Body).Decode(&r); err != nil {
+		s.t.Fatal(err)
+	}
+	return r
+}
+
+func (s *server) get(path string, header ...string) (int, string) {
+	s.t.Helper()
+	req, _ := http.NewRequest("GET", s.base+path, nil)
+	if len(header) == 2 {
+		req.Header.Set(header[0], header[1])
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+const adminToken = "0123456789abcdef0123"
+
+func TestOperationsThroughTheServer(t *testing.T) {
+	t.Parallel()
+	dataDir := t.TempDir()
+	s := startServer(t, map[string]string{"DATA_DIR": dataDir, "ADMIN_TOKEN": adminToken, "RATE_LIMIT_PER_MIN": "6"})
+
+	// Clarify, then choose by number.
+	r := s.chat("alice", "短信是要重发，还是被拦截了")
+	if r.Intent != "clarify" || len(r.Clarify) != 2 {
+		t.Fatalf("clarify: %+v", r)
+	}
+	if r2 := s.chat("alice", "1"); r2.Intent != r.Clarify[0].Intent {
+		t.Errorf("choice 1: %s, want %s", r2.Intent, r.Clarify[0].Intent)
+	}
+	// Handoff: silent until resolved through the API.
+	h := s.chat("bob", "转人工")
+	if h.HandoffID == "" {
+		t.Fatalf("handoff: %+v", h)
+	}
+	if r := s.chat("bob", "收不到短信"); !r.Silent || r.Reply != "" {
+		t.Errorf("during handoff: %+v", r)
+	}
+	if code, _ := s.get("/api/handoffs"); code != http.StatusUnauthorized {
+		t.Errorf("handoff list without token: %d", code)
+	}
+	code, body := s.get("/api/handoffs", "Authorization", "Bearer "+adminToken)
+	if code != 200 || !strings.Contains(body, h.HandoffID) {
+		t.Errorf("handoff list: %d %s", code, body)
+	}
+	req, _ := http.NewRequest("POST", s.base+"/api/handoffs/"+h.HandoffID+"/resolve", nil)
+	req.Header.Set("Authorization", "Bearer "+adminToken)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("resolve: %v %v", err, resp)
+	}
+	resp.Body.Close()
+	if r := s.chat("bob", "收不到短信"); r.Silent || r.Intent != "sms_missing" {
+		t.Errorf("after resolve: %+v", r)
+	}
+	// Rate limit: carol's 7th message in a minute is refused politely.
+	var last chatResp
+	for i := 0; i < 7; i++ {
+		last = s.chat("carol", "你好")
+	}
+	if !strings.Contains(last.Reply, "稍等") {
+		t.Errorf("7th message: %+v", last)
+	}
+	// Health, readiness and metrics.
+	if code, _ := s.get("/readyz"); code != 200 {
+		t.Errorf("readyz %d", code)
+	}
+	_, metrics := s.get("/metrics")
+	for _, want := range []string{`supportbot_messages_total{channel="web",intent="clarify"} 1`, `supportbot_handoffs_total{channel="web"} 1`,
+		`supportbot_rate_limited_total{channel="web"} 1`, "supportbot_answer_seconds_bucket"} {
+		if !strings.Contains(metrics, want) {
+			t.Errorf("metrics lack %s", want)
+		}
+	}
+	if code := s.stop(); code != exitOK {
+		t.Errorf("serve exited %d", code)
+	}
+	// The report reads the log the server wrote.
+	rep := runOK(t, map[string]string{"DATA_DIR": dataDir}, "", "report", "--json", "--since", "1h")
+	var report struct {
+		Messages int `json:"messages"`
+		Handoffs int `json:"handoffs"`
+		Intents  []struct {
+			Intent string `json:"intent"`
+			Count  int    `json:"count"`
+		} `json:"intents"`
+	}
+	if err := json.Unmarshal([]byte(rep.stdout), &report); err != nil {
+		t.Fatalf("report: %v\n%s", err, rep.stdout)
+	}
+	if report.Messages != 12 || report.Handoffs != 1 {
+		t.Errorf("report: %+v", report)
+	}
+	text := runOK(t, map[string]string{"DATA_DIR": dataDir}, "", "report").stdout
+	if !strings.Contains(text, "intents by volume") || strings.Contains(text, "\x00") {
+		t.Errorf("text report:\n%s", text)
+	}
+}
+
+func TestHotReload(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	if _, err := knowledge.Export(dir); err != nil {
+		t.Fatal(err)
+	}
+	s := startServer(t, map[string]string{"KB_DIR": dir})
+	zh := filepath.Join(dir, knowledge.FileZH)
+	orig, _ := os.ReadFile(zh)
+	waitFor := func(what string, cond func() bool) {
+		t.Helper()
+		for i := 0; i < 100; i++ {
+			if cond() {
+				return
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+		t.Fatalf("timed out waiting for %s; log:\n%s", what, s.logs.String())
+	}
+	// A broken edit is refused with file:line and the old knowledge stays.
+	broken := strings.Replace(string(orig), "<td>130</td>", "<td>13x</td>", 1)
+	os.WriteFile(zh, []byte(broken), 0o644)
+	waitFor("the refusal", func() bool { return strings.Contains(s.logs.String(), "faq.zh.md:16: prefix") })
+	if r := s.chat("u", "收不到短信"); r.Intent != "sms_missing" || !strings.Contains(r.Reply, "130、131") {
+		t.Errorf("old knowledge not in service: %+v", r)
+	}
+	// A good edit goes into service.
+	edited := strings.Replace(string(orig), "查看是否信息被手机管家识别为垃圾/骚扰短信导致被拦截。", "请检查手机安全软件是否拦截了核验短信。", 1)
+	os.WriteFile(zh, []byte(edited), 0o644)
+	waitFor("the reload", func() bool {
+		return strings.Contains(s.chat("u2", "短信被拦截了").Reply, "请检查手机安全软件")
+	})
+	// SIGHUP reloads too.
+	before := strings.Count(s.logs.String(), "knowledge: reloaded")
+	syscall.Kill(os.Getpid(), syscall.SIGHUP)
+	waitFor("the SIGHUP reload", func() bool { return strings.Count(s.logs.String(), "knowledge: reloaded") > before })
+}

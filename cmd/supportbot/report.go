@@ -1,0 +1,90 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"text/tabwriter"
+	"time"
+
+	"github.com/supportbot/supportbot/bot"
+	"github.com/supportbot/supportbot/bot/sqlstore"
+)
+
+func cmdReport(ctx context.Context, a *app, args []string) int {
+	fs := newFlagSet("report", "report [--json] [--since 7d] [--top 10]\n\n"+
+		"Summarises the exchange log in DATA_DIR (it can run while the bot does): the questions\n"+
+		"the bot could not answer and those it answered with low confidence (grouped after\n"+
+		"normalisation), intents by volume, helpfulness from feedback, and handoffs.", a.stderr)
+	asJSON := fs.Bool("json", false, "print JSON")
+	sinceFlag := fs.String("since", "7d", "how far back: a duration such as 24h or 30d")
+	top := fs.Int("top", 10, "questions listed per section")
+	if code, done := parse(fs, args); done {
+		return code
+	}
+	since, err := parseDuration(*sinceFlag)
+	if err != nil || since <= 0 {
+		fmt.Fprintf(a.stderr, "supportbot report: --since must be a duration such as 7d or 24h, got %q\n", *sinceFlag)
+		return exitUsage
+	}
+	if _, err := os.Stat(filepath.Join(a.cfg.DataDir, "supportbot.db")); err != nil {
+		fmt.Fprintf(a.stderr, "supportbot report: no exchange log in DATA_DIR=%s yet (the bot writes it while serving)\n", a.cfg.DataDir)
+		return exitFailure
+	}
+	store, err := sqlstore.Open(ctx, a.cfg.DataDir)
+	if err != nil {
+		fmt.Fprintln(a.stderr, "supportbot report:", err)
+		return exitFailure
+	}
+	defer store.Close()
+	norm, err := bot.NewNormalizer()
+	if err != nil {
+		fmt.Fprintln(a.stderr, "supportbot report:", err)
+		return exitFailure
+	}
+	lowBar := 0.65
+	if kb, err := a.loadKnowledge(); err == nil {
+		lowBar = kb.Rules.Settings.Threshold + 0.15
+	}
+	r, err := store.Report(ctx, time.Now().Add(-since), norm.Normalize, lowBar, *top)
+	if err != nil {
+		fmt.Fprintln(a.stderr, "supportbot report:", err)
+		return exitFailure
+	}
+	if *asJSON {
+		return writeJSONLine(a.stdout, r)
+	}
+	w := a.stdout
+	fmt.Fprintf(w, "since %s: %d messages, %d handoffs, %d fallback-model calls\n", r.Since.Format("2006-01-02 15:04"), r.Messages, r.Handoffs, r.FallbackCalls)
+	if r.Feedback > 0 {
+		fmt.Fprintf(w, "helpful: %.1f%% of %d votes\n", r.HelpfulPercent, r.Feedback)
+	} else {
+		fmt.Fprintln(w, "helpful: no votes yet")
+	}
+	section := func(title string, qs []sqlstore.Question, showIntent bool) {
+		fmt.Fprintf(w, "\n%s\n", title)
+		if len(qs) == 0 {
+			fmt.Fprintln(w, "  (none)")
+			return
+		}
+		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+		for _, q := range qs {
+			if showIntent {
+				fmt.Fprintf(tw, "  %d\t%s\t%.2f\t%s\n", q.Count, q.Intent, q.Confidence, q.Text)
+			} else {
+				fmt.Fprintf(tw, "  %d\t%s\n", q.Count, q.Text)
+			}
+		}
+		tw.Flush()
+	}
+	section("top unanswered questions (count, one way it was asked):", r.Unanswered, false)
+	section(fmt.Sprintf("low-confidence answers (under %.2f: count, intent, confidence, question):", lowBar), r.LowConfidence, true)
+	fmt.Fprintln(w, "\nintents by volume:")
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	for _, ic := range r.Intents {
+		fmt.Fprintf(tw, "  %s\t%d\n", ic.Intent, ic.Count)
+	}
+	tw.Flush()
+	return exitOK
+}

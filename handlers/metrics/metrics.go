@@ -1,0 +1,106 @@
+// Package metrics exposes what the bot does in the Prometheus format, on
+// GET /metrics; every name starts with supportbot_.
+package metrics
+
+import (
+	"context"
+	"net/http"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/supportbot/supportbot/bot"
+)
+
+// Metrics holds the collectors, in a registry of their own.
+type Metrics struct {
+	reg         *prometheus.Registry
+	messages    *prometheus.CounterVec
+	latency     *prometheus.HistogramVec
+	fallback    prometheus.Counter
+	fallbackErr prometheus.Counter
+	handoffs    *prometheus.CounterVec
+	dedupHits   prometheus.Counter
+	rateLimited *prometheus.CounterVec
+	reloads     *prometheus.CounterVec
+}
+
+var _ bot.Observer = (*Metrics)(nil)
+
+// New registers the collectors, with the Go runtime and process ones.
+func New() *Metrics {
+	m := &Metrics{
+		reg: prometheus.NewRegistry(),
+		messages: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "supportbot_messages_total",
+			Help: "Messages answered, by channel and intent."}, []string{"channel", "intent"}),
+		latency: prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "supportbot_answer_seconds",
+			Help:    "Time to produce an answer, by channel.",
+			Buckets: []float64{0.00001, 0.00005, 0.0001, 0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 2, 5, 10}}, []string{"channel"}),
+		fallback: prometheus.NewCounter(prometheus.CounterOpts{Name: "supportbot_fallback_calls_total",
+			Help: "Questions sent to the fallback model."}),
+		fallbackErr: prometheus.NewCounter(prometheus.CounterOpts{Name: "supportbot_fallback_errors_total",
+			Help: "Fallback model calls that failed or timed out."}),
+		handoffs: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "supportbot_handoffs_total",
+			Help: "Conversations handed to a person, by channel."}, []string{"channel"}),
+		dedupHits: prometheus.NewCounter(prometheus.CounterOpts{Name: "supportbot_dedup_hits_total",
+			Help: "Platform retries of messages already taken (Slack event_id, WeCom MsgId)."}),
+		rateLimited: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "supportbot_rate_limited_total",
+			Help: "Messages refused by the per-user rate limit, by channel."}, []string{"channel"}),
+		reloads: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "supportbot_knowledge_reloads_total",
+			Help: "Knowledge reloads, by result (ok or refused)."}, []string{"result"}),
+	}
+	m.reg.MustRegister(m.messages, m.latency, m.fallback, m.fallbackErr, m.handoffs, m.dedupHits, m.rateLimited, m.reloads,
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	return m
+}
+
+// Handler serves the metrics.
+func (m *Metrics) Handler() http.Handler {
+	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{})
+}
+
+// Answered implements bot.Observer.
+func (m *Metrics) Answered(channel string, r bot.Reply, d time.Duration) {
+	m.messages.WithLabelValues(channel, r.Intent).Inc()
+	m.latency.WithLabelValues(channel).Observe(d.Seconds())
+}
+
+// FallbackCalled implements bot.Observer.
+func (m *Metrics) FallbackCalled(err error) {
+	m.fallback.Inc()
+	if err != nil {
+		m.fallbackErr.Inc()
+	}
+}
+
+// RateLimited implements bot.Observer.
+func (m *Metrics) RateLimited(channel string) { m.rateLimited.WithLabelValues(channel).Inc() }
+
+// HandoffOpened implements bot.Observer.
+func (m *Metrics) HandoffOpened(channel string) { m.handoffs.WithLabelValues(channel).Inc() }
+
+// Reloaded counts a knowledge reload.
+func (m *Metrics) Reloaded(ok bool) {
+	result := "ok"
+	if !ok {
+		result = "refused"
+	}
+	m.reloads.WithLabelValues(result).Inc()
+}
+
+// CountDedup wraps a Dedup so retries it catches are counted.
+func (m *Metrics) CountDedup(d bot.Dedup) bot.Dedup { return countingDedup{d, m.dedupHits} }
+
+type countingDedup struct {
+	bot.Dedup
+	hits prometheus.Counter
+}
+
+func (c countingDedup) FirstSeen(ctx context.Context, key string, ttl time.Duration) (bool, error) {
+	first, err := c.Dedup.FirstSeen(ctx, key, ttl)
+	if err == nil && !first {
+		c.hits.Inc()
+	}
+	return first, err
+}
