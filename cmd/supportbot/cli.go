@@ -113,11 +113,16 @@ func cmdClassify(ctx context.Context, a *app, args []string) int {
 }
 
 func cmdEval(ctx context.Context, a *app, args []string) int {
-	fs := newFlagSet("eval", "eval [--json] FILE...\n\n"+
-		`Scores the matcher on labelled JSONL files ({"text","intent"} per line).`, a.stderr)
+	fs := newFlagSet("eval", "eval [--json] FILE...   or   eval --stories [--json] FILE...\n\n"+
+		`Scores the matcher on labelled JSONL files ({"text","intent"} per line), or plays`+"\n"+
+		`conversation stories (YAML: a user's messages and what each answer must be).`, a.stderr)
 	asJSON := fs.Bool("json", false, "print the report as JSON")
+	stories := fs.Bool("stories", false, "the files are conversation stories (YAML), not labelled JSONL")
 	if code, done := a.start(fs, args); done {
 		return code
+	}
+	if *stories {
+		return runStories(ctx, a, fs.Args(), *asJSON)
 	}
 	if fs.NArg() == 0 {
 		fs.Usage()
@@ -273,4 +278,50 @@ func kbCheck(dir string, stdout, stderr io.Writer) int {
 func withDir(dir string, p knowledge.Problem) string {
 	p.File = strings.TrimSuffix(dir, "/") + "/" + p.File
 	return p.Error()
+}
+
+func runStories(ctx context.Context, a *app, files []string, asJSON bool) int {
+	if len(files) == 0 {
+		fmt.Fprintln(a.stderr, "supportbot eval --stories: name a stories file")
+		return exitUsage
+	}
+	var results []bot.StoryResult
+	for _, name := range files {
+		f, err := os.Open(name)
+		if err != nil {
+			fmt.Fprintln(a.stderr, "supportbot eval:", err)
+			return exitFailure
+		}
+		stories, err := bot.ParseStories(f)
+		f.Close()
+		if err != nil {
+			fmt.Fprintf(a.stderr, "supportbot eval: %s: %v\n", name, err)
+			return exitFailure
+		}
+		for i, s := range stories {
+			results = append(results, a.bot.RunStory(ctx, fmt.Sprintf("story-%s-%d", name, i), s))
+		}
+	}
+	passed := 0
+	for _, r := range results {
+		if r.Passed {
+			passed++
+		}
+	}
+	if asJSON {
+		writeJSONLine(a.stdout, map[string]any{"passed": passed, "failed": len(results) - passed, "stories": results})
+	} else {
+		for _, r := range results {
+			if r.Passed {
+				fmt.Fprintf(a.stdout, "ok    %s\n", r.Name)
+			} else {
+				fmt.Fprintf(a.stdout, "FAIL  %s: step %d: %s\n      answer: %s\n", r.Name, r.Step, r.Problem, r.Answered)
+			}
+		}
+		fmt.Fprintf(a.stdout, "stories: %d passed, %d failed\n", passed, len(results)-passed)
+	}
+	if passed != len(results) {
+		return exitFailure
+	}
+	return exitOK
 }

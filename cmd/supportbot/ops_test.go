@@ -151,6 +151,16 @@ func TestOperationsThroughTheServer(t *testing.T) {
 	if r2 := s.chat("alice", "1"); r2.Intent != r.Clarify[0].Intent {
 		t.Errorf("choice 1: %s, want %s", r2.Intent, r.Clarify[0].Intent)
 	}
+	// Asked for the number, then given it; then "still nothing".
+	if r := s.chat("dave", "我的号码能收到工信部的短信吗"); !strings.Contains(r.Reply, "请发送您的手机号码") {
+		t.Errorf("ask number: %+v", r)
+	}
+	if r := s.chat("dave", "19212345678"); r.Intent != "sms_missing.prefix" || !strings.Contains(r.Reply, "192****5678") {
+		t.Errorf("number given: %+v", r)
+	}
+	if r := s.chat("dave", "还是收不到"); r.Intent != "sms_missing.phone_mismatch" {
+		t.Errorf("still nothing: %+v", r)
+	}
 	// Handoff: silent until resolved through the API.
 	h := s.chat("bob", "转人工")
 	if h.HandoffID == "" {
@@ -211,7 +221,7 @@ func TestOperationsThroughTheServer(t *testing.T) {
 	if err := json.Unmarshal([]byte(rep.stdout), &report); err != nil {
 		t.Fatalf("report: %v\n%s", err, rep.stdout)
 	}
-	if report.Messages != 12 || report.Handoffs != 1 {
+	if report.Messages != 15 || report.Handoffs != 1 {
 		t.Errorf("report: %+v", report)
 	}
 	text := runOK(t, map[string]string{"DATA_DIR": dataDir}, "", "report").stdout

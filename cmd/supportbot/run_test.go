@@ -580,3 +580,17 @@ func TestRunHelp(t *testing.T) {
 		}
 	})
 }
+
+func TestShippedStoriesPass(t *testing.T) {
+	t.Parallel()
+	r := runWith(t, nil, "", "eval", "--stories", "../../testdata/stories/flows.yaml")
+	if r.code != exitOK || !strings.Contains(r.stdout, " 0 failed") {
+		t.Errorf("exit %d:\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	dir := t.TempDir()
+	bad := dir + "/bad.yaml"
+	os.WriteFile(bad, []byte("stories:\n  - name: wrong on purpose\n    steps:\n      - user: 你好\n        intent: thanks\n"), 0o644)
+	if r := runWith(t, nil, "", "eval", "--stories", bad); r.code != exitFailure || !strings.Contains(r.stdout, "FAIL  wrong on purpose: step 1: intent greeting, want thanks") {
+		t.Errorf("a failing story: exit %d\n%s", r.code, r.stdout)
+	}
+}
