@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -47,7 +48,10 @@ func cmdReport(ctx context.Context, a *app, args []string) int {
 	if kb, err := a.loadKnowledge(); err == nil {
 		lowBar = kb.Rules.Settings.Threshold + 0.15
 	}
-	r, err := store.Report(ctx, time.Now().Add(-since), norm.Normalize, lowBar, *top)
+	// Questions that differ only in spacing, punctuation, case or script
+	// are one question.
+	group := func(s string) string { return strings.ReplaceAll(norm.Normalize(s), " ", "") }
+	r, err := store.Report(ctx, time.Now().Add(-since), group, lowBar, *top)
 	if err != nil {
 		fmt.Fprintln(a.stderr, "supportbot report:", err)
 		return exitFailure
