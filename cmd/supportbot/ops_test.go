@@ -205,15 +205,27 @@ func TestOperationsThroughTheServer(t *testing.T) {
 			t.Errorf("metrics lack %s", want)
 		}
 	}
+	// Feedback from the web is stored and reported.
+	for _, body := range []string{`{"user":"alice","intent":"sms_missing.resend","helpful":true}`, `{"user":"bob","intent":"sms_missing","helpful":false}`} {
+		resp, err := http.Post(s.base+"/api/feedback", "application/json", strings.NewReader(body))
+		if err != nil || resp.StatusCode != 200 {
+			t.Fatalf("feedback: %v %v", err, resp)
+		}
+		resp.Body.Close()
+	}
+	if resp, _ := http.Post(s.base+"/api/feedback", "application/json", strings.NewReader(`{"intent":"x"}`)); resp.StatusCode != 400 {
+		t.Errorf("feedback without a vote: %d", resp.StatusCode)
+	}
 	if code := s.stop(); code != exitOK {
 		t.Errorf("serve exited %d", code)
 	}
 	// The report reads the log the server wrote.
 	rep := runOK(t, map[string]string{"DATA_DIR": dataDir}, "", "report", "--json", "--since", "1h")
 	var report struct {
-		Messages int `json:"messages"`
-		Handoffs int `json:"handoffs"`
-		Intents  []struct {
+		Messages       int     `json:"messages"`
+		Handoffs       int     `json:"handoffs"`
+		HelpfulPercent float64 `json:"helpful_percent"`
+		Intents        []struct {
 			Intent string `json:"intent"`
 			Count  int    `json:"count"`
 		} `json:"intents"`
@@ -221,7 +233,7 @@ func TestOperationsThroughTheServer(t *testing.T) {
 	if err := json.Unmarshal([]byte(rep.stdout), &report); err != nil {
 		t.Fatalf("report: %v\n%s", err, rep.stdout)
 	}
-	if report.Messages != 15 || report.Handoffs != 1 {
+	if report.Messages != 15 || report.Handoffs != 1 || report.HelpfulPercent != 50 {
 		t.Errorf("report: %+v", report)
 	}
 	text := runOK(t, map[string]string{"DATA_DIR": dataDir}, "", "report").stdout

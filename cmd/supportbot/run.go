@@ -286,7 +286,7 @@ func (a *app) openServing(ctx context.Context) (func(), error) {
 // already taken.
 func serve(ctx context.Context, a *app, ln net.Listener) int {
 	mux := http.NewServeMux()
-	api := &web.API{Bot: a.bot, Log: a.log, Handoffs: a.bot, AdminToken: a.cfg.AdminToken}
+	api := &web.API{Bot: a.bot, Log: a.log, Handoffs: a.bot, AdminToken: a.cfg.AdminToken, Feedback: a.feedback}
 	api.Register(mux)
 	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
 		if a.store != nil {

@@ -20,6 +20,9 @@ type Responder interface {
 	Respond(ctx context.Context, msg bot.Message) bot.Reply
 }
 
+// Feedback stores votes on answers; a bot.FeedbackStore.
+type Feedback = bot.FeedbackStore
+
 // Handoffs is the queue of conversations with a person; *bot.Bot is one.
 type Handoffs interface {
 	Handoffs(ctx context.Context) ([]bot.Handoff, error)
@@ -37,6 +40,8 @@ type API struct {
 	// POST /api/handoffs/{id}/resolve, for callers with the token.
 	Handoffs   Handoffs
 	AdminToken string
+	// Feedback, when set, enables POST /api/feedback.
+	Feedback Feedback
 }
 
 // Register adds the API's routes to mux.
@@ -46,6 +51,7 @@ func (a *API) Register(mux *http.ServeMux) {
 		w.Write([]byte("ok\n"))
 	})
 	mux.HandleFunc("POST /api/chat", a.chat)
+	mux.HandleFunc("POST /api/feedback", a.feedback)
 	mux.HandleFunc("GET /api/handoffs", a.admin(a.listHandoffs))
 	mux.HandleFunc("POST /api/handoffs/{id}/resolve", a.admin(a.resolveHandoff))
 }
@@ -65,6 +71,36 @@ func (a *API) admin(h http.HandlerFunc) http.HandlerFunc {
 		}
 		h(w, r)
 	}
+}
+
+// feedbackRequest is the body of POST /api/feedback: a vote on the answer
+// for intent.
+type feedbackRequest struct {
+	User    string `json:"user"`
+	Intent  string `json:"intent"`
+	Helpful *bool  `json:"helpful"`
+}
+
+func (a *API) feedback(w http.ResponseWriter, r *http.Request) {
+	if a.Feedback == nil {
+		writeJSON(w, http.StatusNotFound, errorBody{"feedback is not stored here"})
+		return
+	}
+	var req feedbackRequest
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, 4<<10))
+	if err == nil {
+		err = json.Unmarshal(body, &req)
+	}
+	if err != nil || req.Helpful == nil || req.Intent == "" || len(req.Intent) > 64 {
+		writeJSON(w, http.StatusBadRequest, errorBody{`body must be JSON like {"user":"u1","intent":"sms_missing","helpful":true}`})
+		return
+	}
+	if err := a.Feedback.SaveFeedback(r.Context(), bot.Feedback{Channel: "web", User: req.User, Intent: req.Intent, Helpful: *req.Helpful, At: time.Now()}); err != nil {
+		a.Log.Error("save feedback", "err", err)
+		writeJSON(w, http.StatusServiceUnavailable, errorBody{"feedback could not be stored; try again"})
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]bool{"stored": true})
 }
 
 func (a *API) listHandoffs(w http.ResponseWriter, r *http.Request) {
