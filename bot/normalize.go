@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"unicode"
 	"unicode/utf8"
 
@@ -27,6 +28,10 @@ type Normalizer struct {
 	s2tOnce sync.Once
 	s2t     *opencc.OpenCC
 	s2tErr  error
+	// s2tCache remembers conversions: answers are made of the same FAQ
+	// sentences again and again.
+	s2tCache sync.Map
+	s2tSize  atomic.Int32
 	// trad marks the runes in [hanLo, hanHi] that the conversion changes,
 	// so that most messages skip the (slower) converter.
 	trad []uint64
@@ -92,9 +97,15 @@ func (n *Normalizer) ToTraditional(s string) string {
 	if n.s2tErr != nil || s == "" {
 		return s
 	}
+	if v, ok := n.s2tCache.Load(s); ok {
+		return v.(string)
+	}
 	out, err := n.s2t.Convert(s)
 	if err != nil {
 		return s
+	}
+	if n.s2tSize.Add(1) <= 4096 {
+		n.s2tCache.Store(s, out)
 	}
 	return out
 }
