@@ -1,0 +1,164 @@
+// Package statetest holds the contract tests every implementation of the
+// bot's shared state must pass: the in-memory ones and the Redis ones run
+// the same checks.
+package statetest
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/supportbot/supportbot/bot"
+)
+
+// Dedup checks a Dedup: one first sighting per key, even under
+// concurrency; expiry; Forget.
+func Dedup(t *testing.T, d bot.Dedup) {
+	t.Helper()
+	ctx := context.Background()
+	key := fmt.Sprintf("test:%d", time.Now().UnixNano())
+	var firsts atomic.Int32
+	var wg sync.WaitGroup
+	for range 20 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if first, err := d.FirstSeen(ctx, key, time.Minute); err != nil {
+				t.Error(err)
+			} else if first {
+				firsts.Add(1)
+			}
+		}()
+	}
+	wg.Wait()
+	if n := firsts.Load(); n != 1 {
+		t.Errorf("%d callers saw the key first, want 1", n)
+	}
+	if err := d.Forget(ctx, key); err != nil {
+		t.Fatal(err)
+	}
+	if first, _ := d.FirstSeen(ctx, key, 50*time.Millisecond); !first {
+		t.Error("a forgotten key was not first")
+	}
+	time.Sleep(120 * time.Millisecond)
+	if first, _ := d.FirstSeen(ctx, key, time.Minute); !first {
+		t.Error("an expired key was not first")
+	}
+}
+
+// Conversations checks a Conversations: round trip, separation, expiry.
+func Conversations(t *testing.T, c bot.Conversations) {
+	t.Helper()
+	ctx := context.Background()
+	key := fmt.Sprintf("test|u|%d", time.Now().UnixNano())
+	if st, err := c.Load(ctx, key); err != nil || st.LastIntent != "" {
+		t.Fatalf("empty load = %+v, %v", st, err)
+	}
+	want := bot.State{LastIntent: "sms_missing.blocked", Pending: "clarify", Options: []string{"a", "b"}, Shown: []int{2},
+		History: []bot.Turn{{User: "138****5678", Bot: "ok"}}, Lang: "zh"}
+	if err := c.Save(ctx, key, want, 100*time.Millisecond); err != nil {
+		t.Fatal(err)
+	}
+	got, err := c.Load(ctx, key)
+	if err != nil || got.LastIntent != want.LastIntent || got.Pending != want.Pending || len(got.Options) != 2 || len(got.History) != 1 {
+		t.Errorf("load = %+v, %v", got, err)
+	}
+	if other, _ := c.Load(ctx, key+"x"); other.LastIntent != "" {
+		t.Error("state leaked to another key")
+	}
+	time.Sleep(200 * time.Millisecond)
+	if st, _ := c.Load(ctx, key); st.LastIntent != "" {
+		t.Error("state outlived its TTL")
+	}
+}
+
+// Handoffs checks a Handoffs: open, list, resolve once, lapse.
+func Handoffs(t *testing.T, h bot.Handoffs) {
+	t.Helper()
+	ctx := context.Background()
+	id := fmt.Sprintf("h%d", time.Now().UnixNano())
+	now := time.Now()
+	if err := h.Open(ctx, bot.Handoff{ID: id, Channel: "web", User: "u", Asked: "转人工", Opened: now, Until: now.Add(time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	lapsing := id + "-lapse"
+	h.Open(ctx, bot.Handoff{ID: lapsing, Channel: "web", User: "v", Opened: now, Until: now.Add(100 * time.Millisecond)})
+	if open, err := h.IsOpen(ctx, id); !open || err != nil {
+		t.Errorf("IsOpen = %v, %v", open, err)
+	}
+	list, err := h.List(ctx)
+	if err != nil || !contains(list, id) {
+		t.Errorf("list = %+v, %v", list, err)
+	}
+	if _, err := h.Resolve(ctx, id); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.Resolve(ctx, id); err == nil {
+		t.Error("resolved twice")
+	}
+	if open, _ := h.IsOpen(ctx, id); open {
+		t.Error("open after resolve")
+	}
+	time.Sleep(200 * time.Millisecond)
+	if open, _ := h.IsOpen(ctx, lapsing); open {
+		t.Error("open after HANDOFF_TTL")
+	}
+	if list, _ := h.List(ctx); contains(list, id) || contains(list, lapsing) {
+		t.Errorf("list still has resolved or lapsed handoffs: %+v", list)
+	}
+}
+
+func contains(list []bot.Handoff, id string) bool {
+	for _, h := range list {
+		if h.ID == id {
+			return true
+		}
+	}
+	return false
+}
+
+// RateLimiter checks a limiter of 3 a minute: exact under concurrency.
+func RateLimiter(t *testing.T, l bot.RateLimiter) {
+	t.Helper()
+	ctx := context.Background()
+	key := fmt.Sprintf("rl:%d", time.Now().UnixNano())
+	var allowed atomic.Int32
+	var wg sync.WaitGroup
+	for range 10 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if ok, err := l.Allow(ctx, key); err != nil {
+				t.Error(err)
+			} else if ok {
+				allowed.Add(1)
+			}
+		}()
+	}
+	wg.Wait()
+	if n := allowed.Load(); n != 3 {
+		t.Errorf("%d of 10 allowed, want 3", n)
+	}
+	if ok, _ := l.Allow(ctx, key+"other"); !ok {
+		t.Error("another user was limited")
+	}
+}
+
+// Cursors checks a Cursors round trip.
+func Cursors(t *testing.T, c bot.Cursors) {
+	t.Helper()
+	ctx := context.Background()
+	key := fmt.Sprintf("cur:%d", time.Now().UnixNano())
+	if v, err := c.Get(ctx, key); v != "" || err != nil {
+		t.Fatalf("empty get = %q, %v", v, err)
+	}
+	if err := c.Set(ctx, key, "c42"); err != nil {
+		t.Fatal(err)
+	}
+	if v, _ := c.Get(ctx, key); v != "c42" {
+		t.Errorf("get = %q", v)
+	}
+}
