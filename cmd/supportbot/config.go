@@ -27,6 +27,7 @@ type Config struct {
 	HandoffTTL      time.Duration // HANDOFF_TTL: a handoff lapses after this
 	RateLimit       int           // RATE_LIMIT_PER_MIN: 0 is off
 	AdminToken      string        // ADMIN_TOKEN: the admin API (and console)
+	RedisURL        string        // REDIS_URL: shared state for several replicas
 
 	Slack SlackConfig
 	WeCom WeComConfig
@@ -122,6 +123,10 @@ func loadConfig(getenv func(string) string) (Config, error) {
 		c.DataDir = "./data"
 	}
 	c.AdminToken = getenv("ADMIN_TOKEN")
+	c.RedisURL = getenv("REDIS_URL")
+	if c.RedisURL != "" && !strings.HasPrefix(c.RedisURL, "redis://") && !strings.HasPrefix(c.RedisURL, "rediss://") {
+		return c, fmt.Errorf("REDIS_URL must look like redis://host:6379/0, got %q", c.RedisURL)
+	}
 	if c.AdminToken != "" && len(c.AdminToken) < 16 {
 		return c, fmt.Errorf("ADMIN_TOKEN must be at least 16 characters (try: openssl rand -hex 16)")
 	}

@@ -18,10 +18,12 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/redis/go-redis/v9"
 	goslack "github.com/slack-go/slack"
 	"github.com/slack-go/slack/socketmode"
 	"github.com/supportbot/supportbot/bot"
 	"github.com/supportbot/supportbot/bot/llm"
+	"github.com/supportbot/supportbot/bot/redisstate"
 	"github.com/supportbot/supportbot/bot/sqlstore"
 	"github.com/supportbot/supportbot/handlers/metrics"
 	slackchan "github.com/supportbot/supportbot/handlers/slack"
@@ -117,6 +119,7 @@ type app struct {
 	metrics        *metrics.Metrics // serve only
 	lastReloadErr  atomic.Value     // string: the last refused edit, "" after a good reload
 	store          *sqlstore.Store  // serve only
+	state          *sharedState
 	log            *slog.Logger
 	stdin          io.Reader
 	stdout, stderr io.Writer
@@ -152,8 +155,11 @@ func (a *app) loadBot(extra ...bot.BotOption) error {
 	if nr.err != nil {
 		return nr.err
 	}
-	a.handoffs = bot.NewMemoryHandoffs()
-	opts := []bot.BotOption{bot.WithLogger(a.log), bot.WithConversations(bot.NewMemoryConversations(), a.cfg.ConversationTTL),
+	if a.state == nil {
+		a.state = memoryState(a.cfg.RateLimit)
+	}
+	a.handoffs = a.state.handoffs
+	opts := []bot.BotOption{bot.WithLogger(a.log), bot.WithConversations(a.state.conv, a.cfg.ConversationTTL),
 		bot.WithHandoffs(a.handoffs, a.cfg.HandoffTTL)}
 	if l := a.cfg.LLM; l.Enabled() {
 		opts = append(opts, bot.WithFallback(llm.New(llm.Config{APIKey: l.APIKey, BaseURL: l.BaseURL, Model: l.Model, MaxTokens: l.MaxTokens}),
@@ -270,16 +276,59 @@ func (a *app) openServing(ctx context.Context) (func(), error) {
 		return nil, fmt.Errorf("exchange log (set DATA_DIR to a writable folder): %w", err)
 	}
 	a.store, a.feedback, a.metrics = store, store, metrics.New()
+	closeAll := func() { store.Close() }
+	a.state = memoryState(a.cfg.RateLimit)
+	if a.cfg.RedisURL != "" {
+		o, err := redisstate.Options(a.cfg.RedisURL)
+		if err != nil {
+			store.Close()
+			return nil, fmt.Errorf("REDIS_URL: %w", err)
+		}
+		redis.SetLogger(quietRedis{}) // outages are logged once, by the failover
+		client := redis.NewClient(o)
+		a.state = redisState(client, a.cfg.RateLimit, redisstate.NewFailover(a.log, a.cfg.RateLimit, a.metrics.RedisError))
+		closeAll = func() { client.Close(); store.Close() }
+	}
 	opts := []bot.BotOption{bot.WithRecorder(store), bot.WithObserver(a.metrics)}
 	if a.cfg.RateLimit > 0 {
-		opts = append(opts, bot.WithRateLimiter(bot.NewMemoryRateLimiter(a.cfg.RateLimit)))
+		opts = append(opts, bot.WithRateLimiter(a.state.rate))
 	}
 	if err := a.loadBot(opts...); err != nil {
-		store.Close()
+		closeAll()
 		return nil, err
 	}
-	return func() { store.Close() }, nil
+	return closeAll, nil
 }
+
+// sharedState is where the bot keeps what replicas must share.
+type sharedState struct {
+	dedup    func() bot.Dedup
+	conv     bot.Conversations
+	handoffs bot.Handoffs
+	rate     bot.RateLimiter
+	cursors  bot.Cursors
+	failover *redisstate.Failover // nil without Redis
+}
+
+func memoryState(perMinute int) *sharedState {
+	return &sharedState{dedup: func() bot.Dedup { return bot.NewMemoryDedup() }, conv: bot.NewMemoryConversations(),
+		handoffs: bot.NewMemoryHandoffs(), rate: bot.NewMemoryRateLimiter(max(perMinute, 1)), cursors: bot.NewMemoryCursors()}
+}
+
+func redisState(c *redis.Client, perMinute int, f *redisstate.Failover) *sharedState {
+	return &sharedState{
+		dedup:    func() bot.Dedup { return f.Dedup(redisstate.Dedup{R: c}) },
+		conv:     f.Conversations(redisstate.Conversations{R: c}),
+		handoffs: f.Handoffs(redisstate.Handoffs{R: c}),
+		rate:     f.RateLimiter(redisstate.RateLimiter{R: c, PerMinute: max(perMinute, 1)}),
+		cursors:  f.Cursors(redisstate.Cursors{R: c}),
+		failover: f,
+	}
+}
+
+type quietRedis struct{}
+
+func (quietRedis) Printf(context.Context, string, ...any) {}
 
 // serve runs the HTTP server on ln, and the channels that are configured,
 // until ctx ends; then it stops taking requests and finishes the answers
@@ -297,6 +346,10 @@ func serve(ctx context.Context, a *app, ln net.Listener) int {
 				return
 			}
 		}
+		if a.state != nil && a.state.failover != nil && a.state.failover.Down() {
+			io.WriteString(w, "ready, degraded: redis unreachable, using local state\n")
+			return
+		}
 		io.WriteString(w, "ready\n")
 	})
 	if a.metrics != nil {
@@ -304,9 +357,9 @@ func serve(ctx context.Context, a *app, ln net.Listener) int {
 	}
 	dedup := func() bot.Dedup {
 		if a.metrics != nil {
-			return a.metrics.CountDedup(bot.NewMemoryDedup())
+			return a.metrics.CountDedup(a.state.dedup())
 		}
-		return bot.NewMemoryDedup()
+		return a.state.dedup()
 	}
 	background, stopBackground := context.WithCancel(context.Background())
 	var bg sync.WaitGroup
@@ -366,7 +419,7 @@ func serve(ctx context.Context, a *app, ln net.Listener) int {
 			a.log.Error("wecom: callback settings", "err", err)
 			return exitFailure
 		}
-		wecomAdapter = wecom.New(a.bot, crypto, wecom.NewClient(wc.APIURL, wc.CorpID), dedup(), bot.NewMemoryCursors(),
+		wecomAdapter = wecom.New(a.bot, crypto, wecom.NewClient(wc.APIURL, wc.CorpID), dedup(), a.state.cursors,
 			wecom.Config{CorpID: wc.CorpID, AgentID: wc.AgentID, Secret: wc.Secret, KfSecret: wc.KfSecret, RobotWebhook: wc.RobotWebhook}, a.log)
 		wecomAdapter.Start()
 		wecomAdapter.Register(mux)

@@ -24,6 +24,7 @@ type Metrics struct {
 	dedupHits   prometheus.Counter
 	rateLimited *prometheus.CounterVec
 	reloads     *prometheus.CounterVec
+	redisErrors prometheus.Counter
 }
 
 var _ bot.Observer = (*Metrics)(nil)
@@ -47,10 +48,12 @@ func New() *Metrics {
 			Help: "Platform retries of messages already taken (Slack event_id, WeCom MsgId)."}),
 		rateLimited: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "supportbot_rate_limited_total",
 			Help: "Messages refused by the per-user rate limit, by channel."}, []string{"channel"}),
+		redisErrors: prometheus.NewCounter(prometheus.CounterOpts{Name: "supportbot_redis_errors_total",
+			Help: "Redis calls that failed; the bot answered from local state."}),
 		reloads: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "supportbot_knowledge_reloads_total",
 			Help: "Knowledge reloads, by result (ok or refused)."}, []string{"result"}),
 	}
-	m.reg.MustRegister(m.messages, m.latency, m.fallback, m.fallbackErr, m.handoffs, m.dedupHits, m.rateLimited, m.reloads,
+	m.reg.MustRegister(m.messages, m.latency, m.fallback, m.fallbackErr, m.handoffs, m.dedupHits, m.rateLimited, m.reloads, m.redisErrors,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
@@ -79,6 +82,9 @@ func (m *Metrics) RateLimited(channel string) { m.rateLimited.WithLabelValues(ch
 
 // HandoffOpened implements bot.Observer.
 func (m *Metrics) HandoffOpened(channel string) { m.handoffs.WithLabelValues(channel).Inc() }
+
+// RedisError counts a failed Redis call.
+func (m *Metrics) RedisError() { m.redisErrors.Inc() }
 
 // Reloaded counts a knowledge reload.
 func (m *Metrics) Reloaded(ok bool) {

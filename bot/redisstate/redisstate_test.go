@@ -1,0 +1,106 @@
+package redisstate
+
+import (
+	"context"
+	"log/slog"
+	"net"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+	"github.com/supportbot/supportbot/bot/statetest"
+)
+
+func startRedis(t *testing.T) *redis.Client {
+	t.Helper()
+	o, err := Options(statetest.StartRedis(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := redis.NewClient(o)
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
+func TestRedisStateContract(t *testing.T) {
+	r := startRedis(t)
+	t.Run("dedup", func(t *testing.T) { statetest.Dedup(t, Dedup{r}) })
+	t.Run("conversations", func(t *testing.T) { statetest.Conversations(t, Conversations{r}) })
+	t.Run("handoffs", func(t *testing.T) { statetest.Handoffs(t, Handoffs{r}) })
+	t.Run("rate limiter", func(t *testing.T) { statetest.RateLimiter(t, RateLimiter{r, 3}) })
+	t.Run("cursors", func(t *testing.T) { statetest.Cursors(t, Cursors{r}) })
+}
+
+// TestOutageFallsBackAndRecovers stops Redis mid-test: the stores keep
+// working on local state, log the outage once, and use Redis again when
+// it is back.
+func TestOutageFallsBackAndRecovers(t *testing.T) {
+	r := startRedis(t)
+	addr := r.Options().Addr
+	var logs syncLog
+	var errs atomic.Int32
+	f := NewFailover(slog.New(slog.NewTextHandler(&logs, nil)), 3, func() { errs.Add(1) })
+	d := f.Dedup(Dedup{r})
+	ctx := context.Background()
+	if first, _ := d.FirstSeen(ctx, "before", time.Minute); !first {
+		t.Fatal("first sighting")
+	}
+	// Stop Redis.
+	r.ShutdownNoSave(ctx)
+	for i := 0; i < 3; i++ {
+		first, err := d.FirstSeen(ctx, "during", time.Minute)
+		if err != nil || first != (i == 0) {
+			t.Errorf("during the outage, call %d: %v %v", i, first, err)
+		}
+	}
+	if !f.Down() || strings.Count(logs.String(), "redis: unreachable") != 1 || errs.Load() < 1 {
+		t.Errorf("down %v, errors %d, log:\n%s", f.Down(), errs.Load(), logs.String())
+	}
+	// Start it again on the same port.
+	restart(t, addr)
+	var first bool
+	for i := 0; i < 100; i++ { // the first retry comes after a second of backoff
+		var err error
+		if first, err = d.FirstSeen(ctx, "after", time.Minute); err == nil && !f.Down() {
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if f.Down() || !first || !strings.Contains(logs.String(), "reachable again") {
+		t.Errorf("after restart: down %v first %v, log:\n%s", f.Down(), first, logs.String())
+	}
+}
+
+func restart(t *testing.T, addr string) {
+	t.Helper()
+	_, port, _ := net.SplitHostPort(addr)
+	dir := t.TempDir()
+	cmd := exec.Command("redis-server", "--port", port, "--bind", "127.0.0.1", "--dir", dir, "--save", "", "--appendonly", "no",
+		"--logfile", filepath.Join(dir, "redis.log"))
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+}
+
+type syncLog struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (s *syncLog) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncLog) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
