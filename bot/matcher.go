@@ -58,7 +58,7 @@ type atom struct {
 // phrase is one atom, or two with a short gap ("A..B").
 type phrase struct{ a, b int }
 
-const maxGap = 18 // bytes between the parts of "A..B": about six Chinese characters
+const maxGap = 30 // bytes between the parts of "A..B": about ten Chinese characters
 
 type special int
 
