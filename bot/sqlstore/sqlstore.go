@@ -6,20 +6,32 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"sort"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/supportbot/supportbot/bot"
 	_ "modernc.org/sqlite"
 )
 
-// Store is the SQLite exchange log.
+// Store is the SQLite exchange log. Exchanges are written in batches by a
+// background writer, so answering never waits for the disk.
 type Store struct {
-	db *sql.DB
+	db      *sql.DB
+	queue   chan bot.Exchange
+	done    chan struct{}
+	dropped atomic.Int64
+	once    sync.Once
 }
+
+// queueSize is how many exchanges may wait for the writer; past that they
+// are counted as dropped rather than slowing answers down.
+const queueSize = 8192
 
 var (
 	_ bot.Recorder      = (*Store)(nil)
@@ -64,13 +76,65 @@ func Open(ctx context.Context, dir string) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
-	s := &Store{db: db}
+	s := &Store{db: db, queue: make(chan bot.Exchange, queueSize), done: make(chan struct{})}
 	if err := s.migrate(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("migrate %s: %w", path, err)
 	}
+	go s.writer()
 	return s, nil
 }
+
+// writer stores queued exchanges, a transaction per batch.
+func (s *Store) writer() {
+	defer close(s.done)
+	batch := make([]bot.Exchange, 0, 256)
+	for x := range s.queue {
+		batch = append(batch[:0], x)
+	more:
+		for len(batch) < cap(batch) {
+			select {
+			case y, ok := <-s.queue:
+				if !ok {
+					break more
+				}
+				batch = append(batch, y)
+			default:
+				break more
+			}
+		}
+		if err := s.write(batch); err != nil {
+			s.dropped.Add(int64(len(batch)))
+			fmt.Fprintf(os.Stderr, "supportbot: exchange log: %d exchanges not stored: %v\n", len(batch), err)
+		}
+	}
+}
+
+func (s *Store) write(batch []bot.Exchange) error {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	stmt, err := tx.PrepareContext(ctx, `INSERT INTO exchanges (at, channel, user_hash, text, lang, intent, confidence, answer_id, fallback, handoff, latency_us)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+	if err != nil {
+		tx.Rollback()
+		return err
+	}
+	for _, x := range batch {
+		if _, err := stmt.ExecContext(ctx, x.At.UnixMilli(), x.Channel, x.UserHash, bot.MaskText(x.Text), x.Lang, x.Intent,
+			x.Confidence, x.AnswerID, x.Fallback, x.Handoff, x.Latency.Microseconds()); err != nil {
+			tx.Rollback()
+			return err
+		}
+	}
+	return tx.Commit()
+}
+
+// Dropped counts exchanges that could not be stored.
+func (s *Store) Dropped() int64 { return s.dropped.Load() }
 
 func (s *Store) migrate(ctx context.Context) error {
 	if _, err := s.db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)`); err != nil {
@@ -103,20 +167,29 @@ func (s *Store) migrate(ctx context.Context) error {
 	return nil
 }
 
-// Close closes the database.
-func (s *Store) Close() error { return s.db.Close() }
+// Close stores what is queued and closes the database.
+func (s *Store) Close() error {
+	s.once.Do(func() { close(s.queue) })
+	<-s.done
+	return s.db.Close()
+}
 
 // Ping checks the database answers, for readiness.
 func (s *Store) Ping(ctx context.Context) error { return s.db.PingContext(ctx) }
 
-// Record implements bot.Recorder. Text is masked again, in case.
+// Record implements bot.Recorder: it queues the exchange for the writer
+// (text masked again there, in case) and never waits for the disk.
 func (s *Store) Record(ctx context.Context, x bot.Exchange) error {
-	_, err := s.db.ExecContext(ctx, `INSERT INTO exchanges (at, channel, user_hash, text, lang, intent, confidence, answer_id, fallback, handoff, latency_us)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		x.At.UnixMilli(), x.Channel, x.UserHash, bot.MaskText(x.Text), x.Lang, x.Intent, x.Confidence, x.AnswerID,
-		x.Fallback, x.Handoff, x.Latency.Microseconds())
-	return err
+	select {
+	case s.queue <- x:
+		return nil
+	default:
+		s.dropped.Add(1)
+		return errQueueFull
+	}
 }
+
+var errQueueFull = errors.New("exchange log queue is full; exchange not stored")
 
 // SaveFeedback implements bot.FeedbackStore.
 func (s *Store) SaveFeedback(ctx context.Context, f bot.Feedback) error {
