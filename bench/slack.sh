@@ -14,7 +14,7 @@ trap 'kill $pid 2>/dev/null || true; rm -rf "$tmp"' EXIT
 go build -o "$tmp/supportbot" ./cmd/supportbot
 secret=benchsecret
 SLACK_BOT_TOKEN=xoxb-bench SLACK_SIGNING_SECRET=$secret SLACK_API_URL=http://127.0.0.1:9/api/ \
-  LISTEN_ADDR=127.0.0.1:18090 DATA_DIR="$tmp/data" RATE_LIMIT_PER_MIN=0 LOG_LEVEL=error \
+  GOGC=${GOGC:-100} LISTEN_ADDR=127.0.0.1:18090 DATA_DIR="$tmp/data" RATE_LIMIT_PER_MIN=0 LOG_LEVEL=error \
   "$tmp/supportbot" serve >"$tmp/log" 2>&1 &
 pid=$!
 for _ in $(seq 50); do curl -sf 127.0.0.1:18090/healthz >/dev/null && break; sleep 0.1; done
