@@ -137,7 +137,7 @@ func (b *Bot) Respond(ctx context.Context, msg Message) Reply {
 		if ok, err := b.limiter.Allow(ctx, msg.Channel+"|"+msg.User); err != nil {
 			b.warn("rate limiter unavailable", err)
 		} else if !ok {
-			r = b.cur.Load().message(knowledge.None, "rate_limited", Lang(msg.Text, msg.Lang))
+			r = b.cur.Load().message("rate_limited", "rate_limited", Lang(msg.Text, msg.Lang))
 			r.RateLimited = true
 			r.Asked = MaskText(truncateRunes(strings.TrimSpace(msg.Text), 1000))
 			if b.observer != nil {
@@ -692,13 +692,20 @@ func (e *engine) label(id, lang string) string {
 	if in.Step == 0 {
 		return entry.Question
 	}
-	s := entry.Items[in.Step-1].Text.Plain()
+	s := strings.Join(strings.Fields(entry.Items[in.Step-1].Text.Plain()), " ")
 	for _, stop := range []string{"。", ". ", "；", "; "} {
 		if i := strings.Index(s, stop); i > 0 {
 			s = s[:i]
 		}
 	}
-	return truncateRunes(s, 60)
+	if utf8.RuneCountInString(s) > 60 {
+		s = truncateRunes(s, 60)
+		if i := strings.LastIndexByte(s, ' '); i > 30 { // English: a whole word
+			s = s[:i]
+		}
+		s += "…"
+	}
+	return s
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }

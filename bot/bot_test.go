@@ -148,6 +148,8 @@ func TestClassify(t *testing.T) {
 		{"谢谢", "thanks", "zh"},
 		{"你能做什么", "help", "zh"},
 		{"转人工", "human", "zh"},
+		{"转人工，收不到短信", "human", "zh"},
+		{"talk to a human, my number 13812345678 gets nothing", "human", "en"},
 		{"你好，收不到管局短信", "sms_missing", "zh"},
 		{"怎么申请SSL证书", knowledge.None, "zh"},
 		{"登录时收不到验证码", knowledge.None, "zh"},

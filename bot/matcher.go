@@ -87,6 +87,7 @@ type cintent struct {
 	id        string
 	parent    int // index, -1 for none
 	yield     bool
+	handoff   bool // asks for a person: wins whenever it is confident
 	maxUnits  int
 	signals   []csignal
 	negatives []int
@@ -201,7 +202,7 @@ func NewMatcher(kb *knowledge.KB, norm *Normalizer) (*Matcher, error) {
 		index[in.ID] = i
 	}
 	for _, in := range kb.Rules.Intents {
-		ci := cintent{id: in.ID, parent: -1, yield: in.Yield, maxUnits: in.MaxUnits}
+		ci := cintent{id: in.ID, parent: -1, yield: in.Yield, handoff: in.Handoff, maxUnits: in.MaxUnits}
 		if p, ok := index[in.Parent()]; ok {
 			ci.parent = p
 		}
@@ -436,6 +437,14 @@ func (m *Matcher) decide(c *Classification, scores []float64) {
 		}
 		if alt >= 0 {
 			best, second = alt, best
+		}
+	}
+	// An explicit request for a person wins over the question it comes
+	// with ("转人工，收不到短信"): the person will answer that.
+	for i, s := range scores {
+		if m.intents[i].handoff && s >= th {
+			c.Intent, c.Confidence = m.intents[i].id, round(s)
+			return
 		}
 	}
 	if best < 0 {

@@ -8,6 +8,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"sort"
@@ -318,7 +319,7 @@ func (s *Store) Report(ctx context.Context, since time.Time, normalize func(stri
 		return r, err
 	}
 	if r.Feedback > 0 {
-		r.HelpfulPercent = float64(int(float64(r.Helpful)/float64(r.Feedback)*1000)) / 10
+		r.HelpfulPercent = math.Round(float64(r.Helpful)/float64(r.Feedback)*1000) / 10
 	}
 	return r, nil
 }

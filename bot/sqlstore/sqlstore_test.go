@@ -48,7 +48,7 @@ func TestRecordAndReport(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if r.Messages != 5 || r.Handoffs != 1 || r.Feedback != 3 || r.Helpful != 2 || r.HelpfulPercent != 66.6 {
+	if r.Messages != 5 || r.Handoffs != 1 || r.Feedback != 3 || r.Helpful != 2 || r.HelpfulPercent != 66.7 {
 		t.Errorf("report %+v", r)
 	}
 	if len(r.Unanswered) != 1 || r.Unanswered[0].Count != 2 {

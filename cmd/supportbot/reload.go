@@ -29,11 +29,19 @@ func (a *app) watchKnowledge(ctx context.Context, hup <-chan os.Signal, w *fsnot
 		case <-hup:
 			a.log.Info("knowledge: SIGHUP, reloading")
 			a.reload()
-		case ev := <-events:
+		case ev, ok := <-events:
+			if !ok {
+				events = nil // the watcher was closed
+				continue
+			}
 			if isKnowledgeFile(ev.Name) {
 				debounce = time.After(300 * time.Millisecond)
 			}
-		case err := <-errs:
+		case err, ok := <-errs:
+			if !ok {
+				errs = nil
+				continue
+			}
 			a.log.Warn("knowledge: watcher", "err", err)
 		case <-debounce:
 			debounce = nil

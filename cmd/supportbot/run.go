@@ -440,6 +440,21 @@ func serve(ctx context.Context, a *app, ln net.Listener) int {
 	kb := a.bot.KB()
 	a.log.Info("serving", "addr", ln.Addr().String(), "knowledge", kb.Version, "questions", len(kb.ZH.Entries),
 		"prefixes", len(kb.ZH.Prefixes), "intents", len(kb.Rules.Intents))
+	sources := []any{}
+	for _, f := range knowledge.Files {
+		sources = append(sources, f, kb.Sources[f])
+	}
+	a.log.Info("knowledge files", sources...)
+	adminAPI := "off (set ADMIN_TOKEN)"
+	if a.cfg.AdminToken != "" {
+		adminAPI = "on"
+	}
+	shared := "in this process"
+	if a.cfg.RedisURL != "" {
+		shared = "redis"
+	}
+	a.log.Info("settings", "data_dir", a.cfg.DataDir, "kb_dir", a.cfg.KBDir, "admin_api", adminAPI, "shared_state", shared,
+		"rate_limit_per_min", a.cfg.RateLimit)
 	model := "off"
 	if a.cfg.LLM.Enabled() {
 		model = a.cfg.LLM.Model + " at " + a.cfg.LLM.BaseURL

@@ -9,6 +9,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"regexp"
 	"strings"
 	"time"
 
@@ -73,6 +74,9 @@ func (a *API) admin(h http.HandlerFunc) http.HandlerFunc {
 	}
 }
 
+// intentID is the form of an intent id, so nothing else is stored as one.
+var intentID = regexp.MustCompile(`^[a-z][a-z_]{0,30}(\.[a-z][a-z_]{0,30}){0,3}$`)
+
 // feedbackRequest is the body of POST /api/feedback: a vote on the answer
 // for intent.
 type feedbackRequest struct {
@@ -91,7 +95,7 @@ func (a *API) feedback(w http.ResponseWriter, r *http.Request) {
 	if err == nil {
 		err = json.Unmarshal(body, &req)
 	}
-	if err != nil || req.Helpful == nil || req.Intent == "" || len(req.Intent) > 64 {
+	if err != nil || req.Helpful == nil || !intentID.MatchString(req.Intent) {
 		writeJSON(w, http.StatusBadRequest, errorBody{`body must be JSON like {"user":"u1","intent":"sms_missing","helpful":true}`})
 		return
 	}
