@@ -1,6 +1,7 @@
-// Package sqlstore keeps the exchange log and feedback in an embedded
-// SQLite database (pure Go, no cgo), for reports. The database is opened in
-// WAL mode, so `supportbot report` can read it while the bot writes.
+// Package sqlstore keeps the exchange log and feedback for reports: in an
+// embedded SQLite database (pure Go, no cgo; WAL mode, so `supportbot
+// report` can read it while the bot writes), or in PostgreSQL, which a
+// fleet of replicas shares. The two run the same code and the same tests.
 package sqlstore
 
 import (
@@ -12,10 +13,13 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
+	_ "github.com/jackc/pgx/v5/stdlib"
 	"github.com/supportbot/supportbot/bot"
 	_ "modernc.org/sqlite"
 )
@@ -24,6 +28,7 @@ import (
 // background writer, so answering never waits for the disk.
 type Store struct {
 	db      *sql.DB
+	pg      bool // PostgreSQL rather than SQLite
 	queue   chan bot.Exchange
 	done    chan struct{}
 	dropped atomic.Int64
@@ -39,7 +44,8 @@ var (
 	_ bot.FeedbackStore = (*Store)(nil)
 )
 
-// migrations bring the schema up to date, one version each, in order.
+// migrations bring the schema up to date, one version each, in order;
+// written for SQLite and adapted to PostgreSQL by postgresDDL.
 var migrations = []string{
 	`CREATE TABLE exchanges (
 		id INTEGER PRIMARY KEY,
@@ -77,13 +83,59 @@ func Open(ctx context.Context, dir string) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
-	s := &Store{db: db, queue: make(chan bot.Exchange, queueSize), done: make(chan struct{})}
+	return start(ctx, db, false, path)
+}
+
+// OpenPostgres connects to the PostgreSQL database at url (postgres://...)
+// and migrates it.
+func OpenPostgres(ctx context.Context, url string) (*Store, error) {
+	db, err := sql.Open("pgx", url)
+	if err != nil {
+		return nil, fmt.Errorf("open postgres: %w", err)
+	}
+	db.SetMaxOpenConns(8)
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := db.PingContext(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("connect to postgres: %w", err)
+	}
+	return start(ctx, db, true, "postgres")
+}
+
+func start(ctx context.Context, db *sql.DB, pg bool, name string) (*Store, error) {
+	s := &Store{db: db, pg: pg, queue: make(chan bot.Exchange, queueSize), done: make(chan struct{})}
 	if err := s.migrate(ctx); err != nil {
 		db.Close()
-		return nil, fmt.Errorf("migrate %s: %w", path, err)
+		return nil, fmt.Errorf("migrate %s: %w", name, err)
 	}
 	go s.writer()
 	return s, nil
+}
+
+// q adapts a query written with ? placeholders to the database.
+func (s *Store) q(query string) string {
+	if !s.pg {
+		return query
+	}
+	var b strings.Builder
+	n := 0
+	for _, r := range query {
+		if r == '?' {
+			n++
+			b.WriteString("$" + strconv.Itoa(n))
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+// postgresDDL adapts a SQLite migration to PostgreSQL.
+func postgresDDL(m string) string {
+	return strings.NewReplacer("INTEGER PRIMARY KEY", "BIGSERIAL PRIMARY KEY", "at INTEGER", "at BIGINT",
+		"latency_us INTEGER", "latency_us BIGINT", "fallback INTEGER", "fallback BOOLEAN", "handoff INTEGER", "handoff BOOLEAN",
+		"helpful INTEGER", "helpful BOOLEAN", "REAL", "DOUBLE PRECISION").Replace(m)
 }
 
 // writer stores queued exchanges, a transaction per batch.
@@ -118,8 +170,8 @@ func (s *Store) write(batch []bot.Exchange) error {
 	if err != nil {
 		return err
 	}
-	stmt, err := tx.PrepareContext(ctx, `INSERT INTO exchanges (at, channel, user_hash, text, lang, intent, confidence, answer_id, fallback, handoff, latency_us)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+	stmt, err := tx.PrepareContext(ctx, s.q(`INSERT INTO exchanges (at, channel, user_hash, text, lang, intent, confidence, answer_id, fallback, handoff, latency_us)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`))
 	if err != nil {
 		tx.Rollback()
 		return err
@@ -153,11 +205,15 @@ func (s *Store) migrate(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, migrations[i]); err != nil {
+		m := migrations[i]
+		if s.pg {
+			m = postgresDDL(m)
+		}
+		if _, err := tx.ExecContext(ctx, m); err != nil {
 			tx.Rollback()
 			return fmt.Errorf("migration %d: %w", i+1, err)
 		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO schema_version (version) VALUES (?)`, i+1); err != nil {
+		if _, err := tx.ExecContext(ctx, s.q(`INSERT INTO schema_version (version) VALUES (?)`), i+1); err != nil {
 			tx.Rollback()
 			return err
 		}
@@ -194,7 +250,7 @@ var errQueueFull = errors.New("exchange log queue is full; exchange not stored")
 
 // SaveFeedback implements bot.FeedbackStore.
 func (s *Store) SaveFeedback(ctx context.Context, f bot.Feedback) error {
-	_, err := s.db.ExecContext(ctx, `INSERT INTO feedback (at, channel, user_hash, intent, helpful) VALUES (?, ?, ?, ?, ?)`,
+	_, err := s.db.ExecContext(ctx, s.q(`INSERT INTO feedback (at, channel, user_hash, intent, helpful) VALUES (?, ?, ?, ?, ?)`),
 		f.At.UnixMilli(), f.Channel, bot.HashUser(f.Channel, f.User), f.Intent, f.Helpful)
 	return err
 }
@@ -204,7 +260,7 @@ func (s *Store) Prune(ctx context.Context, retention time.Duration) (int64, erro
 	cut := time.Now().Add(-retention).UnixMilli()
 	var n int64
 	for _, table := range []string{"exchanges", "feedback"} {
-		res, err := s.db.ExecContext(ctx, `DELETE FROM `+table+` WHERE at < ?`, cut)
+		res, err := s.db.ExecContext(ctx, s.q(`DELETE FROM `+table+` WHERE at < ?`), cut)
 		if err != nil {
 			return n, err
 		}
@@ -247,7 +303,7 @@ type IntentCount struct {
 // an answer counts as low-confidence; top limits each list.
 func (s *Store) Report(ctx context.Context, since time.Time, normalize func(string) string, lowBar float64, top int) (Report, error) {
 	r := Report{Since: since}
-	rows, err := s.db.QueryContext(ctx, `SELECT text, intent, confidence, fallback, handoff FROM exchanges WHERE at >= ?`, since.UnixMilli())
+	rows, err := s.db.QueryContext(ctx, s.q(`SELECT text, intent, confidence, fallback, handoff FROM exchanges WHERE at >= ?`), since.UnixMilli())
 	if err != nil {
 		return r, err
 	}
@@ -314,7 +370,7 @@ func (s *Store) Report(ctx context.Context, since time.Time, normalize func(stri
 		r.Intents = append(r.Intents, IntentCount{k, v})
 	}
 	sortIntents(r.Intents)
-	err = s.db.QueryRowContext(ctx, `SELECT COUNT(*), COALESCE(SUM(helpful), 0) FROM feedback WHERE at >= ?`, since.UnixMilli()).Scan(&r.Feedback, &r.Helpful)
+	err = s.db.QueryRowContext(ctx, s.q(`SELECT COUNT(*), COUNT(*) FILTER (WHERE helpful = ?) FROM feedback WHERE at >= ?`), true, since.UnixMilli()).Scan(&r.Feedback, &r.Helpful)
 	if err != nil {
 		return r, err
 	}

@@ -7,12 +7,30 @@ import (
 	"time"
 
 	"github.com/supportbot/supportbot/bot"
+	"github.com/supportbot/supportbot/bot/statetest"
 )
 
 func TestRecordAndReport(t *testing.T) {
-	ctx := context.Background()
 	dir := t.TempDir()
-	s, err := Open(ctx, dir)
+	testRecordAndReport(t, func() (*Store, error) { return Open(context.Background(), dir) })
+}
+
+// The same store tests run against a real PostgreSQL server.
+func TestPostgres(t *testing.T) {
+	url := statetest.StartPostgres(t)
+	testRecordAndReport(t, func() (*Store, error) { return OpenPostgres(context.Background(), url) })
+	for i := 0; i < 2; i++ { // migrating again is a no-op
+		s, err := OpenPostgres(context.Background(), url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s.Close()
+	}
+}
+
+func testRecordAndReport(t *testing.T, open func() (*Store, error)) {
+	ctx := context.Background()
+	s, err := open()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -38,7 +56,7 @@ func TestRecordAndReport(t *testing.T) {
 	s.Close()
 
 	// A second handle, as `supportbot report` opens while the bot runs.
-	s, err = Open(ctx, dir)
+	s, err = open()
 	if err != nil {
 		t.Fatal(err)
 	}

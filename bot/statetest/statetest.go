@@ -206,3 +206,56 @@ func StartRedis(t testing.TB) string {
 		time.Sleep(20 * time.Millisecond)
 	}
 }
+
+// StartPostgres runs a real PostgreSQL server (Debian's package) on a free
+// loopback port with a temporary data folder, stopped when the test ends,
+// and returns its postgres:// URL. As root it runs the server as the
+// postgres user, which the package creates.
+func StartPostgres(t testing.TB) string {
+	t.Helper()
+	bindir := ""
+	for _, v := range []string{"17", "16", "15", "14", "13"} {
+		if _, err := os.Stat("/usr/lib/postgresql/" + v + "/bin/initdb"); err == nil {
+			bindir = "/usr/lib/postgresql/" + v + "/bin/"
+			break
+		}
+	}
+	if bindir == "" {
+		if os.Getenv("CI") != "" {
+			t.Fatal("PostgreSQL is not installed; .ci/run installs it")
+		}
+		t.Skip("PostgreSQL is not installed (apt-get install postgresql)")
+	}
+	dir, err := os.MkdirTemp("", "supportbot-pg")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	run := func(args ...string) *exec.Cmd {
+		if os.Geteuid() == 0 {
+			return exec.Command("runuser", append([]string{"-u", "postgres", "--"}, args...)...)
+		}
+		return exec.Command(args[0], args[1:]...)
+	}
+	if os.Geteuid() == 0 {
+		if out, err := exec.Command("chown", "-R", "postgres:postgres", dir).CombinedOutput(); err != nil {
+			t.Fatalf("chown: %v %s", err, out)
+		}
+	}
+	data := filepath.Join(dir, "data")
+	if out, err := run(bindir+"initdb", "-D", data, "-U", "postgres", "--auth=trust", "--no-sync", "-E", "UTF8").CombinedOutput(); err != nil {
+		t.Fatalf("initdb: %v\n%s", err, out)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := ln.Addr().(*net.TCPAddr).Port
+	ln.Close()
+	opts := fmt.Sprintf("-p %d -k %s -c listen_addresses=127.0.0.1 -c fsync=off", port, dir)
+	if out, err := run(bindir+"pg_ctl", "-D", data, "-o", opts, "-l", filepath.Join(dir, "log"), "-w", "start").CombinedOutput(); err != nil {
+		t.Fatalf("pg_ctl start: %v\n%s", err, out)
+	}
+	t.Cleanup(func() { run(bindir+"pg_ctl", "-D", data, "-m", "immediate", "stop").Run() })
+	return fmt.Sprintf("postgres://postgres@127.0.0.1:%d/postgres?sslmode=disable", port)
+}

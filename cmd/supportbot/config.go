@@ -28,6 +28,7 @@ type Config struct {
 	RateLimit       int           // RATE_LIMIT_PER_MIN: 0 is off
 	AdminToken      string        // ADMIN_TOKEN: the admin API (and console)
 	RedisURL        string        // REDIS_URL: shared state for several replicas
+	DatabaseURL     string        // DATABASE_URL: the exchange log in PostgreSQL
 
 	Slack SlackConfig
 	WeCom WeComConfig
@@ -124,6 +125,10 @@ func loadConfig(getenv func(string) string) (Config, error) {
 	}
 	c.AdminToken = getenv("ADMIN_TOKEN")
 	c.RedisURL = getenv("REDIS_URL")
+	c.DatabaseURL = getenv("DATABASE_URL")
+	if c.DatabaseURL != "" && !strings.HasPrefix(c.DatabaseURL, "postgres://") && !strings.HasPrefix(c.DatabaseURL, "postgresql://") {
+		return c, fmt.Errorf("DATABASE_URL must look like postgres://user:password@host:5432/dbname, got a value of another form")
+	}
 	if c.RedisURL != "" && !strings.HasPrefix(c.RedisURL, "redis://") && !strings.HasPrefix(c.RedisURL, "rediss://") {
 		return c, fmt.Errorf("REDIS_URL must look like redis://host:6379/0, got %q", c.RedisURL)
 	}

@@ -16,12 +16,14 @@ import (
 	"github.com/supportbot/supportbot/bot/statetest"
 )
 
-// TestTwoReplicasShareRedis runs two servers on one real Redis: a Slack
-// event delivered to both is answered once; a clarify started on A is
-// continued on B; a handoff on A silences B.
+// TestTwoReplicasShareRedis runs two servers on one real Redis and one
+// real PostgreSQL: a Slack event delivered to both is answered once; a
+// clarify started on A is continued on B; a handoff on A silences B; one
+// report covers both.
 func TestTwoReplicasShareRedis(t *testing.T) {
 	t.Parallel()
 	redisURL := statetest.StartRedis(t)
+	pgURL := statetest.StartPostgres(t)
 	var mu sync.Mutex
 	posts := 0
 	fake := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -39,7 +41,7 @@ func TestTwoReplicasShareRedis(t *testing.T) {
 	}))
 	defer fake.Close()
 	env := func() map[string]string {
-		return map[string]string{"REDIS_URL": redisURL, "SLACK_BOT_TOKEN": "xoxb-test", "SLACK_SIGNING_SECRET": "sekrit",
+		return map[string]string{"REDIS_URL": redisURL, "DATABASE_URL": pgURL, "SLACK_BOT_TOKEN": "xoxb-test", "SLACK_SIGNING_SECRET": "sekrit",
 			"SLACK_API_URL": fake.URL + "/api/"}
 	}
 	a, b := startServer(t, env()), startServer(t, env())
@@ -87,5 +89,12 @@ func TestTwoReplicasShareRedis(t *testing.T) {
 	}
 	if _, body := b.get("/readyz"); !strings.HasPrefix(body, "ready") || strings.Contains(body, "degraded") {
 		t.Errorf("readyz on B: %q", body)
+	}
+	a.stop()
+	b.stop()
+	// One report for the fleet: the Slack answer, and the chats on A and B.
+	rep := runOK(t, map[string]string{"DATABASE_URL": pgURL}, "", "report", "--json", "--since", "1h")
+	if !strings.Contains(rep.stdout, `"messages":5`) || !strings.Contains(rep.stdout, `"handoffs":1`) {
+		t.Errorf("fleet report: %s", rep.stdout)
 	}
 }

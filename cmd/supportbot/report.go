@@ -15,7 +15,8 @@ import (
 
 func cmdReport(ctx context.Context, a *app, args []string) int {
 	fs := newFlagSet("report", "report [--json] [--since 7d] [--top 10]\n\n"+
-		"Summarises the exchange log in DATA_DIR (it can run while the bot does): the questions\n"+
+		"Summarises the exchange log (PostgreSQL with DATABASE_URL, else DATA_DIR; it can run\n"+
+		"while the bot does): the questions\n"+
 		"the bot could not answer and those it answered with low confidence (grouped after\n"+
 		"normalisation), intents by volume, helpfulness from feedback, and handoffs.", a.stderr)
 	asJSON := fs.Bool("json", false, "print JSON")
@@ -29,11 +30,11 @@ func cmdReport(ctx context.Context, a *app, args []string) int {
 		fmt.Fprintf(a.stderr, "supportbot report: --since must be a duration such as 7d or 24h, got %q\n", *sinceFlag)
 		return exitUsage
 	}
-	if _, err := os.Stat(filepath.Join(a.cfg.DataDir, "supportbot.db")); err != nil {
+	if _, err := os.Stat(filepath.Join(a.cfg.DataDir, "supportbot.db")); err != nil && a.cfg.DatabaseURL == "" {
 		fmt.Fprintf(a.stderr, "supportbot report: no exchange log in DATA_DIR=%s yet (the bot writes it while serving)\n", a.cfg.DataDir)
 		return exitFailure
 	}
-	store, err := sqlstore.Open(ctx, a.cfg.DataDir)
+	store, err := a.openStore(ctx)
 	if err != nil {
 		fmt.Fprintln(a.stderr, "supportbot report:", err)
 		return exitFailure

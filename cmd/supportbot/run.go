@@ -271,9 +271,9 @@ func cmdServe(ctx context.Context, a *app, args []string) int {
 // openServing opens the exchange log, the metrics and the bot with all
 // the state a server keeps; the returned func closes the log.
 func (a *app) openServing(ctx context.Context) (func(), error) {
-	store, err := sqlstore.Open(ctx, a.cfg.DataDir)
+	store, err := a.openStore(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("exchange log (set DATA_DIR to a writable folder): %w", err)
+		return nil, err
 	}
 	a.store, a.feedback, a.metrics = store, store, metrics.New()
 	closeAll := func() { store.Close() }
@@ -298,6 +298,23 @@ func (a *app) openServing(ctx context.Context) (func(), error) {
 		return nil, err
 	}
 	return closeAll, nil
+}
+
+// openStore opens the exchange log: PostgreSQL with DATABASE_URL, else
+// SQLite in DATA_DIR.
+func (a *app) openStore(ctx context.Context) (*sqlstore.Store, error) {
+	if a.cfg.DatabaseURL != "" {
+		s, err := sqlstore.OpenPostgres(ctx, a.cfg.DatabaseURL)
+		if err != nil {
+			return nil, fmt.Errorf("exchange log (DATABASE_URL): %w", err)
+		}
+		return s, nil
+	}
+	s, err := sqlstore.Open(ctx, a.cfg.DataDir)
+	if err != nil {
+		return nil, fmt.Errorf("exchange log (set DATA_DIR to a writable folder): %w", err)
+	}
+	return s, nil
 }
 
 // sharedState is where the bot keeps what replicas must share.
@@ -453,7 +470,11 @@ func serve(ctx context.Context, a *app, ln net.Listener) int {
 	if a.cfg.RedisURL != "" {
 		shared = "redis"
 	}
-	a.log.Info("settings", "data_dir", a.cfg.DataDir, "kb_dir", a.cfg.KBDir, "admin_api", adminAPI, "shared_state", shared,
+	logStore := "sqlite in " + a.cfg.DataDir
+	if a.cfg.DatabaseURL != "" {
+		logStore = "postgres"
+	}
+	a.log.Info("settings", "exchange_log", logStore, "kb_dir", a.cfg.KBDir, "admin_api", adminAPI, "shared_state", shared,
 		"rate_limit_per_min", a.cfg.RateLimit)
 	model := "off"
 	if a.cfg.LLM.Enabled() {
