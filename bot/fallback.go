@@ -57,6 +57,57 @@ type FallbackConfig struct {
 	CacheSize   int           // (default 512)
 	Failures    int           // consecutive failures that open the breaker (default 3)
 	Cooldown    time.Duration // how long the breaker stays open (default 30s)
+	// Cache, when set, shares answers between replicas (Redis); by
+	// default each process keeps its own.
+	Cache AnswerCache
+}
+
+// AnswerCache keeps the model's answers to identical questions for a while.
+type AnswerCache interface {
+	// Get returns a cached answer; notInFAQ is a cached "the FAQ does not
+	// say".
+	Get(ctx context.Context, key string) (answer string, notInFAQ, ok bool, err error)
+	Set(ctx context.Context, key, answer string, notInFAQ bool, ttl time.Duration) error
+}
+
+// memoryAnswers is the in-process AnswerCache.
+type memoryAnswers struct {
+	mu   sync.Mutex
+	m    map[string]cached
+	size int
+	now  func() time.Time
+}
+
+func (c *memoryAnswers) Get(_ context.Context, key string) (string, bool, bool, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, ok := c.m[key]
+	if !ok || !c.now().Before(e.until) {
+		return "", false, false, nil
+	}
+	return e.answer, e.err != nil, true, nil
+}
+
+func (c *memoryAnswers) Set(_ context.Context, key, answer string, notInFAQ bool, ttl time.Duration) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	now := c.now()
+	if len(c.m) >= c.size {
+		for k, e := range c.m { // drop the expired, or any one
+			if !now.Before(e.until) || len(c.m) >= c.size {
+				delete(c.m, k)
+			}
+			if len(c.m) < c.size {
+				break
+			}
+		}
+	}
+	var err error
+	if notInFAQ {
+		err = ErrNotInFAQ
+	}
+	c.m[key] = cached{answer: answer, err: err, until: now.Add(ttl)}
+	return nil
 }
 
 // fallbackRunner puts the bot's guard rails around a Fallback: a timeout,
@@ -70,7 +121,7 @@ type fallbackRunner struct {
 	mu        sync.Mutex
 	failures  int
 	openUntil time.Time
-	cache     map[string]cached
+	cache     AnswerCache
 }
 
 type cached struct {
@@ -104,23 +155,25 @@ func newFallbackRunner(fb Fallback, cfg FallbackConfig) *fallbackRunner {
 	if cfg.Cooldown <= 0 {
 		cfg.Cooldown = 30 * time.Second
 	}
-	return &fallbackRunner{fb: fb, cfg: cfg, sem: make(chan struct{}, cfg.Concurrency), now: time.Now, cache: map[string]cached{}}
+	cache := cfg.Cache
+	if cache == nil {
+		cache = &memoryAnswers{m: map[string]cached{}, size: cfg.CacheSize, now: time.Now}
+	}
+	return &fallbackRunner{fb: fb, cfg: cfg, sem: make(chan struct{}, cfg.Concurrency), now: time.Now, cache: cache}
 }
 
 // ask calls the fallback with the guard rails; key identifies identical
 // questions for the cache.
 func (f *fallbackRunner) ask(ctx context.Context, key string, q Question) (string, error) {
-	f.mu.Lock()
-	now := f.now()
-	if c, ok := f.cache[key]; ok && now.Before(c.until) {
-		f.mu.Unlock()
-		return c.answer, c.err
+	if answer, notInFAQ, ok, err := f.cache.Get(ctx, key); err == nil && ok {
+		if notInFAQ {
+			return "", ErrNotInFAQ
+		}
+		return answer, nil
 	}
-	if now.Before(f.openUntil) {
-		f.mu.Unlock()
+	if f.breakerOpen() {
 		return "", errBreakerOpen
 	}
-	f.mu.Unlock()
 
 	select {
 	case f.sem <- struct{}{}:
@@ -135,29 +188,37 @@ func (f *fallbackRunner) ask(ctx context.Context, key string, q Question) (strin
 		err = errors.New("fallback gave an empty answer")
 	}
 
-	f.mu.Lock()
-	defer f.mu.Unlock()
 	if err != nil && !errors.Is(err, ErrNotInFAQ) {
-		f.failures++
-		if f.failures >= f.cfg.Failures {
-			f.openUntil = f.now().Add(f.cfg.Cooldown)
-			f.failures = 0
-		}
+		f.failed()
 		return "", err
 	}
-	f.failures = 0
-	if len(f.cache) >= f.cfg.CacheSize {
-		for k, c := range f.cache { // drop the expired, or any one
-			if !now.Before(c.until) || len(f.cache) >= f.cfg.CacheSize {
-				delete(f.cache, k)
-			}
-			if len(f.cache) < f.cfg.CacheSize {
-				break
-			}
-		}
-	}
-	f.cache[key] = cached{answer: answer, err: err, until: f.now().Add(f.cfg.CacheTTL)}
+	f.succeeded()
+	// A failed cache write only costs a model call later.
+	_ = f.cache.Set(ctx, key, answer, err != nil, f.cfg.CacheTTL)
 	return answer, err
+}
+
+func (f *fallbackRunner) breakerOpen() bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.now().Before(f.openUntil)
+}
+
+// failed counts a failure and opens the breaker after too many in a row.
+func (f *fallbackRunner) failed() {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.failures++
+	if f.failures >= f.cfg.Failures {
+		f.openUntil = f.now().Add(f.cfg.Cooldown)
+		f.failures = 0
+	}
+}
+
+func (f *fallbackRunner) succeeded() {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.failures = 0
 }
 
 // passageIndex finds the FAQ passages most related to a question, by the

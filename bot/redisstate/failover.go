@@ -245,3 +245,31 @@ func Options(url string) (*redis.Options, error) {
 	o.MaxRetries = 1
 	return o, nil
 }
+
+// Answers wraps a Redis AnswerCache: during an outage the cache is simply
+// missed (the model is asked), which is always safe.
+func (f *Failover) Answers(r Answers) bot.AnswerCache { return failAnswers{f, r} }
+
+type failAnswers struct {
+	f *Failover
+	r Answers
+}
+
+func (a failAnswers) Get(ctx context.Context, key string) (string, bool, bool, error) {
+	if a.f.skip() {
+		return "", false, false, nil
+	}
+	ans, n, ok, err := a.r.Get(ctx, key)
+	if a.f.failed(err) {
+		return "", false, false, nil
+	}
+	return ans, n, ok, nil
+}
+
+func (a failAnswers) Set(ctx context.Context, key, answer string, notInFAQ bool, ttl time.Duration) error {
+	if a.f.skip() {
+		return nil
+	}
+	a.f.failed(a.r.Set(ctx, key, answer, notInFAQ, ttl))
+	return nil
+}

@@ -6,6 +6,8 @@ package redisstate
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"strconv"
@@ -193,4 +195,76 @@ func (c Cursors) Get(ctx context.Context, key string) (string, error) {
 // Set implements bot.Cursors.
 func (c Cursors) Set(ctx context.Context, key, value string) error {
 	return c.R.Set(ctx, Prefix+"cursor:"+key, value, 0).Err()
+}
+
+// Answers is a bot.AnswerCache shared by the replicas: the fallback
+// model's answers to identical questions.
+type Answers struct{ R redis.UniversalClient }
+
+var _ bot.AnswerCache = Answers{}
+
+type cachedAnswer struct {
+	Answer   string `json:"a"`
+	NotInFAQ bool   `json:"n,omitempty"`
+}
+
+func answerKey(key string) string {
+	sum := sha256.Sum256([]byte(key)) // questions are user text: keep them out of key names
+	return Prefix + "answer:" + hex.EncodeToString(sum[:12])
+}
+
+// Get implements bot.AnswerCache.
+func (a Answers) Get(ctx context.Context, key string) (string, bool, bool, error) {
+	b, err := a.R.Get(ctx, answerKey(key)).Bytes()
+	if errors.Is(err, redis.Nil) {
+		return "", false, false, nil
+	}
+	if err != nil {
+		return "", false, false, err
+	}
+	var c cachedAnswer
+	if err := json.Unmarshal(b, &c); err != nil {
+		return "", false, false, err
+	}
+	return c.Answer, c.NotInFAQ, true, nil
+}
+
+// Set implements bot.AnswerCache.
+func (a Answers) Set(ctx context.Context, key, answer string, notInFAQ bool, ttl time.Duration) error {
+	b, _ := json.Marshal(cachedAnswer{answer, notInFAQ})
+	return a.R.Set(ctx, answerKey(key), b, ttl).Err()
+}
+
+// Tokens shares API access tokens (WeCom's) between replicas, with a lock so
+// that one replica at a time fetches a new one.
+type Tokens struct{ R redis.UniversalClient }
+
+func tokenKey(name string) string {
+	sum := sha256.Sum256([]byte(name)) // names derive from secrets: hash them
+	return Prefix + "token:" + hex.EncodeToString(sum[:12])
+}
+
+// Get returns a shared token, "" when there is none.
+func (t Tokens) Get(ctx context.Context, name string) (string, error) {
+	v, err := t.R.Get(ctx, tokenKey(name)).Result()
+	if errors.Is(err, redis.Nil) {
+		return "", nil
+	}
+	return v, err
+}
+
+// Set shares a token until ttl.
+func (t Tokens) Set(ctx context.Context, name, token string, ttl time.Duration) error {
+	return t.R.Set(ctx, tokenKey(name), token, ttl).Err()
+}
+
+// Lock takes the refresh lock for name for at most ttl; ok is false when
+// another replica holds it.
+func (t Tokens) Lock(ctx context.Context, name string, ttl time.Duration) (unlock func(), ok bool, err error) {
+	key := tokenKey(name) + ":lock"
+	ok, err = t.R.SetNX(ctx, key, 1, ttl).Result()
+	if err != nil || !ok {
+		return func() {}, false, err
+	}
+	return func() { t.R.Del(context.Background(), key) }, true, nil
 }

@@ -34,6 +34,46 @@ func TestRedisStateContract(t *testing.T) {
 	t.Run("handoffs", func(t *testing.T) { statetest.Handoffs(t, Handoffs{r}) })
 	t.Run("rate limiter", func(t *testing.T) { statetest.RateLimiter(t, RateLimiter{r, 3}) })
 	t.Run("cursors", func(t *testing.T) { statetest.Cursors(t, Cursors{r}) })
+	t.Run("answers", func(t *testing.T) {
+		ctx := context.Background()
+		a := Answers{r}
+		if _, _, ok, err := a.Get(ctx, "q"); ok || err != nil {
+			t.Fatalf("empty cache: %v %v", ok, err)
+		}
+		a.Set(ctx, "q", "answer", false, time.Minute)
+		a.Set(ctx, "nope", "", true, time.Minute)
+		if ans, n, ok, _ := a.Get(ctx, "q"); !ok || n || ans != "answer" {
+			t.Errorf("get q = %q %v %v", ans, n, ok)
+		}
+		if _, n, ok, _ := a.Get(ctx, "nope"); !ok || !n {
+			t.Errorf("not-in-FAQ answers are cached too")
+		}
+		keys, _ := r.Keys(ctx, Prefix+"answer:*").Result()
+		for _, k := range keys {
+			if strings.Contains(k, "q") && len(k) < 20 {
+				t.Errorf("question text in a key name: %s", k)
+			}
+		}
+	})
+	t.Run("token lock", func(t *testing.T) {
+		ctx := context.Background()
+		tk := Tokens{r}
+		unlock, ok, err := tk.Lock(ctx, "corp/secret", time.Second)
+		if !ok || err != nil {
+			t.Fatalf("first lock: %v %v", ok, err)
+		}
+		if _, ok2, _ := tk.Lock(ctx, "corp/secret", time.Second); ok2 {
+			t.Error("second replica got the lock too")
+		}
+		tk.Set(ctx, "corp/secret", "tok", time.Minute)
+		unlock()
+		if v, _ := tk.Get(ctx, "corp/secret"); v != "tok" {
+			t.Errorf("shared token %q", v)
+		}
+		if keys, _ := r.Keys(ctx, "*secret*").Result(); len(keys) != 0 {
+			t.Errorf("secret in key names: %v", keys)
+		}
+	})
 }
 
 // TestOutageFallsBackAndRecovers stops Redis mid-test: the stores keep

@@ -163,7 +163,7 @@ func (a *app) loadBot(extra ...bot.BotOption) error {
 		bot.WithHandoffs(a.handoffs, a.cfg.HandoffTTL)}
 	if l := a.cfg.LLM; l.Enabled() {
 		opts = append(opts, bot.WithFallback(llm.New(llm.Config{APIKey: l.APIKey, BaseURL: l.BaseURL, Model: l.Model, MaxTokens: l.MaxTokens}),
-			bot.FallbackConfig{Timeout: l.Timeout}))
+			bot.FallbackConfig{Timeout: l.Timeout, Cache: a.state.answers}))
 	}
 	a.norm = nr.n
 	a.bot, err = bot.New(kb, nr.n, append(opts, extra...)...)
@@ -324,6 +324,8 @@ type sharedState struct {
 	handoffs bot.Handoffs
 	rate     bot.RateLimiter
 	cursors  bot.Cursors
+	answers  bot.AnswerCache      // nil: each process caches model answers itself
+	tokens   wecom.TokenStore     // nil: each process fetches its own WeCom token
 	failover *redisstate.Failover // nil without Redis
 }
 
@@ -339,6 +341,8 @@ func redisState(c *redis.Client, perMinute int, f *redisstate.Failover) *sharedS
 		handoffs: f.Handoffs(redisstate.Handoffs{R: c}),
 		rate:     f.RateLimiter(redisstate.RateLimiter{R: c, PerMinute: max(perMinute, 1)}),
 		cursors:  f.Cursors(redisstate.Cursors{R: c}),
+		answers:  f.Answers(redisstate.Answers{R: c}),
+		tokens:   redisstate.Tokens{R: c},
 		failover: f,
 	}
 }
@@ -436,7 +440,11 @@ func serve(ctx context.Context, a *app, ln net.Listener) int {
 			a.log.Error("wecom: callback settings", "err", err)
 			return exitFailure
 		}
-		wecomAdapter = wecom.New(a.bot, crypto, wecom.NewClient(wc.APIURL, wc.CorpID), dedup(), a.state.cursors,
+		api := wecom.NewClient(wc.APIURL, wc.CorpID)
+		if a.state.tokens != nil {
+			api.Shared = a.state.tokens
+		}
+		wecomAdapter = wecom.New(a.bot, crypto, api, dedup(), a.state.cursors,
 			wecom.Config{CorpID: wc.CorpID, AgentID: wc.AgentID, Secret: wc.Secret, KfSecret: wc.KfSecret, RobotWebhook: wc.RobotWebhook}, a.log)
 		wecomAdapter.Start()
 		wecomAdapter.Register(mux)

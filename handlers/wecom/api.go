@@ -42,6 +42,17 @@ type Client struct {
 
 	mu     sync.Mutex
 	tokens map[string]cachedToken // by secret
+
+	// Shared, when set, shares tokens between replicas: one fetches a new
+	// token at a time (WeCom limits gettoken) and the others use it.
+	Shared TokenStore
+}
+
+// TokenStore shares access tokens between replicas (Redis).
+type TokenStore interface {
+	Get(ctx context.Context, name string) (string, error)
+	Set(ctx context.Context, name, token string, ttl time.Duration) error
+	Lock(ctx context.Context, name string, ttl time.Duration) (unlock func(), ok bool, err error)
 }
 
 type cachedToken struct {
@@ -66,6 +77,31 @@ func (c *Client) token(ctx context.Context, secret string, fresh bool) (string, 
 	if ok && !fresh && c.now().Before(t.until) {
 		return t.value, nil
 	}
+	name := c.corpID + "/" + secret
+	if c.Shared != nil {
+		if !fresh {
+			if v, err := c.Shared.Get(ctx, name); err == nil && v != "" && v != t.value {
+				c.keep(secret, v, 5*time.Minute)
+				return v, nil
+			}
+		}
+		unlock, got, err := c.Shared.Lock(ctx, name, 10*time.Second)
+		if err == nil && !got {
+			// Another replica is fetching: wait for its token.
+			for i := 0; i < 20; i++ {
+				select {
+				case <-ctx.Done():
+					return "", ctx.Err()
+				case <-time.After(100 * time.Millisecond):
+				}
+				if v, err := c.Shared.Get(ctx, name); err == nil && v != "" && v != t.value {
+					c.keep(secret, v, 5*time.Minute)
+					return v, nil
+				}
+			}
+		}
+		defer unlock()
+	}
 	q := url.Values{"corpid": {c.corpID}, "corpsecret": {secret}}
 	var resp struct {
 		baseResp
@@ -82,10 +118,18 @@ func (c *Client) token(ctx context.Context, secret string, fresh bool) (string, 
 	if life <= 0 {
 		life = 7200 * time.Second
 	}
-	c.mu.Lock()
-	c.tokens[secret] = cachedToken{value: resp.AccessToken, until: c.now().Add(life - min(5*time.Minute, life/2))}
-	c.mu.Unlock()
+	life -= min(5*time.Minute, life/2) // refresh a little before WeCom expires it
+	c.keep(secret, resp.AccessToken, life)
+	if c.Shared != nil {
+		c.Shared.Set(ctx, name, resp.AccessToken, life) // best effort: each replica can fetch its own
+	}
 	return resp.AccessToken, nil
+}
+
+func (c *Client) keep(secret, token string, life time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.tokens[secret] = cachedToken{value: token, until: c.now().Add(life)}
 }
 
 // call POSTs body as JSON to path with an access token for secret and

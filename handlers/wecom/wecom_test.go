@@ -399,3 +399,57 @@ func TestSplit(t *testing.T) {
 		t.Error("split without line breaks lost text")
 	}
 }
+
+// sharedTokens is an in-memory TokenStore standing in for Redis.
+type sharedTokens struct {
+	mu     sync.Mutex
+	tokens map[string]string
+	locked map[string]bool
+}
+
+func (s *sharedTokens) Get(_ context.Context, name string) (string, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.tokens[name], nil
+}
+
+func (s *sharedTokens) Set(_ context.Context, name, token string, _ time.Duration) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.tokens[name] = token
+	return nil
+}
+
+func (s *sharedTokens) Lock(_ context.Context, name string, _ time.Duration) (func(), bool, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.locked[name] {
+		return func() {}, false, nil
+	}
+	s.locked[name] = true
+	return func() { s.mu.Lock(); defer s.mu.Unlock(); delete(s.locked, name) }, true, nil
+}
+
+// TestReplicasShareOneToken: many replicas sending at once fetch one token.
+func TestReplicasShareOneToken(t *testing.T) {
+	fake := newFakeWeCom(t)
+	shared := &sharedTokens{tokens: map[string]string{}, locked: map[string]bool{}}
+	var wg sync.WaitGroup
+	for i := 0; i < 5; i++ {
+		c := NewClient(fake.srv.URL, vCorpID)
+		c.Shared = shared
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := c.SendApp(context.Background(), "appsecret", 218, "u", "text", "hi"); err != nil {
+				t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
+	fake.mu.Lock()
+	defer fake.mu.Unlock()
+	if fake.tokenCalls != 1 || len(fake.sends) != 5 {
+		t.Errorf("%d gettoken calls for 5 replicas (want 1), %d sends", fake.tokenCalls, len(fake.sends))
+	}
+}
