@@ -1,6 +1,7 @@
 package bot
 
 import (
+	"cmp"
 	"context"
 	"log/slog"
 	"slices"
@@ -170,7 +171,12 @@ func (b *Bot) Respond(ctx context.Context, msg Message) Reply {
 	r = b.respond(ctx, msg, &st)
 	r.Asked = MaskText(truncateRunes(strings.TrimSpace(msg.Text), 1000))
 	if r.Handoff && b.handoffs != nil {
-		ho := Handoff{ID: newID(), Channel: msg.Channel, User: msg.User, Thread: msg.Thread, Asked: r.Asked, Lang: r.Lang,
+		asked := r.Asked
+		if strings.TrimSpace(msg.Text) == "/handoff" && len(st.History) > 0 {
+			// The "talk to a person" button: the agent wants the question.
+			asked = st.History[len(st.History)-1].User
+		}
+		ho := Handoff{ID: newID(), Channel: msg.Channel, User: msg.User, Thread: msg.Thread, Asked: asked, Lang: r.Lang,
 			Opened: time.Now(), Until: time.Now().Add(b.handoffTTL)}
 		if err := b.handoffs.Open(ctx, ho); err != nil {
 			b.warn("open handoff", err)
@@ -193,6 +199,16 @@ func (b *Bot) Respond(ctx context.Context, msg Message) Reply {
 		}
 	}
 	b.after(ctx, msg, r, start)
+	return r
+}
+
+// Preview answers text as the first message of a conversation, without
+// recording it, opening a handoff or touching any conversation state: the
+// admin console's "try a question".
+func (b *Bot) Preview(ctx context.Context, text, lang string) Reply {
+	var st State
+	r := b.respond(ctx, Message{Channel: "preview", Text: text, Lang: lang}, &st)
+	r.Asked = MaskText(truncateRunes(strings.TrimSpace(text), 1000))
 	return r
 }
 
@@ -263,8 +279,12 @@ func (b *Bot) respond(ctx context.Context, msg Message, st *State) Reply {
 			return e.checknum(args, clang)
 		case "help":
 			return e.message("help", "help", clang)
-		case "handoff": // the "talk to a person" button
-			r := e.message("human", "human", lang)
+		case "handoff": // the "talk to a person" button: the page's language
+			hl := msg.Lang
+			if hl == "" {
+				hl = cmp.Or(st.Lang, "zh")
+			}
+			r := e.message("human", "human", hl)
 			r.Handoff = true
 			return r
 		}

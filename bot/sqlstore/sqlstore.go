@@ -71,6 +71,18 @@ var migrations = []string{
 		helpful INTEGER NOT NULL
 	);
 	CREATE INDEX feedback_at ON feedback(at);`,
+	// Messages agents send to users from the admin console; web users
+	// fetch theirs by polling.
+	`CREATE TABLE agent_messages (
+		id INTEGER PRIMARY KEY,
+		at INTEGER NOT NULL,
+		channel TEXT NOT NULL,
+		user_hash TEXT NOT NULL,
+		handoff_id TEXT NOT NULL,
+		text TEXT NOT NULL             -- numbers masked
+	);
+	CREATE INDEX agent_messages_user ON agent_messages(user_hash, id);
+	CREATE INDEX exchanges_user ON exchanges(user_hash, at);`,
 }
 
 // Open opens (creating when needed) supportbot.db in dir and migrates it.
@@ -259,7 +271,7 @@ func (s *Store) SaveFeedback(ctx context.Context, f bot.Feedback) error {
 func (s *Store) Prune(ctx context.Context, retention time.Duration) (int64, error) {
 	cut := time.Now().Add(-retention).UnixMilli()
 	var n int64
-	for _, table := range []string{"exchanges", "feedback"} {
+	for _, table := range []string{"exchanges", "feedback", "agent_messages"} {
 		res, err := s.db.ExecContext(ctx, s.q(`DELETE FROM `+table+` WHERE at < ?`), cut)
 		if err != nil {
 			return n, err

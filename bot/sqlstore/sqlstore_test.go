@@ -19,6 +19,7 @@ func TestRecordAndReport(t *testing.T) {
 func TestPostgres(t *testing.T) {
 	url := statetest.StartPostgres(t)
 	testRecordAndReport(t, func() (*Store, error) { return OpenPostgres(context.Background(), url) })
+	testAgentMessages(t, func() (*Store, error) { return OpenPostgres(context.Background(), url) })
 	for i := 0; i < 2; i++ { // migrating again is a no-op
 		s, err := OpenPostgres(context.Background(), url)
 		if err != nil {

@@ -26,7 +26,8 @@ type Config struct {
 	ConversationTTL time.Duration // CONVERSATION_TTL
 	HandoffTTL      time.Duration // HANDOFF_TTL: a handoff lapses after this
 	RateLimit       int           // RATE_LIMIT_PER_MIN: 0 is off
-	AdminToken      string        // ADMIN_TOKEN: the admin API (and console)
+	AdminToken      string        // ADMIN_TOKEN: the admin API and console
+	FrameAncestors  string        // WEB_FRAME_ANCESTORS: sites that may frame the chat page (the widget)
 	RedisURL        string        // REDIS_URL: shared state for several replicas
 	DatabaseURL     string        // DATABASE_URL: the exchange log in PostgreSQL
 
@@ -124,6 +125,10 @@ func loadConfig(getenv func(string) string) (Config, error) {
 		c.DataDir = "./data"
 	}
 	c.AdminToken = getenv("ADMIN_TOKEN")
+	c.FrameAncestors = strings.TrimSpace(getenv("WEB_FRAME_ANCESTORS"))
+	if strings.ContainsAny(c.FrameAncestors, ";,\"'\n") {
+		return c, fmt.Errorf("WEB_FRAME_ANCESTORS is a space-separated list of origins such as https://www.example.com, got %q", c.FrameAncestors)
+	}
 	c.RedisURL = getenv("REDIS_URL")
 	c.DatabaseURL = getenv("DATABASE_URL")
 	if c.DatabaseURL != "" && !strings.HasPrefix(c.DatabaseURL, "postgres://") && !strings.HasPrefix(c.DatabaseURL, "postgresql://") {

@@ -248,7 +248,7 @@ func TestHotReload(t *testing.T) {
 	if _, err := knowledge.Export(dir); err != nil {
 		t.Fatal(err)
 	}
-	s := startServer(t, map[string]string{"KB_DIR": dir})
+	s := startServer(t, map[string]string{"KB_DIR": dir, "ADMIN_TOKEN": adminToken})
 	zh := filepath.Join(dir, knowledge.FileZH)
 	orig, _ := os.ReadFile(zh)
 	waitFor := func(what string, cond func() bool) {
@@ -268,14 +268,49 @@ func TestHotReload(t *testing.T) {
 	if r := s.chat("u", "收不到短信"); r.Intent != "sms_missing" || !strings.Contains(r.Reply, "130、131") {
 		t.Errorf("old knowledge not in service: %+v", r)
 	}
+	// The console shows the refused edit.
+	if code, page := s.get("/admin", "Authorization", "Bearer "+adminToken); code != 200 || !strings.Contains(page, "faq.zh.md:16: prefix") {
+		t.Errorf("admin console: %d, the refused edit is not shown", code)
+	}
 	// A good edit goes into service.
 	edited := strings.Replace(string(orig), "查看是否信息被手机管家识别为垃圾/骚扰短信导致被拦截。", "请检查手机安全软件是否拦截了核验短信。", 1)
 	os.WriteFile(zh, []byte(edited), 0o644)
 	waitFor("the reload", func() bool {
 		return strings.Contains(s.chat("u2", "短信被拦截了").Reply, "请检查手机安全软件")
 	})
+	if _, page := s.get("/admin", "Authorization", "Bearer "+adminToken); !strings.Contains(page, "<dt>last reload</dt><dd>ok</dd>") {
+		t.Errorf("admin console after a good reload does not say ok")
+	}
 	// SIGHUP reloads too.
 	before := strings.Count(s.logs.String(), "knowledge: reloaded")
 	syscall.Kill(os.Getpid(), syscall.SIGHUP)
 	waitFor("the SIGHUP reload", func() bool { return strings.Count(s.logs.String(), "knowledge: reloaded") > before })
+}
+
+// The chat page and the console are on the served mux, with the real
+// exchange log behind the console.
+func TestWebPageAndConsole(t *testing.T) {
+	t.Parallel()
+	s := startServer(t, map[string]string{"ADMIN_TOKEN": adminToken})
+	if code, page := s.get("/"); code != 200 || !strings.Contains(page, "/static/chat.js") {
+		t.Fatalf("GET /: %d", code)
+	}
+	if code, _ := s.get("/admin"); code != http.StatusUnauthorized {
+		t.Errorf("GET /admin signed out: %d", code)
+	}
+	s.chat("w-console-test-user-1", "怎么申请SSL证书")
+	var page string
+	for i := 0; i < 100; i++ {
+		_, page = s.get("/admin", "Authorization", "Bearer "+adminToken)
+		if strings.Contains(page, "怎么申请SSL证书") {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	kb := s.app.bot.KB()
+	for _, want := range []string{"怎么申请SSL证书", "<code>" + kb.Version + "</code>", "faq.zh.md: built-in", "2 questions, 49 prefixes"} {
+		if !strings.Contains(page, want) {
+			t.Errorf("console lacks %q", want)
+		}
+	}
 }

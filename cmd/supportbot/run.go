@@ -356,8 +356,17 @@ func (quietRedis) Printf(context.Context, string, ...any) {}
 // already taken.
 func serve(ctx context.Context, a *app, ln net.Listener) int {
 	mux := http.NewServeMux()
-	api := &web.API{Bot: a.bot, Log: a.log, Handoffs: a.bot, AdminToken: a.cfg.AdminToken, Feedback: a.feedback}
+	api := &web.API{Bot: a.bot, Log: a.log, Handoffs: a.bot, AdminToken: a.cfg.AdminToken, Feedback: a.feedback,
+		FrameAncestors: a.cfg.FrameAncestors}
+	if a.store != nil {
+		api.Mailbox = a.store
+	}
 	api.Register(mux)
+	admin := &web.Admin{Token: a.cfg.AdminToken, Bot: a.bot, Log: a.log, Knowledge: a.knowledgeStatus, Deliver: map[string]web.Deliver{}}
+	if a.store != nil {
+		admin.Store = adminStore{a.store, a}
+		admin.Register(mux)
+	}
 	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
 		if a.store != nil {
 			ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
@@ -411,6 +420,7 @@ func serve(ctx context.Context, a *app, ln net.Listener) int {
 		slackAdapter = slackchan.New(a.bot, client, dedup(), a.feedback,
 			slackchan.Config{SigningSecret: sc.SigningSecret, AgentChannel: sc.AgentChannel}, a.log)
 		slackAdapter.Start(socketCtx)
+		admin.Deliver["slack"] = slackAdapter.DeliverAgentReply
 		if sc.AppToken != "" {
 			slackMode = "socket mode"
 			sm := socketmode.New(client)
@@ -447,6 +457,10 @@ func serve(ctx context.Context, a *app, ln net.Listener) int {
 		wecomAdapter = wecom.New(a.bot, crypto, api, dedup(), a.state.cursors,
 			wecom.Config{CorpID: wc.CorpID, AgentID: wc.AgentID, Secret: wc.Secret, KfSecret: wc.KfSecret, RobotWebhook: wc.RobotWebhook}, a.log)
 		wecomAdapter.Start()
+		admin.Deliver["wecom"] = wecomAdapter.DeliverAgentReply
+		if wc.KfSecret != "" {
+			admin.Deliver["wechat-kf"] = wecomAdapter.DeliverAgentReply
+		}
 		wecomAdapter.Register(mux)
 		wecomMode = "GET/POST /wecom/callback"
 		if wc.KfSecret != "" {
@@ -472,7 +486,7 @@ func serve(ctx context.Context, a *app, ln net.Listener) int {
 	a.log.Info("knowledge files", sources...)
 	adminAPI := "off (set ADMIN_TOKEN)"
 	if a.cfg.AdminToken != "" {
-		adminAPI = "on"
+		adminAPI = "on: /admin"
 	}
 	shared := "in this process"
 	if a.cfg.RedisURL != "" {
@@ -488,7 +502,7 @@ func serve(ctx context.Context, a *app, ln net.Listener) int {
 	if a.cfg.LLM.Enabled() {
 		model = a.cfg.LLM.Model + " at " + a.cfg.LLM.BaseURL
 	}
-	a.log.Info("channels", "web", "POST /api/chat", "slack", slackMode, "wecom", wecomMode, "fallback_model", model)
+	a.log.Info("channels", "web", "chat page at http://"+browsable(ln.Addr())+"/ and POST /api/chat", "slack", slackMode, "wecom", wecomMode, "fallback_model", model)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	code := exitOK

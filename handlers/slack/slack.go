@@ -442,3 +442,20 @@ func (a *Adapter) notifyAgents(ctx context.Context, user, channel, ts, text, han
 	}
 	return nil
 }
+
+// DeliverAgentReply posts what an agent wrote in the admin console to the
+// user of a handoff, in the conversation (and thread) the handoff came
+// from.
+func (a *Adapter) DeliverAgentReply(ctx context.Context, h bot.Handoff, text string) error {
+	channel, threadTS, _ := strings.Cut(h.Thread, ":")
+	if channel == "" {
+		return fmt.Errorf("handoff %s has no Slack conversation", h.ID)
+	}
+	who := label(h.Lang, "人工客服", "Support agent")
+	opts := []goslack.MsgOption{goslack.MsgOptionText(":speech_balloon: *"+who+":* "+escape(text), false)}
+	if threadTS != "" {
+		opts = append(opts, goslack.MsgOptionTS(threadTS))
+	}
+	_, _, err := a.post(ctx, channel, opts...)
+	return err
+}

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/supportbot/supportbot/bot"
+	"github.com/supportbot/supportbot/knowledge"
 )
 
 // Responder answers one message; *bot.Bot is one.
@@ -43,6 +44,11 @@ type API struct {
 	AdminToken string
 	// Feedback, when set, enables POST /api/feedback.
 	Feedback Feedback
+	// Mailbox, when set, serves agents' replies to web users.
+	Mailbox Mailbox
+	// FrameAncestors is the CSP frame-ancestors of the chat page (the
+	// widget frames it); "" allows any site.
+	FrameAncestors string
 }
 
 // Register adds the API's routes to mux.
@@ -52,6 +58,7 @@ func (a *API) Register(mux *http.ServeMux) {
 		w.Write([]byte("ok\n"))
 	})
 	mux.HandleFunc("POST /api/chat", a.chat)
+	a.registerPage(mux)
 	mux.HandleFunc("POST /api/feedback", a.feedback)
 	mux.HandleFunc("GET /api/handoffs", a.admin(a.listHandoffs))
 	mux.HandleFunc("POST /api/handoffs/{id}/resolve", a.admin(a.resolveHandoff))
@@ -141,8 +148,12 @@ type ChatRequest struct {
 
 // ChatResponse is the answer to POST /api/chat.
 type ChatResponse struct {
-	Reply      string       `json:"reply"`    // plain text
-	Markdown   string       `json:"markdown"` // the same as CommonMark
+	Reply    string `json:"reply"`    // plain text
+	Markdown string `json:"markdown"` // the same as CommonMark
+	// Title and Blocks are the same answer structured, for pages that
+	// build it as DOM text (the chat page does).
+	Title      string       `json:"title,omitempty"`
+	Blocks     []BlockJSON  `json:"blocks"`
 	Intent     string       `json:"intent"`
 	Confidence float64      `json:"confidence"`
 	Lang       string       `json:"lang"`
@@ -155,6 +166,54 @@ type ChatResponse struct {
 	Silent    bool   `json:"silent,omitempty"`
 	HandoffID string `json:"handoff_id,omitempty"`
 	Generated bool   `json:"generated,omitempty"`
+}
+
+// BlockJSON is a paragraph (text) or a list (items) of an answer.
+type BlockJSON struct {
+	Text    []SpanJSON `json:"text,omitempty"`
+	Items   []ItemJSON `json:"items,omitempty"`
+	Ordered bool       `json:"ordered,omitempty"`
+	Start   int        `json:"start,omitempty"`
+	Note    bool       `json:"note,omitempty"`
+}
+
+// ItemJSON is a list item with its sub-bullets.
+type ItemJSON struct {
+	Text []SpanJSON   `json:"text"`
+	Sub  [][]SpanJSON `json:"sub,omitempty"`
+}
+
+// SpanJSON is a run of text, a link when URL is set.
+type SpanJSON struct {
+	Text string `json:"text"`
+	URL  string `json:"url,omitempty"`
+}
+
+func spans(t knowledge.Text) []SpanJSON {
+	out := make([]SpanJSON, len(t))
+	for i, s := range t {
+		out[i] = SpanJSON{s.Text, s.URL}
+	}
+	return out
+}
+
+func blocksJSON(bs []bot.Block) []BlockJSON {
+	out := make([]BlockJSON, 0, len(bs))
+	for _, b := range bs {
+		j := BlockJSON{Ordered: b.Ordered, Start: b.Start, Note: b.Note}
+		if len(b.Items) == 0 {
+			j.Text = spans(b.Text)
+		}
+		for _, it := range b.Items {
+			item := ItemJSON{Text: spans(it.Text)}
+			for _, s := range it.Sub {
+				item.Sub = append(item.Sub, spans(s))
+			}
+			j.Items = append(j.Items, item)
+		}
+		out = append(out, j)
+	}
+	return out
 }
 
 // Option is a clarify choice.
@@ -206,7 +265,7 @@ func (a *API) chat(w http.ResponseWriter, r *http.Request) {
 func NewChatResponse(reply bot.Reply) ChatResponse {
 	resp := ChatResponse{
 		Silent: reply.Silent, HandoffID: reply.HandoffID, Generated: reply.Generated,
-		Reply: reply.PlainText(), Markdown: reply.Markdown(),
+		Reply: reply.PlainText(), Markdown: reply.Markdown(), Title: reply.Title, Blocks: blocksJSON(reply.Blocks),
 		Intent: reply.Intent, Confidence: reply.Confidence, Lang: reply.Lang,
 		Numbers: reply.Numbers, Clarify: []Option{}, Handoff: reply.Handoff,
 	}

@@ -13,6 +13,7 @@ import (
 	"crypto/rand"
 	"encoding/xml"
 	"errors"
+	"fmt"
 
 	"io"
 	"log/slog"
@@ -363,7 +364,8 @@ func (a *Adapter) answerKf(ctx context.Context, km KfMessage) {
 	var text string
 	lang := "zh"
 	if km.MsgType == "text" {
-		reply := a.bot.Respond(ctx, bot.Message{Channel: "wechat-kf", User: km.ExternalUserID, Text: km.Text.Content})
+		// Thread names the 微信客服 account: an agent's reply goes out through it.
+		reply := a.bot.Respond(ctx, bot.Message{Channel: "wechat-kf", User: km.ExternalUserID, Thread: km.OpenKfID, Text: km.Text.Content})
 		if reply.Silent {
 			return
 		}
@@ -432,4 +434,33 @@ func truncate(s string, max int) string {
 		return s
 	}
 	return string(r[:max]) + "…"
+}
+
+// DeliverAgentReply sends what an agent wrote in the admin console to the
+// user of a handoff: an app message for 企业微信 users, a 微信客服 message
+// for WeChat customers.
+func (a *Adapter) DeliverAgentReply(ctx context.Context, h bot.Handoff, text string) error {
+	who := "人工客服："
+	if h.Lang == "en" {
+		who = "Support agent: "
+	}
+	parts := split(who+text, maxContent)
+	for _, p := range parts {
+		var err error
+		switch h.Channel {
+		case "wecom":
+			err = a.api.SendApp(ctx, a.cfg.Secret, a.cfg.AgentID, h.User, "text", p)
+		case "wechat-kf":
+			if h.Thread == "" {
+				return fmt.Errorf("handoff %s has no 微信客服 account", h.ID)
+			}
+			err = a.api.KfSendText(ctx, a.cfg.KfSecret, h.User, h.Thread, p)
+		default:
+			return fmt.Errorf("wecom cannot deliver to channel %q", h.Channel)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -1,0 +1,55 @@
+package main
+
+import (
+	"context"
+	"net"
+	"strings"
+	"time"
+
+	"github.com/supportbot/supportbot/bot/sqlstore"
+	"github.com/supportbot/supportbot/handlers/web"
+	"github.com/supportbot/supportbot/knowledge"
+)
+
+// adminStore gives the admin console the exchange log, with the report
+// grouped and graded as `supportbot report` does.
+type adminStore struct {
+	*sqlstore.Store
+	a *app
+}
+
+func (s adminStore) Report(ctx context.Context, since time.Time) (sqlstore.Report, error) {
+	kb := s.a.bot.KB()
+	group := func(t string) string { return strings.ReplaceAll(s.a.norm.Normalize(t), " ", "") }
+	return s.Store.Report(ctx, since, group, kb.Rules.Settings.Threshold+0.15, 20)
+}
+
+// knowledgeStatus describes the knowledge in use for the console.
+func (a *app) knowledgeStatus() web.KnowledgeStatus {
+	kb := a.bot.KB()
+	st := web.KnowledgeStatus{Version: kb.Version, LoadedAt: kb.LoadedAt,
+		Questions: len(kb.ZH.Entries), Prefixes: len(kb.ZH.Prefixes), Intents: len(kb.Rules.Intents)}
+	for _, f := range knowledge.Files {
+		from := kb.Sources[f]
+		if from == f {
+			from = "built-in"
+		}
+		st.Sources = append(st.Sources, f+": "+from)
+	}
+	if e, _ := a.lastReloadErr.Load().(string); e != "" {
+		st.LastError = e
+	}
+	return st
+}
+
+// browsable is an address a browser on this machine can open.
+func browsable(addr net.Addr) string {
+	host, port, err := net.SplitHostPort(addr.String())
+	if err != nil {
+		return addr.String()
+	}
+	if ip := net.ParseIP(host); ip == nil || ip.IsUnspecified() {
+		host = "localhost"
+	}
+	return net.JoinHostPort(host, port)
+}

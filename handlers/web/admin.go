@@ -1,0 +1,439 @@
+package web
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"crypto/subtle"
+	"embed"
+	"encoding/hex"
+	"errors"
+	"html/template"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/supportbot/supportbot/bot"
+	"github.com/supportbot/supportbot/bot/sqlstore"
+)
+
+//go:embed templates
+var templates embed.FS
+
+var adminTmpl = template.Must(template.New("").Funcs(template.FuncMap{
+	"ago":   ago,
+	"pct":   func(f float64) string { return strconv.FormatFloat(f, 'f', 1, 64) + "%" },
+	"conf":  func(f float64) string { return strconv.FormatFloat(f, 'f', 2, 64) },
+	"short": shortID,
+	"clock": func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04 UTC") },
+}).ParseFS(templates, "templates/*.html"))
+
+// AdminBot is what the console needs of the bot; *bot.Bot is one.
+type AdminBot interface {
+	Preview(ctx context.Context, text, lang string) bot.Reply
+	Handoffs(ctx context.Context) ([]bot.Handoff, error)
+	Resolve(ctx context.Context, id string) error
+}
+
+// AdminStore is what the console reads from, and writes agents' replies to.
+type AdminStore interface {
+	Report(ctx context.Context, since time.Time) (sqlstore.Report, error)
+	IntentsByDay(ctx context.Context, since time.Time) ([]sqlstore.DayCount, error)
+	Transcript(ctx context.Context, channel, user string, since time.Time) ([]sqlstore.Line, error)
+	AddAgentMessage(ctx context.Context, channel, user, handoffID, text string) (int64, error)
+}
+
+// Deliver sends an agent's reply to the user of a handoff on a channel
+// that pushes messages (Slack, WeCom). Web users poll for theirs.
+type Deliver func(ctx context.Context, h bot.Handoff, text string) error
+
+// KnowledgeStatus is what the console shows about the knowledge in use.
+type KnowledgeStatus struct {
+	Version   string
+	LoadedAt  time.Time
+	Sources   []string // "file: where it came from"
+	LastError string   // the last refused reload, "" when the last was good
+	Questions int
+	Prefixes  int
+	Intents   int
+}
+
+// Admin is the console at /admin: unanswered questions, intents over time,
+// helpfulness, the handoff queue (resolve, reply), the knowledge status and
+// a "try a question" box. It is off unless Token is set. It sends no
+// script: every page is server-rendered HTML with all text escaped.
+type Admin struct {
+	Token     string
+	Bot       AdminBot
+	Store     AdminStore
+	Deliver   map[string]Deliver // by channel; "web" needs none
+	Knowledge func() KnowledgeStatus
+	Log       *slog.Logger
+	Now       func() time.Time // tests set it
+}
+
+const (
+	adminCookie   = "supportbot_admin"
+	sessionLife   = 12 * time.Hour
+	adminMaxBody  = 16 << 10
+	maxReplyRunes = 2000
+	// transcriptBefore is how much of the conversation before a handoff
+	// the queue shows, for context.
+	transcriptBefore = 30 * time.Minute
+)
+
+const adminCSP = "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+
+// Register adds the console's routes to mux.
+func (ad *Admin) Register(mux *http.ServeMux) {
+	mux.HandleFunc("GET /admin", ad.guard(false, ad.dashboard))
+	mux.HandleFunc("POST /admin/login", ad.secure(ad.login))
+	mux.HandleFunc("POST /admin/logout", ad.guard(true, ad.logout))
+	mux.HandleFunc("POST /admin/try", ad.guard(true, ad.try))
+	mux.HandleFunc("POST /admin/handoffs/{id}/resolve", ad.guard(true, ad.resolve))
+	mux.HandleFunc("POST /admin/handoffs/{id}/reply", ad.guard(true, ad.reply))
+}
+
+func (ad *Admin) now() time.Time {
+	if ad.Now != nil {
+		return ad.Now()
+	}
+	return time.Now()
+}
+
+// secure sets the console's headers and refuses when it is off.
+func (ad *Admin) secure(h http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		hd := w.Header()
+		hd.Set("Content-Security-Policy", adminCSP)
+		hd.Set("X-Frame-Options", "DENY")
+		hd.Set("X-Content-Type-Options", "nosniff")
+		hd.Set("Referrer-Policy", "no-referrer")
+		hd.Set("Cache-Control", "no-store")
+		if ad.Token == "" {
+			http.Error(w, "the admin console is off: set ADMIN_TOKEN", http.StatusNotFound)
+			return
+		}
+		if r.Method == http.MethodPost {
+			r.Body = http.MaxBytesReader(w, r.Body, adminMaxBody)
+			if err := r.ParseForm(); err != nil {
+				var tooBig *http.MaxBytesError
+				if errors.As(err, &tooBig) {
+					http.Error(w, "request body is larger than 16 KiB", http.StatusRequestEntityTooLarge)
+					return
+				}
+				http.Error(w, "malformed form", http.StatusBadRequest)
+				return
+			}
+			if !sameOrigin(r) {
+				http.Error(w, "cross-site request refused", http.StatusForbidden)
+				return
+			}
+		}
+		h(w, r)
+	}
+}
+
+// sameOrigin refuses requests a browser marks as coming from another
+// site: the Sec-Fetch-Site header, or else Origin against Host.
+func sameOrigin(r *http.Request) bool {
+	switch r.Header.Get("Sec-Fetch-Site") {
+	case "", "same-origin", "none":
+	default:
+		return false
+	}
+	if o := r.Header.Get("Origin"); o != "" && o != "null" {
+		u, err := url.Parse(o)
+		return err == nil && u.Host == r.Host
+	}
+	return true
+}
+
+// session is an authenticated admin request.
+type session struct {
+	csrf   string // "" for bearer requests, which browsers never send by themselves
+	bearer bool
+}
+
+// guard admits requests with the token as a bearer header or a valid
+// session cookie; a state-changing cookie request must carry the CSRF
+// token of its session. Without either, the login form (401).
+func (ad *Admin) guard(post bool, h func(http.ResponseWriter, *http.Request, session)) http.HandlerFunc {
+	return ad.secure(func(w http.ResponseWriter, r *http.Request) {
+		if got, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer "); ok {
+			if subtle.ConstantTimeCompare([]byte(got), []byte(ad.Token)) == 1 {
+				h(w, r, session{bearer: true})
+				return
+			}
+			w.Header().Set("WWW-Authenticate", `Bearer realm="supportbot admin"`)
+			http.Error(w, "wrong admin token", http.StatusUnauthorized)
+			return
+		}
+		c, err := r.Cookie(adminCookie)
+		if err != nil || !ad.validSession(c.Value) {
+			if post {
+				http.Error(w, "not signed in", http.StatusUnauthorized)
+				return
+			}
+			ad.render(w, http.StatusUnauthorized, "login.html", map[string]any{})
+			return
+		}
+		s := session{csrf: ad.mac("csrf", c.Value)}
+		if post && subtle.ConstantTimeCompare([]byte(r.PostFormValue("csrf")), []byte(s.csrf)) != 1 {
+			http.Error(w, "missing or stale form token: reload the page and try again", http.StatusForbidden)
+			return
+		}
+		h(w, r, s)
+	})
+}
+
+// mac is an HMAC under the admin token, so changing the token ends every
+// session, and any replica can check a session another one started.
+func (ad *Admin) mac(purpose, value string) string {
+	m := hmac.New(sha256.New, []byte(ad.Token))
+	m.Write([]byte(purpose + "\x00" + value))
+	return hex.EncodeToString(m.Sum(nil))
+}
+
+func (ad *Admin) newSession() string {
+	exp := strconv.FormatInt(ad.now().Add(sessionLife).Unix(), 10)
+	return exp + "." + ad.mac("session", exp)
+}
+
+func (ad *Admin) validSession(v string) bool {
+	exp, sig, ok := strings.Cut(v, ".")
+	if !ok {
+		return false
+	}
+	t, err := strconv.ParseInt(exp, 10, 64)
+	if err != nil || ad.now().Unix() >= t {
+		return false
+	}
+	return hmac.Equal([]byte(sig), []byte(ad.mac("session", exp)))
+}
+
+func (ad *Admin) login(w http.ResponseWriter, r *http.Request) {
+	if subtle.ConstantTimeCompare([]byte(r.PostFormValue("token")), []byte(ad.Token)) != 1 {
+		ad.Log.Warn("admin: failed sign-in", "remote", remoteHost(r))
+		time.Sleep(300 * time.Millisecond) // slows guessing a little
+		ad.render(w, http.StatusUnauthorized, "login.html", map[string]any{"Error": true})
+		return
+	}
+	http.SetCookie(w, &http.Cookie{Name: adminCookie, Value: ad.newSession(), Path: "/admin", MaxAge: int(sessionLife / time.Second),
+		HttpOnly: true, Secure: true, SameSite: http.SameSiteStrictMode})
+	ad.Log.Info("admin: signed in", "remote", remoteHost(r))
+	http.Redirect(w, r, "/admin", http.StatusSeeOther)
+}
+
+func (ad *Admin) logout(w http.ResponseWriter, r *http.Request, _ session) {
+	http.SetCookie(w, &http.Cookie{Name: adminCookie, Value: "", Path: "/admin", MaxAge: -1, HttpOnly: true, Secure: true, SameSite: http.SameSiteStrictMode})
+	http.Redirect(w, r, "/admin", http.StatusSeeOther)
+}
+
+func remoteHost(r *http.Request) string {
+	h, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return h
+}
+
+// handoffView is an open handoff with its conversation since it opened.
+type handoffView struct {
+	bot.Handoff
+	Lines []sqlstore.Line
+}
+
+// tried is the answer to "try a question".
+type tried struct {
+	Text       string
+	Intent     string
+	Confidence float64
+	Answer     string
+	Clarify    []bot.Option
+	Generated  bool
+}
+
+// page is everything the dashboard shows.
+type page struct {
+	CSRF      string
+	Since     string
+	Periods   []string
+	Report    sqlstore.Report
+	Chart     chart
+	Handoffs  []handoffView
+	Knowledge KnowledgeStatus
+	Try       *tried
+	Flash     string
+	Errors    []string
+}
+
+var periods = map[string]time.Duration{"1d": 24 * time.Hour, "7d": 7 * 24 * time.Hour, "30d": 30 * 24 * time.Hour}
+
+func (ad *Admin) dashboard(w http.ResponseWriter, r *http.Request, s session) {
+	p := ad.load(r.Context(), r.URL.Query().Get("since"), s)
+	p.Flash = flashes[r.URL.Query().Get("done")]
+	ad.render(w, http.StatusOK, "admin.html", p)
+}
+
+var flashes = map[string]string{"resolved": "Handoff resolved: the bot answers that user again.", "replied": "Reply sent."}
+
+func (ad *Admin) load(ctx context.Context, since string, s session) page {
+	if _, ok := periods[since]; !ok {
+		since = "7d"
+	}
+	p := page{CSRF: s.csrf, Since: since, Periods: []string{"1d", "7d", "30d"}}
+	from := ad.now().Add(-periods[since])
+	var err error
+	if p.Report, err = ad.Store.Report(ctx, from); err != nil {
+		ad.Log.Error("admin: report", "err", err)
+		p.Errors = append(p.Errors, "The exchange log could not be read; figures are missing.")
+	}
+	chartFrom := ad.now().UTC().Truncate(24*time.Hour).AddDate(0, 0, -13)
+	if days, err := ad.Store.IntentsByDay(ctx, chartFrom); err != nil {
+		ad.Log.Error("admin: intents by day", "err", err)
+	} else {
+		p.Chart = buildChart(days, chartFrom, 14)
+	}
+	hs, err := ad.Bot.Handoffs(ctx)
+	if err != nil {
+		ad.Log.Error("admin: handoffs", "err", err)
+		p.Errors = append(p.Errors, "The handoff queue could not be read.")
+	}
+	for _, h := range hs {
+		v := handoffView{Handoff: h}
+		if v.Lines, err = ad.Store.Transcript(ctx, h.Channel, h.User, h.Opened.Add(-transcriptBefore)); err != nil {
+			ad.Log.Error("admin: transcript", "err", err)
+		}
+		p.Handoffs = append(p.Handoffs, v)
+	}
+	if ad.Knowledge != nil {
+		p.Knowledge = ad.Knowledge()
+	}
+	return p
+}
+
+func (ad *Admin) try(w http.ResponseWriter, r *http.Request, s session) {
+	text := strings.TrimSpace(r.PostFormValue("text"))
+	p := ad.load(r.Context(), r.PostFormValue("since"), s)
+	if text != "" {
+		if utf8.RuneCountInString(text) > maxReplyRunes {
+			text = string([]rune(text)[:maxReplyRunes])
+		}
+		lang := r.PostFormValue("lang")
+		if lang != "en" && lang != "zh" {
+			lang = ""
+		}
+		reply := ad.Bot.Preview(r.Context(), text, lang)
+		p.Try = &tried{Text: text, Intent: reply.Intent, Confidence: reply.Confidence, Answer: reply.PlainText(),
+			Clarify: reply.Clarify, Generated: reply.Generated}
+	}
+	ad.render(w, http.StatusOK, "admin.html", p)
+}
+
+func (ad *Admin) findHandoff(ctx context.Context, id string) (bot.Handoff, bool) {
+	hs, err := ad.Bot.Handoffs(ctx)
+	if err != nil {
+		return bot.Handoff{}, false
+	}
+	for _, h := range hs {
+		if h.ID == id {
+			return h, true
+		}
+	}
+	return bot.Handoff{}, false
+}
+
+func (ad *Admin) resolve(w http.ResponseWriter, r *http.Request, s session) {
+	id := r.PathValue("id")
+	if err := ad.Bot.Resolve(r.Context(), id); err != nil {
+		http.Error(w, "no open handoff with that id (already resolved, or lapsed)", http.StatusNotFound)
+		return
+	}
+	ad.Log.Info("admin: handoff resolved", "id", id)
+	ad.done(w, r, s, "resolved")
+}
+
+func (ad *Admin) reply(w http.ResponseWriter, r *http.Request, s session) {
+	id := r.PathValue("id")
+	text := strings.TrimSpace(r.PostFormValue("text"))
+	if text == "" || utf8.RuneCountInString(text) > maxReplyRunes {
+		http.Error(w, "a reply must have 1 to 2000 characters", http.StatusBadRequest)
+		return
+	}
+	h, ok := ad.findHandoff(r.Context(), id)
+	if !ok {
+		http.Error(w, "no open handoff with that id (already resolved, or lapsed)", http.StatusNotFound)
+		return
+	}
+	if h.Channel != "web" {
+		deliver := ad.Deliver[h.Channel]
+		if deliver == nil {
+			http.Error(w, "replies to "+h.Channel+" users cannot be sent from here; answer them in "+h.Channel, http.StatusNotImplemented)
+			return
+		}
+		if err := deliver(r.Context(), h, text); err != nil {
+			ad.Log.Error("admin: deliver reply", "channel", h.Channel, "handoff", id, "err", err)
+			http.Error(w, "the reply could not be delivered to "+h.Channel+"; try again", http.StatusBadGateway)
+			return
+		}
+	}
+	// Web users fetch this; for the others it is the transcript.
+	if _, err := ad.Store.AddAgentMessage(r.Context(), h.Channel, h.User, h.ID, text); err != nil {
+		ad.Log.Error("admin: store reply", "handoff", id, "err", err)
+		if h.Channel == "web" {
+			http.Error(w, "the reply could not be stored; try again", http.StatusServiceUnavailable)
+			return
+		}
+	}
+	ad.Log.Info("admin: agent replied", "channel", h.Channel, "handoff", id)
+	ad.done(w, r, s, "replied")
+}
+
+// done answers a state change: JSON for bearer clients, a redirect back
+// to the dashboard for the browser.
+func (ad *Admin) done(w http.ResponseWriter, r *http.Request, s session, what string) {
+	if s.bearer {
+		writeJSON(w, http.StatusOK, map[string]any{"id": r.PathValue("id"), what: true})
+		return
+	}
+	http.Redirect(w, r, "/admin?done="+what, http.StatusSeeOther)
+}
+
+func (ad *Admin) render(w http.ResponseWriter, status int, name string, data any) {
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	var b strings.Builder
+	if err := adminTmpl.ExecuteTemplate(&b, name, data); err != nil {
+		ad.Log.Error("admin: render", "page", name, "err", err)
+		http.Error(w, "the page could not be rendered", http.StatusInternalServerError)
+		return
+	}
+	w.WriteHeader(status)
+	w.Write([]byte(b.String()))
+}
+
+func ago(t time.Time) string {
+	d := time.Since(t)
+	switch {
+	case d < time.Minute:
+		return "just now"
+	case d < time.Hour:
+		return strconv.Itoa(int(d/time.Minute)) + " min ago"
+	case d < 48*time.Hour:
+		return strconv.Itoa(int(d/time.Hour)) + " h ago"
+	}
+	return strconv.Itoa(int(d/(24*time.Hour))) + " days ago"
+}
+
+// shortID shows enough of a user id to tell users apart.
+func shortID(s string) string {
+	if utf8.RuneCountInString(s) <= 12 {
+		return s
+	}
+	return string([]rune(s)[:10]) + "…"
+}

@@ -1,0 +1,218 @@
+// The supportbot chat page. Everything the user or the server wrote is put
+// on the page as text (textContent, createTextNode), never as HTML.
+(function () {
+  'use strict';
+
+  var params = new URLSearchParams(location.search);
+  var lang = params.get('lang') === 'en' || params.get('lang') === 'zh' ? params.get('lang')
+    : (/^zh\b/i.test(navigator.language || '') ? 'zh' : 'en');
+  var T = {
+    zh: {
+      title: '备案短信核验助手', placeholder: '输入您的问题，例如：收不到管局短信怎么办', send: '发送',
+      human: '转人工', welcome: '您好！我可以解答备案管局短信核验的问题，也能查询手机号段是否支持接收工信部短信。',
+      helpful: '👍 有帮助', notHelpful: '👎 没帮助', thanks: '谢谢您的反馈！', you: '我', bot: '助手',
+      agent: '人工客服', typing: '正在输入…', error: '抱歉，暂时无法连接服务，请稍后再试。',
+      waiting: '人工客服回复后会显示在这里。', tooFast: '请稍候再发送。'
+    },
+    en: {
+      title: 'ICP filing SMS help', placeholder: 'Ask a question, e.g. "the MIIT SMS never arrived"', send: 'Send',
+      human: 'Talk to a person', welcome: 'Hi! I answer questions about the MIIT SMS verification of ICP filings, and check whether a phone number can receive the MIIT SMS.',
+      helpful: '👍 Helpful', notHelpful: '👎 Not helpful', thanks: 'Thanks for the feedback!', you: 'You', bot: 'Bot',
+      agent: 'Support agent', typing: 'Typing…', error: 'Sorry, the service cannot be reached right now; please try again later.',
+      waiting: 'An agent\u2019s reply will appear here.', tooFast: 'Please wait a moment.'
+    }
+  }[lang];
+
+  // A random id per browser: it names this user's conversation and is
+  // what fetches the agent's replies, so it is not guessable.
+  function newID() {
+    var b = new Uint8Array(16);
+    crypto.getRandomValues(b);
+    return 'w-' + Array.prototype.map.call(b, function (x) { return ('0' + x.toString(16)).slice(-2); }).join('');
+  }
+  var store = {};
+  function get(k) { try { return localStorage.getItem(k); } catch (e) { return store[k] || null; } }
+  function set(k, v) { try { localStorage.setItem(k, v); } catch (e) { store[k] = v; } }
+  var user = get('supportbot.user');
+  if (!user) { user = newID(); set('supportbot.user', user); }
+
+  var log = document.getElementById('log');
+  var form = document.getElementById('form');
+  var input = document.getElementById('text');
+  var sendBtn = document.getElementById('send');
+  var humanBtn = document.getElementById('human');
+
+  document.documentElement.lang = lang;
+  document.title = T.title;
+  document.getElementById('title').textContent = T.title;
+  input.placeholder = T.placeholder;
+  sendBtn.textContent = T.send;
+  humanBtn.textContent = T.human;
+
+  function el(tag, cls, text) {
+    var e = document.createElement(tag);
+    if (cls) e.className = cls;
+    if (text != null) e.textContent = text;
+    return e;
+  }
+
+  function add(role, node) {
+    var li = el('li', 'msg ' + role);
+    li.dataset.role = role;
+    if (role === 'agent') li.appendChild(el('span', 'who', T.agent));
+    li.appendChild(node);
+    log.appendChild(li);
+    log.scrollTop = log.scrollHeight;
+    return li;
+  }
+
+  // inline renders text runs; only http(s) links become anchors.
+  function inline(spans) {
+    var f = document.createDocumentFragment();
+    (spans || []).forEach(function (s) {
+      if (s.url && /^https?:\/\//i.test(s.url)) {
+        var a = el('a', null, s.text || s.url);
+        a.href = s.url;
+        a.target = '_blank';
+        a.rel = 'noopener noreferrer';
+        f.appendChild(a);
+      } else {
+        f.appendChild(document.createTextNode(s.text || ''));
+      }
+    });
+    return f;
+  }
+
+  function renderReply(r) {
+    var box = document.createDocumentFragment();
+    if (r.title) {
+      var h = el('p');
+      h.appendChild(el('strong', null, r.title));
+      box.appendChild(h);
+    }
+    (r.blocks || []).forEach(function (b) {
+      if (b.items && b.items.length) {
+        var list = el(b.ordered ? 'ol' : 'ul');
+        if (b.ordered && b.start > 1) list.start = b.start;
+        b.items.forEach(function (it) {
+          var li = el('li');
+          li.appendChild(inline(it.text));
+          if (it.sub && it.sub.length) {
+            var ul = el('ul');
+            it.sub.forEach(function (s) { var sl = el('li'); sl.appendChild(inline(s)); ul.appendChild(sl); });
+            li.appendChild(ul);
+          }
+          list.appendChild(li);
+        });
+        box.appendChild(list);
+      } else {
+        var p = el('p', b.note ? 'note' : null);
+        p.appendChild(inline(b.text));
+        box.appendChild(p);
+      }
+    });
+    if (!r.blocks || !r.blocks.length) box.appendChild(el('p', null, r.reply || ''));
+    var actions = el('div', 'actions');
+    (r.clarify || []).forEach(function (o, i) {
+      var b = el('button', 'clarify', o.label);
+      b.type = 'button';
+      b.dataset.intent = o.intent;
+      b.addEventListener('click', function () {
+        actions.querySelectorAll('button.clarify').forEach(function (x) { x.disabled = true; });
+        send(String(i + 1), o.label);
+      });
+      actions.appendChild(b);
+    });
+    if (r.source && !r.handoff) {
+      [[true, T.helpful], [false, T.notHelpful]].forEach(function (v) {
+        var b = el('button', 'feedback', v[1]);
+        b.type = 'button';
+        b.dataset.helpful = String(v[0]);
+        b.addEventListener('click', function () { vote(r.intent, v[0], actions); });
+        actions.appendChild(b);
+      });
+    }
+    if (actions.childNodes.length) box.appendChild(actions);
+    return box;
+  }
+
+  function vote(intent, helpful, actions) {
+    actions.querySelectorAll('button.feedback').forEach(function (x) { x.disabled = true; });
+    fetch('/api/feedback', {
+      method: 'POST', headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ user: user, intent: intent, helpful: helpful })
+    }).then(function (res) {
+      if (!res.ok) throw new Error(res.status);
+      actions.appendChild(el('span', 'note thanks', T.thanks));
+    }).catch(function () {
+      actions.querySelectorAll('button.feedback').forEach(function (x) { x.disabled = false; });
+    });
+  }
+
+  var busy = false;
+  function send(text, shown) {
+    text = (text || '').trim();
+    if (!text || busy) return;
+    busy = true;
+    sendBtn.disabled = true;
+    if (shown !== null) add('user', el('span', null, shown || text));
+    var typing = add('bot', el('span', 'typing', T.typing));
+    fetch('/api/chat', {
+      method: 'POST', headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ user: user, text: text, lang: lang })
+    }).then(function (res) {
+      if (res.status === 429) throw new Error('rate');
+      if (!res.ok) throw new Error(res.status);
+      return res.json();
+    }).then(function (r) {
+      typing.remove();
+      if (r.handoff || r.silent) { set('supportbot.handoff', String(Date.now())); poll(); }
+      if (r.silent) {
+        add('bot', el('span', 'note', T.waiting));
+        return;
+      }
+      var li = add('bot', renderReply(r));
+      li.dataset.intent = r.intent;
+    }).catch(function (e) {
+      typing.remove();
+      add('bot', el('span', 'note error', e.message === 'rate' ? T.tooFast : T.error));
+    }).then(function () {
+      busy = false;
+      sendBtn.disabled = false;
+    });
+  }
+
+  form.addEventListener('submit', function (ev) {
+    ev.preventDefault();
+    var t = input.value;
+    input.value = '';
+    send(t);
+    input.focus();
+  });
+  humanBtn.addEventListener('click', function () { send('/handoff', T.human); });
+
+  // Agents' replies: polled while a handoff from this browser is recent.
+  var polling = false;
+  function poll() {
+    var since = Number(get('supportbot.handoff') || 0);
+    if (polling || document.hidden || Date.now() - since > 24 * 3600 * 1000) return;
+    polling = true;
+    var after = Number(get('supportbot.after') || 0);
+    fetch('/api/chat/messages?user=' + encodeURIComponent(user) + '&after=' + after)
+      .then(function (res) { return res.ok ? res.json() : { messages: [] }; })
+      .then(function (r) {
+        (r.messages || []).forEach(function (m) {
+          add('agent', el('span', null, m.text));
+          set('supportbot.after', String(m.id));
+        });
+      })
+      .catch(function () {})
+      .then(function () { polling = false; });
+  }
+  setInterval(poll, 3000);
+  document.addEventListener('visibilitychange', poll);
+
+  add('bot', el('span', null, T.welcome));
+  poll();
+  input.focus();
+})();
