@@ -10,12 +10,12 @@ cd "$(dirname "$0")/.."
 secs=${1:-10}
 command -v wrk >/dev/null || { echo "install wrk (apt-get install wrk)"; exit 1; }
 tmp=$(mktemp -d)
-trap 'kill $pid 2>/dev/null || true; rm -rf "$tmp"' EXIT
+trap 'kill $pid 2>/dev/null || true; cp $tmp/log /tmp/benchlog; rm -rf "$tmp"' EXIT
 go build -o "$tmp/supportbot" ./cmd/supportbot
 secret=benchsecret
 SLACK_BOT_TOKEN=xoxb-bench SLACK_SIGNING_SECRET=$secret SLACK_API_URL=http://127.0.0.1:9/api/ \
-  GOMAXPROCS=${GOMAXPROCS:-2} GOGC=${GOGC:-100} LISTEN_ADDR=127.0.0.1:18090 DATA_DIR="$tmp/data" RATE_LIMIT_PER_MIN=0 LOG_LEVEL=error \
-  "$tmp/supportbot" serve >"$tmp/log" 2>&1 &
+  GOMAXPROCS=${GOMAXPROCS:-2} GOGC=${GOGC:-100} GODEBUG=${GODEBUG:-} LISTEN_ADDR=127.0.0.1:18090 DATA_DIR="$tmp/data" RATE_LIMIT_PER_MIN=0 LOG_LEVEL=error \
+  ${BOT_CPUS:+taskset -c $BOT_CPUS} "$tmp/supportbot" serve >"$tmp/log" 2>&1 &
 pid=$!
 for _ in $(seq 50); do curl -sf 127.0.0.1:18090/healthz >/dev/null && break; sleep 0.1; done
 
@@ -33,7 +33,7 @@ wrk.headers["X-Slack-Request-Timestamp"] = "$ts"
 wrk.headers["X-Slack-Signature"] = "$sig"
 LUA
   echo "== $1"
-  wrk -t${WRK_THREADS:-2} -c16 -d"${secs}s" --latency -s "$tmp/req.lua" "http://127.0.0.1:18090$2" | grep -E 'Requests/sec|50%|90%|99%|Non-2xx'
+  ${WRK_CPUS:+taskset -c $WRK_CPUS} wrk -t${WRK_THREADS:-2} -c16 -d"${secs}s" --latency -s "$tmp/req.lua" "http://127.0.0.1:18090$2" | grep -E 'Requests/sec|50%|90%|99%|Non-2xx'
 }
 run "/checknum (signed slash command)" /slack/commands application/x-www-form-urlencoded \
   "command=%2Fchecknum&text=13812345678&user_id=U1&channel_id=C1&response_url=http%3A%2F%2F127.0.0.1%3A9%2Fr"

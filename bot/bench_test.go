@@ -46,3 +46,15 @@ func BenchmarkStartup(b *testing.B) {
 		}
 	}
 }
+
+func TestFill(t *testing.T) {
+	for _, c := range []struct{ tmpl, want string }{
+		{"{a}x{b}{c", "1x22{c"},
+		{"none", "none"},
+		{"{b}{a}{", "221{"},
+	} {
+		if got := fill(c.tmpl, "{a}", "1", "{b}", "22"); got != c.want {
+			t.Errorf("fill(%q) = %q, want %q", c.tmpl, got, c.want)
+		}
+	}
+}

@@ -570,13 +570,45 @@ func (e *engine) verdict(n Number, lang string) string {
 	if input == "" {
 		input = `""`
 	}
-	return strings.NewReplacer(
+	return fill(e.kb.Message(name, lang),
 		"{number}", n.Masked(),
 		"{prefix}", n.Prefix,
 		"{carrier}", knowledge.CarrierName(n.Carrier, lang),
 		"{input}", MaskText(input),
-		"{digits}", itoa(n.Digits),
-	).Replace(e.kb.Message(name, lang))
+		"{digits}", itoa(n.Digits))
+}
+
+// fill replaces the {placeholders} of a message template, given as pairs;
+// a strings.Replacer would be built on every call, which is slower on
+// the hot path of /checknum.
+func fill(tmpl string, pairs ...string) string {
+	if !strings.Contains(tmpl, "{") {
+		return tmpl
+	}
+	var b strings.Builder
+	b.Grow(len(tmpl) + 32)
+	for {
+		i := strings.IndexByte(tmpl, '{')
+		if i < 0 {
+			b.WriteString(tmpl)
+			return b.String()
+		}
+		b.WriteString(tmpl[:i])
+		tmpl = tmpl[i:]
+		matched := false
+		for k := 0; k+1 < len(pairs); k += 2 {
+			if strings.HasPrefix(tmpl, pairs[k]) {
+				b.WriteString(pairs[k+1])
+				tmpl = tmpl[len(pairs[k]):]
+				matched = true
+				break
+			}
+		}
+		if !matched {
+			b.WriteByte('{')
+			tmpl = tmpl[1:]
+		}
+	}
 }
 
 // compose turns a classification into an answer.

@@ -144,7 +144,6 @@ func (r Reply) render(inline func(knowledge.Text) string, title func(string) str
 	return strings.Join(parts, "\n\n")
 }
 
-func escapeMarkdown(s string) string {
-	r := strings.NewReplacer(`\`, `\\`, `*`, `\*`, `_`, `\_`, "`", "\\`", `[`, `\[`, `]`, `\]`, `<`, `&lt;`)
-	return r.Replace(s)
-}
+var markdownEscaper = strings.NewReplacer(`\`, `\\`, `*`, `\*`, `_`, `\_`, "`", "\\`", `[`, `\[`, `]`, `\]`, `<`, `&lt;`)
+
+func escapeMarkdown(s string) string { return markdownEscaper.Replace(s) }

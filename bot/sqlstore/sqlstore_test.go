@@ -94,3 +94,32 @@ func TestMigrateIsIdempotent(t *testing.T) {
 		s.Close()
 	}
 }
+
+// What is recorded before Close is stored; after it, Record refuses
+// without blocking, and the refusals are counted.
+func TestCloseFlushesAndRefuses(t *testing.T) {
+	dir := t.TempDir()
+	ctx := context.Background()
+	s, err := Open(ctx, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 3000; i++ { // more than one batch
+		if err := s.Record(ctx, bot.Exchange{At: time.Now(), Channel: "web", UserHash: "u", Text: "hi", Intent: "greeting"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s.Close()
+	if err := s.Record(ctx, bot.Exchange{At: time.Now(), Text: "late"}); err == nil || s.Dropped() != 1 {
+		t.Errorf("Record after Close: %v, dropped %d", err, s.Dropped())
+	}
+	s, err = Open(ctx, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	r, err := s.Report(ctx, time.Now().Add(-time.Hour), strings.TrimSpace, 0.5, 5)
+	if err != nil || r.Messages != 3000 {
+		t.Fatalf("stored %d of 3000 (%v)", r.Messages, err)
+	}
+}

@@ -2,7 +2,10 @@ package main
 
 import (
 	"context"
+	"log/slog"
 	"net"
+	"net/http"
+	"net/http/pprof"
 	"strings"
 	"time"
 
@@ -52,4 +55,20 @@ func browsable(addr net.Addr) string {
 		host = "localhost"
 	}
 	return net.JoinHostPort(host, port)
+}
+
+// startDebug serves Go's profiler on addr, apart from the public mux.
+func startDebug(addr string, log *slog.Logger) {
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+	mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
+	go func() {
+		log.Info("profiler", "addr", "http://"+addr+"/debug/pprof/")
+		if err := http.ListenAndServe(addr, mux); err != nil {
+			log.Error("profiler", "addr", addr, "err", err)
+		}
+	}()
 }

@@ -28,6 +28,7 @@ type Config struct {
 	RateLimit       int           // RATE_LIMIT_PER_MIN: 0 is off
 	AdminToken      string        // ADMIN_TOKEN: the admin API and console
 	FrameAncestors  string        // WEB_FRAME_ANCESTORS: sites that may frame the chat page (the widget)
+	DebugAddr       string        // DEBUG_ADDR: serve /debug/pprof here (keep it on loopback)
 	RedisURL        string        // REDIS_URL: shared state for several replicas
 	DatabaseURL     string        // DATABASE_URL: the exchange log in PostgreSQL
 
@@ -125,6 +126,7 @@ func loadConfig(getenv func(string) string) (Config, error) {
 		c.DataDir = "./data"
 	}
 	c.AdminToken = getenv("ADMIN_TOKEN")
+	c.DebugAddr = getenv("DEBUG_ADDR")
 	c.FrameAncestors = strings.TrimSpace(getenv("WEB_FRAME_ANCESTORS"))
 	if strings.ContainsAny(c.FrameAncestors, ";,\"'\n") {
 		return c, fmt.Errorf("WEB_FRAME_ANCESTORS is a space-separated list of origins such as https://www.example.com, got %q", c.FrameAncestors)

@@ -503,6 +503,9 @@ func serve(ctx context.Context, a *app, ln net.Listener) int {
 		model = a.cfg.LLM.Model + " at " + a.cfg.LLM.BaseURL
 	}
 	a.log.Info("channels", "web", "chat page at http://"+browsable(ln.Addr())+"/ and POST /api/chat", "slack", slackMode, "wecom", wecomMode, "fallback_model", model)
+	if a.cfg.DebugAddr != "" {
+		startDebug(a.cfg.DebugAddr, a.log)
+	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	code := exitOK

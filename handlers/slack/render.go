@@ -34,9 +34,9 @@ func mrkdwn(r bot.Reply) string {
 	}, func(title string) string { return "*" + escape(title) + "*" })
 }
 
-func escape(s string) string {
-	return strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;").Replace(s)
-}
+var escaper = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;")
+
+func escape(s string) string { return escaper.Replace(s) }
 
 // sectionLimit is Slack's limit on a section block's text.
 const sectionLimit = 3000

@@ -372,9 +372,11 @@ func handoffFailed(r bot.Reply, notConfigured bool) bot.Reply {
 	return r
 }
 
+var unescaper = strings.NewReplacer("&lt;", "<", "&gt;", ">", "&amp;", "&")
+
 // unescape undoes Slack's escaping of &, < and > in message text.
 func unescape(s string) string {
-	return strings.NewReplacer("&lt;", "<", "&gt;", ">", "&amp;", "&").Replace(s)
+	return unescaper.Replace(s)
 }
 
 // post sends a message, waiting out rate limits (HTTP 429 with Retry-After)
