@@ -41,7 +41,7 @@ type Matcher struct {
 	phrases  []phrase
 	terms    []term
 	atomTerm [][]int32            // atom -> terms it matches on its own
-	special  [spBadNumber + 1]int // term index of each computed term
+	special  [spShort + 1]int // term index of each computed term
 	// conceptTerm finds the term of every concept, for HasConcept.
 	conceptTerm map[string]int
 	intents     []cintent
@@ -68,7 +68,12 @@ const (
 	spPhone
 	spPrefix
 	spBadNumber
+	spShort
 )
+
+// shortUnits is the most units (Chinese characters, words, numbers) a
+// message matching $short has: "sms?", "验证码", "code pls".
+const shortUnits = 4
 
 // term is one distinct term of the rules ("@sms", "收不到", "$number").
 // A hit on any of its single-atom phrases marks it matched while the
@@ -168,6 +173,8 @@ func NewMatcher(kb *knowledge.KB, norm *Normalizer) (*Matcher, error) {
 			ct.special = spPrefix
 		case "$badnumber":
 			ct.special = spBadNumber
+		case "$short":
+			ct.special = spShort
 		}
 		id := len(m.terms)
 		if ct.special == noSpecial {
@@ -234,7 +241,7 @@ func NewMatcher(kb *knowledge.KB, norm *Normalizer) (*Matcher, error) {
 		}
 		m.conceptTerm[name] = id
 	}
-	for sp, name := range map[special]string{spNumber: "$number", spPhone: "$phone", spPrefix: "$prefix", spBadNumber: "$badnumber"} {
+	for sp, name := range map[special]string{spNumber: "$number", spPhone: "$phone", spPrefix: "$prefix", spBadNumber: "$badnumber", spShort: "$short"} {
 		id, _ := compileTerm(name) // specials always compile
 		m.special[sp] = id
 	}
@@ -330,13 +337,16 @@ func (m *Matcher) classify(text string, withScores bool) Classification {
 			sc.matched[m.special[spBadNumber]] = true
 		}
 	}
+	units := countUnits(norm)
+	if units <= shortUnits {
+		sc.matched[m.special[spShort]] = true
+	}
 	for i, t := range m.terms {
 		if !sc.matched[i] && len(t.gaps) > 0 && len(sc.hits) > 1 {
 			sc.matched[i] = gapMatched(sc.hits, t.gaps)
 		}
 	}
 	matched := func(t int) bool { return sc.matched[t] }
-	units := -1
 	for _, i := range m.order {
 		in := &m.intents[i]
 		// Signals combine as independent evidence (noisy-OR), so that
@@ -361,9 +371,6 @@ func (m *Matcher) classify(text string, withScores bool) Classification {
 		}
 		s := 1 - miss
 		if s > 0 && in.maxUnits > 0 {
-			if units < 0 {
-				units = countUnits(norm)
-			}
 			if units > in.maxUnits {
 				s = 0
 			}

@@ -57,7 +57,7 @@ type Intent struct {
 }
 
 // Signal adds Weight to its intent when every term matches. A term is a
-// phrase, "@concept", or one of $number, $phone, $prefix, $badnumber.
+// phrase, "@concept", or one of $number, $phone, $prefix, $badnumber, $short.
 type Signal struct {
 	All    []string
 	Weight float64
@@ -74,7 +74,7 @@ func (in *Intent) Parent() string {
 }
 
 // Specials are the terms the matcher computes from the message itself.
-var specialTerms = map[string]bool{"$number": true, "$phone": true, "$prefix": true, "$badnumber": true}
+var specialTerms = map[string]bool{"$number": true, "$phone": true, "$prefix": true, "$badnumber": true, "$short": true}
 
 // SpecialTerm reports whether t is a computed term such as $number.
 func SpecialTerm(t string) bool { return specialTerms[t] }
@@ -258,7 +258,7 @@ func checkTerm(errs problems, line int, concepts map[string][]string, id, t stri
 		}
 	case strings.HasPrefix(t, "$"):
 		if !specialTerms[t] {
-			errs.add(line, "intent %q: unknown term %s (want $number, $phone, $prefix or $badnumber)", id, t)
+			errs.add(line, "intent %q: unknown term %s (want $number, $phone, $prefix, $badnumber or $short)", id, t)
 		}
 	}
 }
