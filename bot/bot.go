@@ -189,7 +189,9 @@ func (b *Bot) Respond(ctx context.Context, msg Message) Reply {
 	}
 	if b.conv != nil {
 		st.Lang = r.Lang
-		st.History = append(st.History, Turn{User: r.Asked, Bot: truncateRunes(r.PlainText(), 300)})
+		// Clone: a slice of the whole answer would keep all of it alive for
+		// as long as the conversation is remembered.
+		st.History = append(st.History, Turn{User: r.Asked, Bot: strings.Clone(truncateRunes(r.PlainText(), 300))})
 		if len(st.History) > 3 {
 			st.History = st.History[len(st.History)-3:]
 		}

@@ -2,6 +2,7 @@ package bot
 
 import (
 	"context"
+	"hash/maphash"
 	"sync"
 	"time"
 )
@@ -18,46 +19,70 @@ type Dedup interface {
 	Forget(ctx context.Context, key string) error
 }
 
-// MemoryDedup is a Dedup for one process.
+// MemoryDedup is a Dedup for one process. It keeps a 64-bit hash of each
+// key (a collision among a million live keys has odds of about 1 in 10^7)
+// and expires keys in the order they came, a few per call, so memory stays
+// small and no call sweeps the whole set.
 type MemoryDedup struct {
 	mu    sync.Mutex
-	until map[string]time.Time
+	seed  maphash.Seed
+	until map[uint64]int64 // key hash -> expiry, unix nanoseconds
+	order []dedupEntry     // as added; expired from the front
+	head  int
 	now   func() time.Time
-	next  time.Time // next sweep of expired keys
+}
+
+type dedupEntry struct {
+	h   uint64
+	exp int64
 }
 
 var _ Dedup = (*MemoryDedup)(nil)
 
 // NewMemoryDedup returns an empty in-process Dedup.
 func NewMemoryDedup() *MemoryDedup {
-	return &MemoryDedup{until: map[string]time.Time{}, now: time.Now}
+	return &MemoryDedup{seed: maphash.MakeSeed(), until: map[uint64]int64{}, now: time.Now}
 }
 
 // FirstSeen implements Dedup.
 func (d *MemoryDedup) FirstSeen(_ context.Context, key string, ttl time.Duration) (bool, error) {
+	h := maphash.String(d.seed, key)
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	now := d.now()
-	if now.After(d.next) { // sweep at most once a minute
-		for k, t := range d.until {
-			if now.After(t) {
-				delete(d.until, k)
-			}
-		}
-		d.next = now.Add(time.Minute)
-	}
-	if t, ok := d.until[key]; ok && !now.After(t) {
+	now := d.now().UnixNano()
+	d.expire(now)
+	if exp, ok := d.until[h]; ok && now <= exp {
 		return false, nil
 	}
-	d.until[key] = now.Add(ttl)
+	exp := now + int64(ttl)
+	d.until[h] = exp
+	d.order = append(d.order, dedupEntry{h, exp})
 	return true, nil
+}
+
+// expire drops the keys at the front of the order that have expired.
+// Keys given a longer ttl than those after them expire a little late.
+func (d *MemoryDedup) expire(now int64) {
+	for d.head < len(d.order) && d.order[d.head].exp < now {
+		e := d.order[d.head]
+		if d.until[e.h] == e.exp { // not forgotten or seen again since
+			delete(d.until, e.h)
+		}
+		d.head++
+	}
+	if d.head > 1024 && d.head > len(d.order)/2 {
+		n := copy(d.order, d.order[d.head:])
+		d.order = d.order[:n]
+		d.head = 0
+	}
 }
 
 // Forget implements Dedup.
 func (d *MemoryDedup) Forget(_ context.Context, key string) error {
+	h := maphash.String(d.seed, key)
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	delete(d.until, key)
+	delete(d.until, h)
 	return nil
 }
 
@@ -138,3 +163,9 @@ func (c *MemoryCursors) Set(_ context.Context, key, value string) error {
 	c.m[key] = value
 	return nil
 }
+
+// SetClock replaces the clock, for tests.
+func (d *MemoryDedup) SetClock(now func() time.Time) { d.mu.Lock(); d.now = now; d.mu.Unlock() }
+
+// Len returns how many keys are remembered.
+func (d *MemoryDedup) Len() int { d.mu.Lock(); defer d.mu.Unlock(); return len(d.until) }

@@ -72,3 +72,13 @@ func startDebug(addr string, log *slog.Logger) {
 		}
 	}()
 }
+
+// apiClient is the HTTP client for the platforms' APIs: it keeps enough
+// idle connections for the answer workers (net/http's default keeps two
+// per host, so busy workers would open a connection per answer).
+func apiClient() *http.Client {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.MaxIdleConns = 128
+	t.MaxIdleConnsPerHost = 64
+	return &http.Client{Timeout: 30 * time.Second, Transport: t}
+}

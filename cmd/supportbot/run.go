@@ -416,7 +416,8 @@ func serve(ctx context.Context, a *app, ln net.Listener) int {
 	var slackAdapter *slackchan.Adapter
 	slackMode := "off"
 	if sc := a.cfg.Slack; sc.Enabled() {
-		client := goslack.New(sc.BotToken, goslack.OptionAPIURL(sc.APIURL), goslack.OptionAppLevelToken(sc.AppToken))
+		client := goslack.New(sc.BotToken, goslack.OptionAPIURL(sc.APIURL), goslack.OptionAppLevelToken(sc.AppToken),
+			goslack.OptionHTTPClient(apiClient()))
 		slackAdapter = slackchan.New(a.bot, client, dedup(), a.feedback,
 			slackchan.Config{SigningSecret: sc.SigningSecret, AgentChannel: sc.AgentChannel}, a.log)
 		slackAdapter.Start(socketCtx)

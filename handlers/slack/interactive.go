@@ -45,7 +45,7 @@ func (a *Adapter) interaction(cb goslack.InteractionCallback) bool {
 	for _, act := range cb.ActionCallback.BlockActions {
 		act := *act
 		if !a.enqueue(job{name: "button " + act.ActionID, run: func(ctx context.Context) error { return a.action(ctx, cb, act) }}) {
-			a.log.Error("slack: queue full, button press not handled", "action", act.ActionID)
+			a.busy.note(a.log, "slack: queue full, button presses not handled")
 			return false
 		}
 	}

@@ -132,3 +132,13 @@ func itoa(n int) string {
 	}
 	return itoa(n/10) + string(rune('0'+n%10))
 }
+
+// notificationLimit is how much of an answer the message's text, which
+// Slack shows in notifications and where blocks cannot be shown, carries.
+const notificationLimit = 300
+
+// notification is the plain text of a message whose blocks carry the
+// whole answer: its beginning, which is what a notification shows.
+func notification(r bot.Reply) string {
+	return truncate(r.PlainText(), notificationLimit)
+}

@@ -7,6 +7,7 @@
 package slack
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -47,7 +48,7 @@ var _ API = (*goslack.Client)(nil)
 type Config struct {
 	SigningSecret string // verifies HTTP requests; empty in Socket Mode only
 	AgentChannel  string // where "talk to a person" notices go; empty: nowhere
-	Workers       int    // answers produced at once (default 8)
+	Workers       int    // answers produced at once (default 32)
 	Queue         int    // answers waiting for a worker (default 1024)
 	DedupTTL      time.Duration
 	MaxBody       int64
@@ -68,6 +69,7 @@ type Adapter struct {
 	botUserID string
 
 	jobs    chan job
+	busy    overload // counts and logs refusals when the queue is full
 	workers sync.WaitGroup
 	closing sync.Once
 	stopped chan struct{}
@@ -85,7 +87,7 @@ type job struct {
 // New returns an adapter; Start it before serving.
 func New(b Bot, api API, dedup bot.Dedup, feedback bot.FeedbackStore, cfg Config, log *slog.Logger) *Adapter {
 	if cfg.Workers <= 0 {
-		cfg.Workers = 8
+		cfg.Workers = 32 // answers mostly wait on Slack's API (and the model)
 	}
 	if cfg.Queue <= 0 {
 		cfg.Queue = 1024
@@ -238,6 +240,13 @@ func (a *Adapter) handleEvents(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
+	if len(a.jobs) == cap(a.jobs) && !bytes.Contains(body, []byte(`"url_verification"`)) {
+		// Full: refuse before parsing, so an overload costs little. Slack
+		// retries the event later.
+		a.busy.note(a.log, "slack: answer queue full, asking Slack to retry")
+		http.Error(w, "busy, retry", http.StatusServiceUnavailable)
+		return
+	}
 	ev, err := slackevents.ParseEvent(json.RawMessage(body), slackevents.OptionNoVerifyToken())
 	if err != nil {
 		a.log.Warn("slack: malformed event", "err", err)
@@ -290,7 +299,7 @@ func (a *Adapter) event(ctx context.Context, ev slackevents.EventsAPIEvent) erro
 		return nil
 	}
 	if !a.enqueue(job{name: "answer", run: func(ctx context.Context) error { return a.answer(ctx, msg) }}) {
-		a.log.Error("slack: answer queue full, asking Slack to retry", "key", key)
+		a.busy.note(a.log, "slack: answer queue full, asking Slack to retry")
 		if err := a.dedup.Forget(ctx, key); err != nil {
 			a.log.Error("slack: dedup forget", "err", err)
 		}
@@ -350,7 +359,7 @@ func (a *Adapter) answer(ctx context.Context, m incomingMsg) error {
 		}
 	}
 	opts := []goslack.MsgOption{
-		goslack.MsgOptionText(reply.PlainText(), true),
+		goslack.MsgOptionText(notification(reply), true),
 		goslack.MsgOptionBlocks(blocks(reply, true)...),
 	}
 	if m.threadTS != "" {
@@ -460,4 +469,28 @@ func (a *Adapter) DeliverAgentReply(ctx context.Context, h bot.Handoff, text str
 	}
 	_, _, err := a.post(ctx, channel, opts...)
 	return err
+}
+
+// overload logs a refusal under load once per interval with the count,
+// rather than once per refused event: a flood of retries must not flood
+// the log.
+type overload struct {
+	mu      sync.Mutex
+	last    time.Time
+	dropped int
+}
+
+const overloadLogEvery = 10 * time.Second
+
+func (o *overload) note(log *slog.Logger, msg string) {
+	o.mu.Lock()
+	o.dropped++
+	if time.Since(o.last) < overloadLogEvery {
+		o.mu.Unlock()
+		return
+	}
+	n := o.dropped
+	o.last, o.dropped = time.Now(), 0
+	o.mu.Unlock()
+	log.Error(msg, "refused", n, "since_last_log", overloadLogEvery.String())
 }

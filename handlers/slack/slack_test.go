@@ -65,6 +65,7 @@ type fakeSlack struct {
 	hooks    []map[string]any
 	failures []int // status codes to answer chat.postMessage with before succeeding
 	posted   chan struct{}
+	gate     chan struct{} // when set, chat.postMessage waits for it to close
 }
 
 func newFakeSlack(t testing.TB) *fakeSlack {
@@ -76,6 +77,12 @@ func newFakeSlack(t testing.TB) *fakeSlack {
 	})
 	mux.HandleFunc("POST /api/chat.postMessage", func(w http.ResponseWriter, r *http.Request) {
 		r.ParseForm()
+		f.mu.Lock()
+		gate := f.gate
+		f.mu.Unlock()
+		if gate != nil {
+			<-gate
+		}
 		f.mu.Lock()
 		if len(f.failures) > 0 {
 			code := f.failures[0]
@@ -569,5 +576,37 @@ func TestAskingForAPersonWithoutAgentChannelIsHonest(t *testing.T) {
 	posts := h.fake.Posts()
 	if len(posts) != 1 || !strings.Contains(posts[0].Get("text"), "还没有配置人工客服频道") {
 		t.Errorf("posts = %v", posts)
+	}
+}
+
+// When the answer queue is full, an event is refused with 503 and not
+// remembered, so Slack's retry of it is answered; nothing is lost.
+func TestFullQueueRefusesAndRetryIsAnswered(t *testing.T) {
+	h := newHarness(t, "", func(c *Config) { c.Workers, c.Queue = 1, 1 })
+	gate := make(chan struct{})
+	h.fake.mu.Lock()
+	h.fake.gate = gate
+	h.fake.mu.Unlock()
+	if code, _ := h.send(t, "/slack/events", "application/json", eventBody("EvQ1", dm("收不到短信")), nil); code != 200 {
+		t.Fatalf("first event: %d", code)
+	}
+	for i := 0; len(h.adapter.jobs) > 0 && i < 200; i++ { // the worker takes it and waits on Slack
+		time.Sleep(5 * time.Millisecond)
+	}
+	if code, _ := h.send(t, "/slack/events", "application/json", eventBody("EvQ2", dm("短信被拦截了")), nil); code != 200 {
+		t.Fatalf("second event (queued): %d", code)
+	}
+	third := eventBody("EvQ3", dm("怎么重发短信"))
+	if code, _ := h.send(t, "/slack/events", "application/json", third, nil); code != http.StatusServiceUnavailable {
+		t.Fatalf("third event with a full queue: %d, want 503", code)
+	}
+	close(gate)
+	h.fake.wait(t, 2)
+	if code, _ := h.send(t, "/slack/events", "application/json", third, map[string]string{"X-Slack-Retry-Num": "1"}); code != 200 {
+		t.Fatalf("the retry: %d", code)
+	}
+	h.fake.wait(t, 1)
+	if n := len(h.fake.Posts()); n != 3 {
+		t.Errorf("%d answers posted, want 3", n)
 	}
 }

@@ -62,7 +62,11 @@ type cachedToken struct {
 
 // NewClient returns a client for the API at base.
 func NewClient(base, corpID string) *Client {
-	return &Client{base: base, corpID: corpID, http: &http.Client{Timeout: 10 * time.Second}, now: time.Now, tokens: map[string]cachedToken{}}
+	// Enough idle connections for the answer workers: net/http keeps two
+	// per host by default.
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.MaxIdleConnsPerHost = 64
+	return &Client{base: base, corpID: corpID, http: &http.Client{Timeout: 10 * time.Second, Transport: t}, now: time.Now, tokens: map[string]cachedToken{}}
 }
 
 type baseResp struct {

@@ -1,0 +1,150 @@
+// Command benchtool is the load tests' helper (bench/run.sh): a fake Slack
+// Web API that counts the answers it receives, a generator of signed
+// Events API requests for wrk, and a start-to-ready timer.
+//
+//	benchtool fakeslack -addr 127.0.0.1:18092
+//	benchtool events -n 200000 -secret S > events.txt
+//	benchtool ready -url http://127.0.0.1:18090/healthz -- supportbot serve
+package main
+
+import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"strconv"
+	"sync"
+	"time"
+)
+
+func main() {
+	if len(os.Args) < 2 {
+		fmt.Fprintln(os.Stderr, "usage: benchtool fakeslack|events|ready ...")
+		os.Exit(2)
+	}
+	var err error
+	switch os.Args[1] {
+	case "fakeslack":
+		err = fakeSlack(os.Args[2:])
+	case "events":
+		err = events(os.Args[2:])
+	case "ready":
+		err = ready(os.Args[2:])
+	default:
+		err = fmt.Errorf("unknown command %q", os.Args[1])
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "benchtool:", err)
+		os.Exit(1)
+	}
+}
+
+// fakeSlack answers the Web API methods the bot calls and counts the
+// messages posted. GET /stats gives the count and the times of the first
+// and last post since the last POST /reset.
+func fakeSlack(args []string) error {
+	fs := flag.NewFlagSet("fakeslack", flag.ExitOnError)
+	addr := fs.String("addr", "127.0.0.1:18092", "listen address")
+	fs.Parse(args)
+	var (
+		mu          sync.Mutex
+		posts       int
+		first, last time.Time
+	)
+	ok := func(w http.ResponseWriter, v map[string]any) {
+		v["ok"] = true
+		w.Header().Set("Content-Type", "application/json")
+		json.NewEncoder(w).Encode(v)
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("POST /api/auth.test", func(w http.ResponseWriter, r *http.Request) {
+		ok(w, map[string]any{"user_id": "UBOT", "bot_id": "BBOT", "team": "bench", "team_id": "T1", "user": "supportbot"})
+	})
+	mux.HandleFunc("POST /api/chat.postMessage", func(w http.ResponseWriter, r *http.Request) {
+		// The body is read, not parsed: the fake shares the CPUs with the
+		// bot under test, so it does as little as a counter can.
+		io.Copy(io.Discard, r.Body)
+		now := time.Now()
+		mu.Lock()
+		posts++
+		if posts == 1 {
+			first = now
+		}
+		last = now
+		n := posts
+		mu.Unlock()
+		ok(w, map[string]any{"channel": "D1", "ts": strconv.Itoa(n) + ".000100"})
+	})
+	mux.HandleFunc("POST /api/", func(w http.ResponseWriter, r *http.Request) { ok(w, map[string]any{}) })
+	mux.HandleFunc("POST /reset", func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		posts, first, last = 0, time.Time{}, time.Time{}
+		mu.Unlock()
+	})
+	mux.HandleFunc("GET /stats", func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		defer mu.Unlock()
+		secs := last.Sub(first).Seconds()
+		fmt.Fprintf(w, "%d %.3f\n", posts, secs)
+	})
+	srv := &http.Server{Addr: *addr, Handler: mux}
+	return srv.ListenAndServe()
+}
+
+// events writes n signed Events API DMs with distinct event ids, one per
+// line as "timestamp TAB signature TAB body", for wrk's Lua script.
+func events(args []string) error {
+	fs := flag.NewFlagSet("events", flag.ExitOnError)
+	n := fs.Int("n", 100000, "requests")
+	secret := fs.String("secret", "", "signing secret")
+	users := fs.Int("users", 1000, "distinct users")
+	prefix := fs.String("prefix", "Ev", "event id prefix (distinct per round)")
+	fs.Parse(args)
+	ts := strconv.FormatInt(time.Now().Unix(), 10)
+	w := os.Stdout
+	for i := 0; i < *n; i++ {
+		body := fmt.Sprintf(`{"type":"event_callback","event_id":"%s%d","event":{"type":"message","channel":"D%d","channel_type":"im","user":"U%d","text":"收不到管局短信","ts":"%d.000200"}}`,
+			*prefix, i, i%*users, i%*users, 1700000000+i)
+		m := hmac.New(sha256.New, []byte(*secret))
+		m.Write([]byte("v0:" + ts + ":" + body))
+		fmt.Fprintf(w, "%s\tv0=%s\t%s\n", ts, hex.EncodeToString(m.Sum(nil)), body)
+	}
+	return nil
+}
+
+// ready starts a command and prints the milliseconds until url answers
+// 200, then stops the command.
+func ready(args []string) error {
+	fs := flag.NewFlagSet("ready", flag.ExitOnError)
+	url := fs.String("url", "http://127.0.0.1:18090/healthz", "URL to poll")
+	fs.Parse(args)
+	if fs.NArg() == 0 {
+		return fmt.Errorf("ready: no command")
+	}
+	cmd := exec.Command(fs.Arg(0), fs.Args()[1:]...)
+	cmd.Env = os.Environ()
+	client := &http.Client{Timeout: 100 * time.Millisecond}
+	start := time.Now()
+	if err := cmd.Start(); err != nil {
+		return err
+	}
+	defer func() { cmd.Process.Signal(os.Interrupt); cmd.Wait() }()
+	for time.Since(start) < 10*time.Second {
+		resp, err := client.Get(*url)
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == 200 {
+				fmt.Printf("%.1f\n", float64(time.Since(start).Microseconds())/1000)
+				return nil
+			}
+		}
+		time.Sleep(500 * time.Microsecond)
+	}
+	return fmt.Errorf("ready: %s did not answer within 10 s", *url)
+}

@@ -1,0 +1,126 @@
+#!/usr/bin/env bash
+# Side-by-side load test: supportbot and Slack's Bolt for JS (bench/bolt),
+# on this machine at the same time, with wrk (Debian package) from a
+# separate process at 16 connections. Prints the median of several short
+# rounds for each route, the ratio to Bolt, resident memory, and the time
+# from start to ready.
+#
+#   bench/run.sh [rounds] [seconds]        (default: 3 rounds of 5 s)
+#
+# Knobs: WRK_THREADS (2), GOMAXPROCS (unset: all cores), LOG_LEVEL (info:
+# logging stays on), SKIP_BOLT=1.
+# The bot talks to a fake Slack Web API (benchtool fakeslack) that counts
+# the answers it receives, so "events answered" is measured end to end:
+# signed event in, answer posted to the API.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+rounds=${1:-3}
+secs=${2:-5}
+threads=${WRK_THREADS:-2}
+command -v wrk >/dev/null || { echo "install wrk (apt-get install wrk)"; exit 1; }
+tmp=$(mktemp -d)
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$tmp"; }
+trap cleanup EXIT
+
+go build -o "$tmp/supportbot" ./cmd/supportbot
+go build -o "$tmp/benchtool" ./bench/benchtool
+secret=benchsecret
+bot=127.0.0.1:18090 bolt=127.0.0.1:18091 fake=127.0.0.1:18092
+
+"$tmp/benchtool" fakeslack -addr $fake >"$tmp/fake.log" 2>&1 & pids+=($!)
+export SLACK_BOT_TOKEN=xoxb-bench SLACK_SIGNING_SECRET=$secret SLACK_API_URL=http://$fake/api/ \
+  LISTEN_ADDR=$bot DATA_DIR="$tmp/data" RATE_LIMIT_PER_MIN=0 LOG_LEVEL=${LOG_LEVEL:-info}
+for _ in $(seq 50); do curl -sf $fake/stats >/dev/null && break; sleep 0.1; done
+
+# Ready to serve: process start until GET /healthz answers (median of 5).
+readies=()
+for _ in 1 2 3 4 5; do
+  rm -rf "$tmp/data"
+  readies+=("$("$tmp/benchtool" ready -url http://$bot/healthz -- "$tmp/supportbot" serve 2>/dev/null)")
+done
+ready_ms=$(printf '%s\n' "${readies[@]}" | sort -n | sed -n 3p)
+
+rm -rf "$tmp/data"
+"$tmp/supportbot" serve >"$tmp/bot.log" 2>&1 & botpid=$!; pids+=($botpid)
+for _ in $(seq 50); do curl -sf $bot/healthz >/dev/null && break; sleep 0.1; done
+
+if [ -z "${SKIP_BOLT:-}" ]; then
+  if [ ! -d bench/bolt/node_modules ]; then (cd bench/bolt && npm ci --silent --no-audit --no-fund >/dev/null); fi
+  PORT=${bolt##*:} node bench/bolt/app.js >"$tmp/bolt.log" 2>&1 & pids+=($!)
+  for _ in $(seq 100); do curl -s -o /dev/null $bolt/ && break; sleep 0.1; done
+fi
+
+sign() { # body -> lua header lines
+  local ts; ts=$(date +%s)
+  printf 'wrk.headers["X-Slack-Request-Timestamp"] = "%s"\nwrk.headers["X-Slack-Signature"] = "v0=%s"\n' "$ts" \
+    "$(printf 'v0:%s:%s' "$ts" "$1" | openssl dgst -sha256 -hmac "$secret" -hex | sed 's/^.* //')"
+}
+checknum='command=%2Fchecknum&text=13812345678&user_id=U1&channel_id=C1&response_url=http%3A%2F%2F127.0.0.1%3A9%2Fr'
+{ echo 'wrk.method = "POST"'; echo "wrk.body = [[$checknum]]"
+  echo 'wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"'; sign "$checknum"; } >"$tmp/checknum.lua"
+{ echo 'wrk.method = "POST"'; echo 'wrk.body = [[{"user":"bench","text":"短信被拦截了怎么办"}]]'
+  echo 'wrk.headers["Content-Type"] = "application/json"'; } >"$tmp/chat.lua"
+cat >"$tmp/events.lua" <<'LUA'
+-- Each thread sends its share of distinct pre-signed events (benchtool events).
+local threads, reqs, i = {}, {}, 0
+function setup(thread) thread:set("tid", #threads); table.insert(threads, thread) end
+function init(args)
+  local n, k = tonumber(os.getenv("WRK_THREADS") or "2"), 0
+  for line in io.lines(os.getenv("EVENTS_FILE")) do
+    if k % n == tid then
+      local ts, sig, body = line:match("^([^\t]+)\t([^\t]+)\t(.*)$")
+      reqs[#reqs + 1] = wrk.format("POST", "/slack/events", {["Content-Type"] = "application/json",
+        ["X-Slack-Request-Timestamp"] = ts, ["X-Slack-Signature"] = sig}, body)
+    end
+    k = k + 1
+  end
+end
+function request() i = i % #reqs + 1; return reqs[i] end
+LUA
+
+# load NAME URL SCRIPT -> "req/s p99_ms non2xx"
+load() {
+  local out; out=$(WRK_THREADS=$threads wrk -t"$threads" -c16 -d"${secs}s" --latency -s "$3" "$2")
+  echo "$out" >>"$tmp/wrk.log"
+  local rps p99 bad
+  rps=$(echo "$out" | awk '/Requests\/sec/ {print $2}')
+  p99=$(echo "$out" | awk '$1 == "99%" {v=$2; if (v ~ /us$/) {sub(/us/,"",v); v=v/1000} else if (v ~ /ms$/) {sub(/ms/,"",v)} else if (v ~ /s$/) {sub(/s/,"",v); v=v*1000}; print v}')
+  bad=$(echo "$out" | awk '/Non-2xx/ {print $5}'); bad=${bad:-0}
+  echo "$rps $p99 $bad"
+}
+median() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+
+declare -A R
+for r in $(seq "$rounds"); do
+  read -r R[go_rps_$r] R[go_p99_$r] _ < <(load checknum http://$bot/slack/commands "$tmp/checknum.lua")
+  if [ -z "${SKIP_BOLT:-}" ]; then
+    read -r R[bolt_rps_$r] R[bolt_p99_$r] _ < <(load bolt http://$bolt/slack/commands "$tmp/checknum.lua")
+  fi
+  # Events: distinct ids, so every one is answered through the fake API.
+  "$tmp/benchtool" events -n $((40000 * secs)) -secret $secret -prefix "R${r}E" >"$tmp/events.txt"
+  curl -s -X POST $fake/reset
+  read -r R[ev_rps_$r] R[ev_p99_$r] R[ev_bad_$r] < <(EVENTS_FILE="$tmp/events.txt" load events http://$bot/slack/events "$tmp/events.lua")
+  prev=-1; while :; do read -r n s < <(curl -s $fake/stats); [ "$n" = "$prev" ] && break; prev=$n; sleep 1; done
+  R[e2e_$r]=$(awk -v n="$n" -v s="$s" 'BEGIN {printf "%.0f", (s > 0 ? n / s : 0)}')
+  R[answered_$r]=$n
+  read -r R[web_rps_$r] R[web_p99_$r] _ < <(load web http://$bot/api/chat "$tmp/chat.lua")
+done
+rss_peak=$(awk '/VmHWM/ {printf "%.1f", $2/1024}' /proc/$botpid/status)
+rss_now=$(awk '/VmRSS/ {printf "%.1f", $2/1024}' /proc/$botpid/status)
+
+m() { for r in $(seq "$rounds"); do echo "${R[${1}_$r]:-0}"; done | median; }
+echo
+echo "supportbot vs Bolt for JS: $rounds rounds of ${secs}s, wrk -t$threads -c16, $(nproc) cores, medians"
+printf '%-44s %10s %9s\n' route req/s p99_ms
+printf '%-44s %10s %9s\n' "/checknum, supportbot" "$(m go_rps)" "$(m go_p99)"
+if [ -z "${SKIP_BOLT:-}" ]; then
+  printf '%-44s %10s %9s\n' "/checknum, Bolt for JS $(node -p 'require("./bench/bolt/node_modules/@slack/bolt/package.json").version')" "$(m bolt_rps)" "$(m bolt_p99)"
+  awk -v a="$(m go_rps)" -v b="$(m bolt_rps)" 'BEGIN {printf "%-44s %9.1fx\n", "/checknum ratio supportbot/Bolt", a / b}'
+fi
+printf '%-44s %10s %9s   (503 busy: %s)\n' "Events API ack (distinct DMs)" "$(m ev_rps)" "$(m ev_p99)" "$(m ev_bad)"
+printf '%-44s %10s   (answers posted: %s)\n' "events answered end to end, per second" "$(m e2e)" "$(m answered)"
+printf '%-44s %10s %9s\n' "web POST /api/chat" "$(m web_rps)" "$(m web_p99)"
+echo "resident memory: peak ${rss_peak} MB, now ${rss_now} MB"
+echo "ready to serve after start: ${ready_ms} ms (median of 5: ${readies[*]})"
+grep -c 'level=ERROR' "$tmp/bot.log" | xargs echo "bot log errors:"
