@@ -31,6 +31,8 @@ type Store struct {
 	pg      bool // PostgreSQL rather than SQLite
 	mu      sync.Mutex
 	pending []bot.Exchange // waiting for the writer
+	// insertFull inserts rowsPerSQL exchanges, prepared once.
+	insertFull *sql.Stmt
 	closed  bool
 	closing chan struct{}
 	done    chan struct{}
@@ -94,7 +96,7 @@ func Open(ctx context.Context, dir string) (*Store, error) {
 		return nil, fmt.Errorf("data dir: %w", err)
 	}
 	path := filepath.Join(dir, "supportbot.db")
-	db, err := sql.Open("sqlite", "file:"+path+"?_pragma=journal_mode(WAL)&_pragma=busy_timeout(5000)&_pragma=synchronous(NORMAL)")
+	db, err := sql.Open("sqlite", "file:"+path+"?_pragma=journal_mode(WAL)&_pragma=busy_timeout(5000)&_pragma=synchronous(NORMAL)&_pragma=temp_store(MEMORY)")
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
@@ -123,6 +125,11 @@ func start(ctx context.Context, db *sql.DB, pg bool, name string) (*Store, error
 	if err := s.migrate(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("migrate %s: %w", name, err)
+	}
+	var err error
+	if s.insertFull, err = db.PrepareContext(ctx, s.insertSQL(rowsPerSQL)); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("prepare %s: %w", name, err)
 	}
 	go s.writer()
 	return s, nil
@@ -213,18 +220,18 @@ func (s *Store) write(batch []bot.Exchange) error {
 	args := make([]any, 0, rowsPerSQL*11)
 	for len(batch) > 0 {
 		n := min(len(batch), rowsPerSQL)
-		var q strings.Builder
-		q.WriteString(`INSERT INTO exchanges (at, channel, user_hash, text, lang, intent, confidence, answer_id, fallback, handoff, latency_us) VALUES `)
 		args = args[:0]
-		for i, x := range batch[:n] {
-			if i > 0 {
-				q.WriteString(", ")
-			}
-			q.WriteString("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+		for _, x := range batch[:n] {
 			args = append(args, x.At.UnixMilli(), x.Channel, x.UserHash, bot.MaskText(x.Text), x.Lang, x.Intent,
 				x.Confidence, x.AnswerID, x.Fallback, x.Handoff, x.Latency.Microseconds())
 		}
-		if _, err := tx.ExecContext(ctx, s.q(q.String()), args...); err != nil {
+		var err error
+		if n == rowsPerSQL { // the statement is compiled once, not per batch
+			_, err = tx.StmtContext(ctx, s.insertFull).ExecContext(ctx, args...)
+		} else {
+			_, err = tx.ExecContext(ctx, s.insertSQL(n), args...)
+		}
+		if err != nil {
 			tx.Rollback()
 			return err
 		}
@@ -234,6 +241,19 @@ func (s *Store) write(batch []bot.Exchange) error {
 		}
 	}
 	return tx.Commit()
+}
+
+// insertSQL is the INSERT of n exchanges.
+func (s *Store) insertSQL(n int) string {
+	var q strings.Builder
+	q.WriteString(`INSERT INTO exchanges (at, channel, user_hash, text, lang, intent, confidence, answer_id, fallback, handoff, latency_us) VALUES `)
+	for i := range n {
+		if i > 0 {
+			q.WriteString(", ")
+		}
+		q.WriteString("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+	}
+	return s.q(q.String())
 }
 
 // Dropped counts exchanges that could not be stored.
@@ -283,6 +303,7 @@ func (s *Store) Close() error {
 		close(s.closing)
 	})
 	<-s.done
+	s.insertFull.Close()
 	return s.db.Close()
 }
 

@@ -87,7 +87,7 @@ type job struct {
 // New returns an adapter; Start it before serving.
 func New(b Bot, api API, dedup bot.Dedup, feedback bot.FeedbackStore, cfg Config, log *slog.Logger) *Adapter {
 	if cfg.Workers <= 0 {
-		cfg.Workers = 32 // answers mostly wait on Slack's API (and the model)
+		cfg.Workers = 16 // answers mostly wait on Slack's API (and the model)
 	}
 	if cfg.Queue <= 0 {
 		cfg.Queue = 1024
