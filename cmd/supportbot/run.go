@@ -128,8 +128,16 @@ type app struct {
 // loadBot loads the knowledge and builds the bot, with conversation state
 // in memory and any extra options.
 func (a *app) loadBot(extra ...bot.BotOption) error {
-	// The dictionaries and the knowledge load side by side: both are on
-	// the path to the first answer.
+	kb, norm, err := a.loadParts()
+	if err != nil {
+		return err
+	}
+	return a.buildBot(kb, norm, extra...)
+}
+
+// loadParts loads the dictionaries and the knowledge side by side: both
+// are on the path to the first answer.
+func (a *app) loadParts() (*knowledge.KB, *bot.Normalizer, error) {
 	type normResult struct {
 		n   *bot.Normalizer
 		err error
@@ -139,22 +147,17 @@ func (a *app) loadBot(extra ...bot.BotOption) error {
 		n, err := bot.NewNormalizer()
 		nc <- normResult{n, err}
 	}()
-	var (
-		kb  *knowledge.KB
-		err error
-	)
-	if a.cfg.KBDir != "" {
-		kb, err = knowledge.LoadDir(a.cfg.KBDir)
-	} else {
-		kb, err = knowledge.Default()
-	}
+	kb, err := a.loadKnowledge()
 	nr := <-nc
 	if err != nil {
-		return fmt.Errorf("load knowledge:\n%w", err)
+		return nil, nil, fmt.Errorf("load knowledge:\n%w", err)
 	}
-	if nr.err != nil {
-		return nr.err
-	}
+	return kb, nr.n, nr.err
+}
+
+// buildBot compiles the rules and builds the bot with the state in a.state.
+func (a *app) buildBot(kb *knowledge.KB, norm *bot.Normalizer, extra ...bot.BotOption) error {
+	var err error
 	if a.state == nil {
 		a.state = memoryState(a.cfg.RateLimit)
 	}
@@ -165,8 +168,8 @@ func (a *app) loadBot(extra ...bot.BotOption) error {
 		opts = append(opts, bot.WithFallback(llm.New(llm.Config{APIKey: l.APIKey, BaseURL: l.BaseURL, Model: l.Model, MaxTokens: l.MaxTokens}),
 			bot.FallbackConfig{Timeout: l.Timeout, Cache: a.state.answers}))
 	}
-	a.norm = nr.n
-	a.bot, err = bot.New(kb, nr.n, append(opts, extra...)...)
+	a.norm = norm
+	a.bot, err = bot.New(kb, norm, append(opts, extra...)...)
 	if a.feedback == nil {
 		a.feedback = bot.NewMemoryFeedback(10000)
 	}
@@ -271,9 +274,25 @@ func cmdServe(ctx context.Context, a *app, args []string) int {
 // openServing opens the exchange log, the metrics and the bot with all
 // the state a server keeps; the returned func closes the log.
 func (a *app) openServing(ctx context.Context) (func(), error) {
-	store, err := a.openStore(ctx)
-	if err != nil {
-		return nil, err
+	// The exchange log opens while the knowledge loads.
+	type opened struct {
+		s   *sqlstore.Store
+		err error
+	}
+	oc := make(chan opened, 1)
+	go func() {
+		s, err := a.openStore(ctx)
+		oc <- opened{s, err}
+	}()
+	kb, norm, perr := a.loadParts()
+	o := <-oc
+	if o.err != nil {
+		return nil, o.err
+	}
+	store := o.s
+	if perr != nil {
+		store.Close()
+		return nil, perr
 	}
 	a.store, a.feedback, a.metrics = store, store, metrics.New()
 	closeAll := func() { store.Close() }
@@ -293,7 +312,7 @@ func (a *app) openServing(ctx context.Context) (func(), error) {
 	if a.cfg.RateLimit > 0 {
 		opts = append(opts, bot.WithRateLimiter(a.state.rate))
 	}
-	if err := a.loadBot(opts...); err != nil {
+	if err := a.buildBot(kb, norm, opts...); err != nil {
 		closeAll()
 		return nil, err
 	}
