@@ -476,7 +476,6 @@ func serve(ctx context.Context, a *app, ln net.Listener) int {
 		}
 		wecomAdapter = wecom.New(a.bot, crypto, api, dedup(), a.state.cursors,
 			wecom.Config{CorpID: wc.CorpID, AgentID: wc.AgentID, Secret: wc.Secret, KfSecret: wc.KfSecret, RobotWebhook: wc.RobotWebhook}, a.log)
-		wecomAdapter.Start()
 		admin.Deliver["wecom"] = wecomAdapter.DeliverAgentReply
 		if wc.KfSecret != "" {
 			admin.Deliver["wechat-kf"] = wecomAdapter.DeliverAgentReply

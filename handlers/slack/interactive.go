@@ -12,6 +12,7 @@ import (
 
 	goslack "github.com/slack-go/slack"
 	"github.com/supportbot/supportbot/bot"
+	"github.com/supportbot/supportbot/handlers/internal/workq"
 )
 
 func (a *Adapter) handleInteractive(w http.ResponseWriter, r *http.Request) {
@@ -44,8 +45,8 @@ func (a *Adapter) interaction(cb goslack.InteractionCallback) bool {
 	}
 	for _, act := range cb.ActionCallback.BlockActions {
 		act := *act
-		if !a.enqueue(job{name: "button " + act.ActionID, run: func(ctx context.Context) error { return a.action(ctx, cb, act) }}) {
-			a.busy.note(a.log, "slack: queue full, button presses not handled")
+		if !a.pool.Add(workq.Job{Name: "button " + act.ActionID, Run: func(ctx context.Context) error { return a.action(ctx, cb, act) }}) {
+			a.pool.Refused("queue full, button presses not handled")
 			return false
 		}
 	}

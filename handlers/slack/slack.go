@@ -23,6 +23,7 @@ import (
 	goslack "github.com/slack-go/slack"
 	"github.com/slack-go/slack/slackevents"
 	"github.com/supportbot/supportbot/bot"
+	"github.com/supportbot/supportbot/handlers/internal/workq"
 	"github.com/supportbot/supportbot/knowledge"
 )
 
@@ -68,20 +69,10 @@ type Adapter struct {
 	mu        sync.RWMutex
 	botUserID string
 
-	jobs    chan job
-	busy    overload // counts and logs refusals when the queue is full
-	workers sync.WaitGroup
+	pool    *workq.Pool    // answers and button presses, after the ack
+	bg      sync.WaitGroup // the auth.test retries
 	closing sync.Once
 	stopped chan struct{}
-	// base is the parent of every job's context; Close cancels it when
-	// the queue does not drain in time.
-	base   context.Context
-	cancel context.CancelFunc
-}
-
-type job struct {
-	name string
-	run  func(ctx context.Context) error
 }
 
 // New returns an adapter; Start it before serving.
@@ -98,25 +89,19 @@ func New(b Bot, api API, dedup bot.Dedup, feedback bot.FeedbackStore, cfg Config
 	if cfg.MaxBody <= 0 {
 		cfg.MaxBody = 1 << 20
 	}
-	base, cancel := context.WithCancel(context.Background())
 	return &Adapter{
 		bot: b, api: api, dedup: dedup, feedback: feedback, cfg: cfg, log: log,
 		http: &http.Client{Timeout: 10 * time.Second}, now: time.Now,
-		jobs: make(chan job, cfg.Queue), stopped: make(chan struct{}),
-		base: base, cancel: cancel,
+		pool: workq.New("slack", cfg.Workers, cfg.Queue, 2*time.Minute, log), stopped: make(chan struct{}),
 	}
 }
 
-// Start launches the workers and learns the bot's own user id
-// (auth.test), retrying in the background while Slack cannot be reached.
+// Start learns the bot's own user id (auth.test), retrying in the
+// background while Slack cannot be reached.
 func (a *Adapter) Start(ctx context.Context) {
-	for range a.cfg.Workers {
-		a.workers.Add(1)
-		go a.work()
-	}
-	a.workers.Add(1)
+	a.bg.Add(1)
 	go func() {
-		defer a.workers.Done()
+		defer a.bg.Done()
 		for wait := time.Second; ; wait = min(2*wait, time.Minute) {
 			actx, cancel := context.WithTimeout(ctx, 10*time.Second)
 			resp, err := a.api.AuthTestContext(actx)
@@ -147,63 +132,9 @@ func (a *Adapter) Close() { a.CloseWithin(20 * time.Second) }
 
 // CloseWithin is Close with a deadline of d.
 func (a *Adapter) CloseWithin(d time.Duration) {
-	a.closing.Do(func() {
-		close(a.stopped)
-		close(a.jobs)
-	})
-	done := make(chan struct{})
-	go func() { a.workers.Wait(); close(done) }()
-	select {
-	case <-done:
-	case <-time.After(d):
-		a.log.Error("slack: shutdown deadline reached, abandoning queued answers", "queued", len(a.jobs))
-		a.cancel()
-		<-done
-	}
-	a.cancel()
-}
-
-func (a *Adapter) work() {
-	defer a.workers.Done()
-	for j := range a.jobs {
-		a.runJob(j)
-	}
-}
-
-// runJob runs one job with its own deadline; a panic in it is logged, not
-// fatal to the process.
-func (a *Adapter) runJob(j job) {
-	ctx, cancel := context.WithTimeout(a.base, 2*time.Minute)
-	defer cancel()
-	defer func() {
-		if p := recover(); p != nil {
-			a.log.Error("slack: "+j.name+" panicked", "panic", fmt.Sprint(p))
-		}
-	}()
-	if err := j.run(ctx); err != nil {
-		a.log.Error("slack: "+j.name, "err", err)
-	}
-}
-
-// enqueue hands a job to the workers; false when the queue is full or
-// the adapter is closing.
-func (a *Adapter) enqueue(j job) (ok bool) {
-	defer func() {
-		if recover() != nil { // jobs was closed by Close
-			ok = false
-		}
-	}()
-	select {
-	case <-a.stopped:
-		return false
-	default:
-	}
-	select {
-	case a.jobs <- j:
-		return true
-	default:
-		return false
-	}
+	a.closing.Do(func() { close(a.stopped) })
+	a.pool.Close(d)
+	a.bg.Wait()
 }
 
 // Register adds the Slack routes to mux.
@@ -240,10 +171,10 @@ func (a *Adapter) handleEvents(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	if len(a.jobs) == cap(a.jobs) && !bytes.Contains(body, []byte(`"url_verification"`)) {
+	if a.pool.Full() && !bytes.Contains(body, []byte(`"url_verification"`)) {
 		// Full: refuse before parsing, so an overload costs little. Slack
 		// retries the event later.
-		a.busy.note(a.log, "slack: answer queue full, asking Slack to retry")
+		a.pool.Refused("answer queue full, asking Slack to retry")
 		http.Error(w, "busy, retry", http.StatusServiceUnavailable)
 		return
 	}
@@ -298,8 +229,8 @@ func (a *Adapter) event(ctx context.Context, ev slackevents.EventsAPIEvent) erro
 		a.log.Debug("slack: duplicate event ignored", "key", key)
 		return nil
 	}
-	if !a.enqueue(job{name: "answer", run: func(ctx context.Context) error { return a.answer(ctx, msg) }}) {
-		a.busy.note(a.log, "slack: answer queue full, asking Slack to retry")
+	if !a.pool.Add(workq.Job{Name: "answer", Run: func(ctx context.Context) error { return a.answer(ctx, msg) }}) {
+		a.pool.Refused("answer queue full, asking Slack to retry")
 		if err := a.dedup.Forget(ctx, key); err != nil {
 			a.log.Error("slack: dedup forget", "err", err)
 		}
@@ -469,28 +400,4 @@ func (a *Adapter) DeliverAgentReply(ctx context.Context, h bot.Handoff, text str
 	}
 	_, _, err := a.post(ctx, channel, opts...)
 	return err
-}
-
-// overload logs a refusal under load once per interval with the count,
-// rather than once per refused event: a flood of retries must not flood
-// the log.
-type overload struct {
-	mu      sync.Mutex
-	last    time.Time
-	dropped int
-}
-
-const overloadLogEvery = 10 * time.Second
-
-func (o *overload) note(log *slog.Logger, msg string) {
-	o.mu.Lock()
-	o.dropped++
-	if time.Since(o.last) < overloadLogEvery {
-		o.mu.Unlock()
-		return
-	}
-	n := o.dropped
-	o.last, o.dropped = time.Now(), 0
-	o.mu.Unlock()
-	log.Error(msg, "refused", n, "since_last_log", overloadLogEvery.String())
 }

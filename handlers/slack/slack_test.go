@@ -590,7 +590,7 @@ func TestFullQueueRefusesAndRetryIsAnswered(t *testing.T) {
 	if code, _ := h.send(t, "/slack/events", "application/json", eventBody("EvQ1", dm("收不到短信")), nil); code != 200 {
 		t.Fatalf("first event: %d", code)
 	}
-	for i := 0; len(h.adapter.jobs) > 0 && i < 200; i++ { // the worker takes it and waits on Slack
+	for i := 0; h.adapter.pool.Len() > 0 && i < 200; i++ { // the worker takes it and waits on Slack
 		time.Sleep(5 * time.Millisecond)
 	}
 	if code, _ := h.send(t, "/slack/events", "application/json", eventBody("EvQ2", dm("短信被拦截了")), nil); code != 200 {

@@ -24,6 +24,7 @@ import (
 	"time"
 
 	"github.com/supportbot/supportbot/bot"
+	"github.com/supportbot/supportbot/handlers/internal/workq"
 )
 
 // Bot is what the adapter needs of the bot.
@@ -71,10 +72,7 @@ type Adapter struct {
 
 	kfLocks sync.Map // open_kfid -> *sync.Mutex: one sync at a time per account
 
-	jobs    chan func(context.Context)
-	workers sync.WaitGroup
-	closing sync.Once
-	stopped chan struct{}
+	pool *workq.Pool // slow answers, long answers, 微信客服 syncs, robot notices
 }
 
 // New returns an adapter; Start it before serving.
@@ -92,50 +90,16 @@ func New(b Bot, crypto *Crypto, api *Client, dedup bot.Dedup, cursors bot.Cursor
 		cfg.MaxBody = 256 << 10
 	}
 	return &Adapter{bot: b, crypto: crypto, api: api, dedup: dedup, cursors: cursors, cfg: cfg, log: log,
-		now: time.Now, random: rand.Reader, jobs: make(chan func(context.Context), cfg.Queue), stopped: make(chan struct{})}
+		now: time.Now, random: rand.Reader, pool: workq.New("wecom", cfg.Workers, cfg.Queue, 2*time.Minute, log)}
 }
 
-// Start launches the workers that send slow answers.
-func (a *Adapter) Start() {
-	for range a.cfg.Workers {
-		a.workers.Add(1)
-		go func() {
-			defer a.workers.Done()
-			for j := range a.jobs {
-				ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-				j(ctx)
-				cancel()
-			}
-		}()
-	}
-}
+// Close stops taking work and waits for the queued sends, for at most 20
+// seconds. Call it after the HTTP server has stopped.
+func (a *Adapter) Close() { a.pool.Close(20 * time.Second) }
 
-// Close stops taking work and waits for the queued sends.
-func (a *Adapter) Close() {
-	a.closing.Do(func() {
-		close(a.stopped)
-		close(a.jobs)
-	})
-	a.workers.Wait()
-}
-
-func (a *Adapter) enqueue(j func(context.Context)) (ok bool) {
-	defer func() {
-		if recover() != nil {
-			ok = false
-		}
-	}()
-	select {
-	case <-a.stopped:
-		return false
-	default:
-	}
-	select {
-	case a.jobs <- j:
-		return true
-	default:
-		return false
-	}
+// later queues f for a worker; false when the queue is full.
+func (a *Adapter) later(name string, f func(context.Context)) bool {
+	return a.pool.Add(workq.Job{Name: name, Run: func(ctx context.Context) error { f(ctx); return nil }})
 }
 
 // Register adds the callback routes to mux.
@@ -211,8 +175,8 @@ func (a *Adapter) handle(ctx context.Context, w http.ResponseWriter, m message) 
 			break
 		}
 		token, kf := m.Token, m.OpenKfID
-		if !a.enqueue(func(ctx context.Context) { a.syncKf(ctx, token, kf) }) {
-			a.log.Error("wecom: queue full, 微信客服 sync postponed to the next event", "open_kfid", kf)
+		if !a.later("微信客服 sync", func(ctx context.Context) { a.syncKf(ctx, token, kf) }) {
+			a.pool.Refused("queue full, 微信客服 sync postponed to the next event")
 		}
 	case m.MsgType == "event":
 		// enter_agent, subscribe and the like need no answer.
@@ -232,10 +196,10 @@ func (a *Adapter) handle(ctx context.Context, w http.ResponseWriter, m message) 
 		}
 		if a.bot.NeedsModel(m.Content) {
 			user, content := m.FromUserName, m.Content
-			if a.enqueue(func(ctx context.Context) { a.answerLater(ctx, user, content) }) {
+			if a.later("answer", func(ctx context.Context) { a.answerLater(ctx, user, content) }) {
 				break // empty 200 now, the answer by message/send
 			}
-			a.log.Error("wecom: queue full, answering without the model", "user", user)
+			a.pool.Refused("queue full, answering without the model")
 		}
 		reply := a.bot.Respond(ctx, bot.Message{Channel: "wecom", User: m.FromUserName, Text: m.Content})
 		if reply.Silent {
@@ -250,8 +214,8 @@ func (a *Adapter) handle(ctx context.Context, w http.ResponseWriter, m message) 
 			return
 		}
 		user, md := m.FromUserName, reply.Markdown()
-		if !a.enqueue(func(ctx context.Context) { a.sendApp(ctx, user, md) }) {
-			a.log.Error("wecom: queue full, sending the first part of a long answer", "user", user)
+		if !a.later("long answer", func(ctx context.Context) { a.sendApp(ctx, user, md) }) {
+			a.pool.Refused("queue full, sending the first part of a long answer")
 			a.passive(w, user, split(text, maxContent)[0])
 			return
 		}
@@ -396,12 +360,12 @@ func (a *Adapter) handoff(channel, user, text, lang string) bool {
 		return false
 	}
 	notice := a.bot.Text("handoff_notice", lang, map[string]string{"channel": channel, "user": user, "text": bot.MaskText(truncate(text, 300))})
-	if !a.enqueue(func(ctx context.Context) {
+	if !a.later("robot notice", func(ctx context.Context) {
 		if err := a.api.Robot(ctx, a.cfg.RobotWebhook, notice); err != nil {
 			a.log.Error("wecom: robot notice", "err", err)
 		}
 	}) {
-		a.log.Error("wecom: queue full, handoff notice not sent", "channel", channel)
+		a.pool.Refused("queue full, handoff notice not sent")
 		return false
 	}
 	return true

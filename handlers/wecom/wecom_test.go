@@ -147,7 +147,6 @@ func newHarness(t *testing.T) *harness {
 	a := New(newBot(t), c, NewClient(fake.srv.URL, vCorpID), bot.NewMemoryDedup(), cursors, Config{
 		CorpID: vCorpID, AgentID: 218, Secret: "appsecret", KfSecret: "kfsecret", RobotWebhook: fake.srv.URL + "/robot", Workers: 2,
 	}, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	a.Start()
 	mux := http.NewServeMux()
 	a.Register(mux)
 	srv := httptest.NewServer(mux)

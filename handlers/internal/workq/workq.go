@@ -1,0 +1,141 @@
+// Package workq is the bounded queue and worker pool that channel adapters
+// answer from: a platform's callback is acknowledged at once, and the
+// answer is produced and sent afterwards by a fixed number of workers.
+package workq
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+)
+
+// Job is one piece of work: its name appears in the log when it fails.
+type Job struct {
+	Name string
+	Run  func(ctx context.Context) error
+}
+
+// Pool runs jobs on a fixed number of workers from a bounded queue.
+type Pool struct {
+	prefix  string // log prefix: "slack", "wecom"
+	log     *slog.Logger
+	timeout time.Duration // per job
+
+	mu     sync.RWMutex // Add holds it shared, Close exclusively
+	closed bool
+	jobs   chan Job
+	wg     sync.WaitGroup
+
+	// base is the parent of every job's context; Close cancels it when
+	// the queue does not drain in time.
+	base   context.Context
+	cancel context.CancelFunc
+
+	refusals overload
+}
+
+// New starts workers that take jobs from a queue of size queue. Each job
+// gets timeout to run.
+func New(prefix string, workers, queue int, timeout time.Duration, log *slog.Logger) *Pool {
+	base, cancel := context.WithCancel(context.Background())
+	p := &Pool{prefix: prefix, log: log, timeout: timeout, jobs: make(chan Job, queue), base: base, cancel: cancel}
+	for range workers {
+		p.wg.Add(1)
+		go p.work()
+	}
+	return p
+}
+
+// Add queues j; false when the queue is full or the pool is closed.
+func (p *Pool) Add(j Job) bool {
+	p.mu.RLock()
+	defer p.mu.RUnlock()
+	if p.closed {
+		return false
+	}
+	select {
+	case p.jobs <- j:
+		return true
+	default:
+		return false
+	}
+}
+
+// Full reports whether the queue has no room, so a caller can refuse work
+// before doing any of it.
+func (p *Pool) Full() bool { return len(p.jobs) == cap(p.jobs) }
+
+// Len is the number of jobs waiting for a worker.
+func (p *Pool) Len() int { return len(p.jobs) }
+
+// Refused logs that work was refused (the queue was full), once per
+// interval with the count, so a flood of retries does not flood the log.
+func (p *Pool) Refused(what string) { p.refusals.note(p.log, p.prefix+": "+what) }
+
+// Close stops taking jobs and waits until the queued ones are done, for at
+// most d; then it cancels the rest (their contexts end) and logs how many
+// were abandoned.
+func (p *Pool) Close(d time.Duration) {
+	p.mu.Lock()
+	if !p.closed {
+		p.closed = true
+		close(p.jobs)
+	}
+	p.mu.Unlock()
+	done := make(chan struct{})
+	go func() { p.wg.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(d):
+		p.log.Error(p.prefix+": shutdown deadline reached, abandoning queued work", "queued", len(p.jobs))
+		p.cancel()
+		<-done
+	}
+	p.cancel()
+}
+
+func (p *Pool) work() {
+	defer p.wg.Done()
+	for j := range p.jobs {
+		p.run(j)
+	}
+}
+
+// run runs one job with its own deadline; a panic in it is logged, not
+// fatal to the process.
+func (p *Pool) run(j Job) {
+	ctx, cancel := context.WithTimeout(p.base, p.timeout)
+	defer cancel()
+	defer func() {
+		if r := recover(); r != nil {
+			p.log.Error(p.prefix+": "+j.Name+" panicked", "panic", fmt.Sprint(r))
+		}
+	}()
+	if err := j.Run(ctx); err != nil {
+		p.log.Error(p.prefix+": "+j.Name, "err", err)
+	}
+}
+
+// overload counts refusals and logs them once per interval.
+type overload struct {
+	mu      sync.Mutex
+	last    time.Time
+	refused int
+}
+
+const logEvery = 10 * time.Second
+
+func (o *overload) note(log *slog.Logger, msg string) {
+	o.mu.Lock()
+	o.refused++
+	if !o.last.IsZero() && time.Since(o.last) < logEvery {
+		o.mu.Unlock()
+		return
+	}
+	n := o.refused
+	o.last, o.refused = time.Now(), 0
+	o.mu.Unlock()
+	log.Error(msg, "refused", n, "in_last", logEvery.String())
+}

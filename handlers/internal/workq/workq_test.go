@@ -1,0 +1,103 @@
+package workq
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"log/slog"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+// syncBuffer is a log sink the workers and the test can share.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+func newPool(t *testing.T, workers, queue int) (*Pool, *syncBuffer) {
+	logs := &syncBuffer{}
+	return New("test", workers, queue, time.Minute, slog.New(slog.NewTextHandler(logs, nil))), logs
+}
+
+func TestRunsEveryJobAndFinishesQueuedOnClose(t *testing.T) {
+	p, _ := newPool(t, 2, 100)
+	var n atomic.Int32
+	for range 50 {
+		if !p.Add(Job{Name: "count", Run: func(context.Context) error { time.Sleep(time.Millisecond); n.Add(1); return nil }}) {
+			t.Fatal("a job was refused with room in the queue")
+		}
+	}
+	p.Close(10 * time.Second)
+	if n.Load() != 50 {
+		t.Errorf("%d of 50 jobs ran before Close returned", n.Load())
+	}
+	if p.Add(Job{Name: "late", Run: func(context.Context) error { return nil }}) {
+		t.Error("a closed pool took a job")
+	}
+	p.Close(time.Second) // twice is fine
+}
+
+func TestFullQueueRefuses(t *testing.T) {
+	p, logs := newPool(t, 1, 1)
+	release := make(chan struct{})
+	block := Job{Name: "block", Run: func(context.Context) error { <-release; return nil }}
+	p.Add(block)
+	for i := 0; p.Len() > 0 && i < 200; i++ { // the worker takes it
+		time.Sleep(time.Millisecond)
+	}
+	if !p.Add(block) || !p.Full() {
+		t.Fatal("the queue should hold one job and then be full")
+	}
+	if p.Add(block) {
+		t.Fatal("a full queue took a job")
+	}
+	for range 100 {
+		p.Refused("queue full")
+	}
+	close(release)
+	p.Close(time.Second)
+	if got := strings.Count(logs.String(), "queue full"); got != 1 {
+		t.Errorf("100 refusals logged %d times, want once", got)
+	}
+}
+
+func TestPanicsAndErrorsAreLogged(t *testing.T) {
+	p, logs := newPool(t, 1, 10)
+	p.Add(Job{Name: "boom", Run: func(context.Context) error { panic("kaput") }})
+	p.Add(Job{Name: "fails", Run: func(context.Context) error { return errors.New("nope") }})
+	ran := make(chan struct{})
+	p.Add(Job{Name: "after", Run: func(context.Context) error { close(ran); return nil }})
+	<-ran
+	p.Close(time.Second)
+	for _, want := range []string{"boom panicked", "kaput", "fails", "nope"} {
+		if !strings.Contains(logs.String(), want) {
+			t.Errorf("log lacks %q:\n%s", want, logs.String())
+		}
+	}
+}
+
+func TestCloseDeadlineCancelsTheRest(t *testing.T) {
+	p, logs := newPool(t, 1, 10)
+	p.Add(Job{Name: "slow", Run: func(ctx context.Context) error { <-ctx.Done(); return nil }})
+	start := time.Now()
+	p.Close(50 * time.Millisecond)
+	if time.Since(start) > 5*time.Second || !strings.Contains(logs.String(), "shutdown deadline") {
+		t.Errorf("Close took %v; log:\n%s", time.Since(start), logs.String())
+	}
+}
