@@ -12,6 +12,7 @@ import (
 	"regexp"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -38,6 +39,7 @@ type site struct {
 	bot       *bot.Bot
 	mu        sync.Mutex
 	delivered []string // "channel user text" sent through Deliver
+	embeds    atomic.Int32 // chat pages served into the widget's frame
 }
 
 func newSite(t *testing.T, token string) *site {
@@ -79,7 +81,12 @@ func newSite(t *testing.T, token string) *site {
 			return nil
 		}}}
 	s.admin.Register(mux)
-	s.srv = httptest.NewServer(mux)
+	s.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/" && r.URL.Query().Get("embed") == "1" {
+			s.embeds.Add(1)
+		}
+		mux.ServeHTTP(w, r)
+	}))
 	t.Cleanup(s.srv.Close)
 	return s
 }

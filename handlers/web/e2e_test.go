@@ -3,6 +3,9 @@ package web
 import (
 	"context"
 	"flag"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"net"
 	"os"
 	"os/exec"
@@ -181,6 +184,25 @@ func TestBrowser(t *testing.T) {
 	if dialogs.Load() != 0 {
 		t.Errorf("%d JavaScript dialogs opened: user text ran as code", dialogs.Load())
 	}
+	// A website with the one-tag widget, on another origin: the bubble
+	// opens the chat page in a frame.
+	host := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		io.WriteString(w, `<!doctype html><title>Example help page</title><h1>Help</h1><script src="`+base+`/widget.js" data-lang="en" async></script>`)
+	}))
+	defer host.Close()
+	do(admin, "open a site with the widget", chromedp.Navigate(host.URL), chromedp.WaitVisible(chromedp.CSS(`button[aria-label="Open support chat"]`)),
+		chromedp.Click(chromedp.CSS(`button[aria-label="Open support chat"]`)), chromedp.WaitVisible(chromedp.CSS(`iframe`)))
+	if src := eval(admin, `document.querySelector('iframe').src`).(string); src != base+"/?embed=1&lang=en" {
+		t.Errorf("widget frame src %q", src)
+	}
+	for i := 0; s.embeds.Load() == 0 && i < 100; i++ {
+		time.Sleep(20 * time.Millisecond)
+	}
+	if s.embeds.Load() == 0 {
+		t.Error("the widget's frame never loaded the chat page")
+	}
+
 	// The vote went through the API into the real store.
 	if r, err := s.store.Report(context.Background(), time.Now().Add(-time.Hour), strings.TrimSpace, 0.6, 5); err != nil || r.Feedback != 1 || r.Helpful != 1 {
 		t.Errorf("feedback stored: %+v %v", r.Feedback, err)
