@@ -214,6 +214,23 @@ func (b *Bot) Preview(ctx context.Context, text, lang string) Reply {
 	return r
 }
 
+// NoAgent turns a reply that handed the user to a person into the honest
+// "nobody can take this here" answer, and ends the handoff it opened so
+// the bot keeps answering: for a channel where no person would see it.
+func (b *Bot) NoAgent(ctx context.Context, r Reply) Reply {
+	if r.HandoffID != "" {
+		if err := b.Resolve(ctx, r.HandoffID); err != nil && err != ErrNoHandoff {
+			b.warn("end a handoff nobody can take", err)
+		}
+	}
+	out := b.cur.Load().message(r.Intent, "handoff_unavailable", r.Lang)
+	out.Confidence, out.Asked = r.Confidence, r.Asked
+	if r.Traditional {
+		b.traditional(&out)
+	}
+	return out
+}
+
 // Resolve ends a handoff: the bot answers that conversation again.
 func (b *Bot) Resolve(ctx context.Context, id string) error {
 	if b.handoffs == nil {

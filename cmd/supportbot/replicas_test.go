@@ -42,6 +42,7 @@ func TestTwoReplicasShareRedis(t *testing.T) {
 	defer fake.Close()
 	env := func() map[string]string {
 		return map[string]string{"REDIS_URL": redisURL, "DATABASE_URL": pgURL, "SLACK_BOT_TOKEN": "xoxb-test", "SLACK_SIGNING_SECRET": "sekrit",
+			"ADMIN_TOKEN": adminToken, // web users' handoffs need the console
 			"SLACK_API_URL": fake.URL + "/api/"}
 	}
 	a, b := startServer(t, env()), startServer(t, env())

@@ -286,6 +286,10 @@ func (a *Adapter) answer(ctx context.Context, m incomingMsg) error {
 	var notifyErr error
 	if reply.Handoff {
 		if notifyErr = a.notifyAgents(ctx, m.user, m.channel, m.ts, bot.MaskText(text), reply.HandoffID); notifyErr != nil || a.cfg.AgentChannel == "" {
+			// Nobody was told: end the handoff, so the bot keeps answering.
+			if err := a.bot.Resolve(ctx, reply.HandoffID); err != nil && reply.HandoffID != "" {
+				a.log.Warn("slack: end a handoff nobody was told of", "err", err)
+			}
 			reply = handoffFailed(reply, a.cfg.AgentChannel == "")
 		}
 	}

@@ -610,3 +610,39 @@ func TestFullQueueRefusesAndRetryIsAnswered(t *testing.T) {
 		t.Errorf("%d answers posted, want 3", n)
 	}
 }
+
+// A handoff nobody was told of is ended at once: the user is told, and the
+// bot keeps answering them instead of going silent.
+func TestHandoffNobodyWasToldOfEnds(t *testing.T) {
+	kb, err := knowledge.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	norm, err := bot.NewNormalizer()
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := bot.New(kb, norm, bot.WithConversations(bot.NewMemoryConversations(), time.Hour),
+		bot.WithHandoffs(bot.NewMemoryHandoffs(), time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	fake := newFakeSlack(t)
+	client := goslack.New("xoxb-test", goslack.OptionAPIURL(fake.srv.URL+"/api/"))
+	a := New(b, client, bot.NewMemoryDedup(), bot.NewMemoryFeedback(10), Config{SigningSecret: secret, Workers: 1},
+		slog.New(slog.NewTextHandler(io.Discard, nil)))
+	defer a.Close()
+	ctx := context.Background()
+	for _, text := range []string{"转人工", "收不到短信"} {
+		if err := a.answer(ctx, incomingMsg{channel: "D1", user: "U1", text: text, ts: "1.1"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if hs, _ := b.Handoffs(ctx); len(hs) != 0 {
+		t.Errorf("open handoffs: %+v", hs)
+	}
+	posts := fake.Posts()
+	if len(posts) != 2 || !strings.Contains(posts[0].Get("text"), "还没有配置人工客服频道") || !strings.Contains(posts[1].Get("text"), "没有收到管局发送的核验短信") {
+		t.Errorf("posts = %v", posts)
+	}
+}

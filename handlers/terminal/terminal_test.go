@@ -27,6 +27,10 @@ func (f *fakeResponder) Respond(ctx context.Context, msg bot.Message) bot.Reply 
 	return f.respond(ctx, msg)
 }
 
+func (f *fakeResponder) NoAgent(_ context.Context, r bot.Reply) bot.Reply {
+	return bot.Reply{Blocks: []bot.Block{{Text: knowledge.Text{{Text: "no agent here"}}}}}
+}
+
 // echo answers "echo: TEXT".
 func echo() *fakeResponder {
 	return &fakeResponder{respond: func(_ context.Context, msg bot.Message) bot.Reply {

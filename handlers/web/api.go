@@ -256,6 +256,15 @@ func (a *API) chat(w http.ResponseWriter, r *http.Request) {
 		req.Lang = ""
 	}
 	reply := a.Bot.Respond(r.Context(), bot.Message{Channel: "web", User: req.User, Text: req.Text, Lang: req.Lang})
+	if reply.Handoff && (a.AdminToken == "" || a.Handoffs == nil) {
+		// Web users' handoffs are answered from the admin console; without
+		// it nobody would see this one, so the user is told at once.
+		if na, ok := a.Bot.(interface {
+			NoAgent(context.Context, bot.Reply) bot.Reply
+		}); ok {
+			reply = na.NoAgent(r.Context(), reply)
+		}
+	}
 	writeJSON(w, http.StatusOK, NewChatResponse(reply))
 	a.Log.Info("chat", "intent", reply.Intent, "confidence", reply.Confidence, "lang", reply.Lang,
 		"duration", time.Since(start))

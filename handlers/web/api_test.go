@@ -276,3 +276,16 @@ func TestNewChatResponseNeverNullSlices(t *testing.T) {
 		t.Errorf("source is present for a reply without one: %s", b)
 	}
 }
+
+// Without the admin console nobody would see a web user's handoff: the user
+// is told so and the bot keeps answering.
+func TestHandoffWithoutConsole(t *testing.T) {
+	s := newSite(t, "")
+	r := chat(t, s.srv, ChatRequest{User: "w-no-console-user-1", Text: "转人工"})
+	if r.Handoff || r.HandoffID != "" || !strings.Contains(r.Reply, "还没有配置人工客服") {
+		t.Fatalf("handoff without a console: %+v", r)
+	}
+	if r := chat(t, s.srv, ChatRequest{User: "w-no-console-user-1", Text: "收不到短信"}); r.Silent || r.Intent != "sms_missing" {
+		t.Fatalf("the bot went silent: %+v", r)
+	}
+}

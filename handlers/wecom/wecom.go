@@ -34,6 +34,8 @@ type Bot interface {
 	// NeedsModel reports whether answering text would ask the fallback
 	// model, which can take longer than WeCom's 5 seconds.
 	NeedsModel(text string) bool
+	// Resolve ends a handoff, so the bot answers that conversation again.
+	Resolve(ctx context.Context, id string) error
 }
 
 // Config holds the channel's settings.
@@ -207,6 +209,7 @@ func (a *Adapter) handle(ctx context.Context, w http.ResponseWriter, m message) 
 		}
 		text := reply.PlainText()
 		if reply.Handoff && !a.handoff("企业微信", m.FromUserName, m.Content, reply.Lang) {
+			a.bot.Resolve(ctx, reply.HandoffID) // nobody was told: the bot keeps answering
 			text = a.bot.Text("handoff_unavailable", reply.Lang, nil)
 		}
 		if len(text) <= maxContent {
@@ -262,6 +265,7 @@ func (a *Adapter) answerLater(ctx context.Context, user, text string) {
 	}
 	md := reply.Markdown()
 	if reply.Handoff && !a.handoff("企业微信", user, text, reply.Lang) {
+		a.bot.Resolve(ctx, reply.HandoffID) // nobody was told: the bot keeps answering
 		md = a.bot.Text("handoff_unavailable", reply.Lang, nil)
 	}
 	a.sendApp(ctx, user, md)
@@ -335,6 +339,7 @@ func (a *Adapter) answerKf(ctx context.Context, km KfMessage) {
 		}
 		text, lang = reply.PlainText(), reply.Lang
 		if reply.Handoff && !a.handoff("微信客服", km.ExternalUserID, km.Text.Content, lang) {
+			a.bot.Resolve(ctx, reply.HandoffID) // nobody was told: the bot keeps answering
 			text = a.bot.Text("handoff_unavailable", lang, nil)
 		}
 	} else {
