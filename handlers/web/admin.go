@@ -218,6 +218,12 @@ func (ad *Admin) validSession(v string) bool {
 }
 
 func (ad *Admin) login(w http.ResponseWriter, r *http.Request) {
+	if !secureContext(r) {
+		// Browsers drop a Secure cookie sent over plain HTTP to anything
+		// but localhost: say so rather than loop back to the form.
+		ad.render(w, http.StatusForbidden, "login.html", map[string]any{"Insecure": true})
+		return
+	}
 	if subtle.ConstantTimeCompare([]byte(r.PostFormValue("token")), []byte(ad.Token)) != 1 {
 		ad.Log.Warn("admin: failed sign-in", "remote", remoteHost(r))
 		time.Sleep(300 * time.Millisecond) // slows guessing a little
@@ -233,6 +239,23 @@ func (ad *Admin) login(w http.ResponseWriter, r *http.Request) {
 func (ad *Admin) logout(w http.ResponseWriter, r *http.Request, _ session) {
 	http.SetCookie(w, &http.Cookie{Name: adminCookie, Value: "", Path: "/admin", MaxAge: -1, HttpOnly: true, Secure: true, SameSite: http.SameSiteStrictMode})
 	http.Redirect(w, r, "/admin", http.StatusSeeOther)
+}
+
+// secureContext reports whether a browser keeps a Secure cookie from this
+// request: HTTPS (here or at a proxy in front), or a loopback host.
+func secureContext(r *http.Request) bool {
+	if r.TLS != nil || r.Header.Get("X-Forwarded-Proto") == "https" {
+		return true
+	}
+	host := r.Host
+	if h, _, err := net.SplitHostPort(host); err == nil {
+		host = h
+	}
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(strings.Trim(host, "[]"))
+	return ip != nil && ip.IsLoopback()
 }
 
 func remoteHost(r *http.Request) string {
@@ -309,6 +332,11 @@ func (ad *Admin) load(ctx context.Context, since string, s session) page {
 		v := handoffView{Handoff: h}
 		if v.Lines, err = ad.Store.Transcript(ctx, h.Channel, h.User, h.Opened.Add(-transcriptBefore)); err != nil {
 			ad.Log.Error("admin: transcript", "err", err)
+		}
+		for i, l := range v.Lines {
+			if l.From == "user" && l.Text == "/handoff" {
+				v.Lines[i].Text = "(pressed “talk to a person”)"
+			}
 		}
 		p.Handoffs = append(p.Handoffs, v)
 	}

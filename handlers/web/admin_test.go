@@ -69,7 +69,8 @@ func newSite(t *testing.T, token string) *site {
 	api.Register(mux)
 	s.admin = &Admin{Token: token, Bot: b, Store: testStore{store}, Log: log,
 		Knowledge: func() KnowledgeStatus {
-			return KnowledgeStatus{Version: kb.Version, LoadedAt: time.Now(), Sources: []string{"faq.zh.md: built-in"}, LastError: "faq.zh.md:3: <bad> edit"}
+			return KnowledgeStatus{Version: kb.Version, LoadedAt: kb.LoadedAt, Questions: len(kb.ZH.Entries), Prefixes: len(kb.ZH.Prefixes),
+				Intents: len(kb.Rules.Intents), Sources: []string{"faq.zh.md: built-in", "faq.en.md: built-in", "intents.yaml: built-in"}}
 		},
 		Deliver: map[string]Deliver{"slack": func(_ context.Context, h bot.Handoff, text string) error {
 			s.mu.Lock()
@@ -186,6 +187,17 @@ func TestAdminSignIn(t *testing.T) {
 		t.Errorf("session cookie %+v: want Secure, HttpOnly, SameSite=Strict and not the token itself", ck)
 	}
 	csrf := s.login(t, c)
+
+	// Over plain HTTP to another host the cookie would be dropped: the
+	// form says so.
+	req, _ := http.NewRequest("POST", s.srv.URL+"/admin/login", strings.NewReader(url.Values{"token": {testToken}}.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Host = "bot.example.com"
+	if resp, err := c.Do(req); err != nil || resp.StatusCode != http.StatusForbidden {
+		t.Errorf("login over plain HTTP to a public host: %v %v, want 403", resp.StatusCode, err)
+	} else {
+		resp.Body.Close()
+	}
 
 	// A state change needs the session's CSRF token.
 	if resp, _ := do(t, c, "POST", s.srv.URL+"/admin/try", url.Values{"text": {"hi"}}); resp.StatusCode != http.StatusForbidden {
@@ -338,6 +350,8 @@ func TestAdminReplyThroughChannel(t *testing.T) {
 
 func TestAdminDashboard(t *testing.T) {
 	s := newSite(t, testToken)
+	ok := s.admin.Knowledge
+	s.admin.Knowledge = func() KnowledgeStatus { k := ok(); k.LastError = "faq.zh.md:3: <bad> edit"; return k }
 	for _, text := range []string{"收不到短信", "怎么申请SSL证书", "怎么申请SSL证书"} {
 		chat(t, s.srv, ChatRequest{User: "w-dashboard-user-01", Text: text})
 	}
