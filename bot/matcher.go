@@ -40,7 +40,7 @@ type Matcher struct {
 	atoms    []atom
 	phrases  []phrase
 	terms    []term
-	atomTerm [][]int32            // atom -> terms it matches on its own
+	atomTerm [][]int32        // atom -> terms it matches on its own
 	special  [spShort + 1]int // term index of each computed term
 	// conceptTerm finds the term of every concept, for HasConcept.
 	conceptTerm map[string]int

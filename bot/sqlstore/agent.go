@@ -31,12 +31,13 @@ func (s *Store) AddAgentMessage(ctx context.Context, channel, user, handoffID, t
 }
 
 // AgentMessages returns up to 50 messages agents sent the user after the
-// message with id after, oldest first.
-func (s *Store) AgentMessages(ctx context.Context, channel, user string, after int64) ([]AgentMessage, error) {
-	rows, err := s.db.QueryContext(ctx, s.q(`SELECT id, at, text FROM agent_messages WHERE user_hash = ? AND id > ? ORDER BY id LIMIT 50`),
-		bot.HashUser(channel, user), after)
+// message with id after, oldest first, and the id of the user's last
+// message (0 for none).
+func (s *Store) AgentMessages(ctx context.Context, channel, user string, after int64) ([]AgentMessage, int64, error) {
+	hash := bot.HashUser(channel, user)
+	rows, err := s.db.QueryContext(ctx, s.q(`SELECT id, at, text FROM agent_messages WHERE user_hash = ? AND id > ? ORDER BY id LIMIT 50`), hash, after)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	defer rows.Close()
 	out := []AgentMessage{}
@@ -44,12 +45,20 @@ func (s *Store) AgentMessages(ctx context.Context, channel, user string, after i
 		var m AgentMessage
 		var at int64
 		if err := rows.Scan(&m.ID, &at, &m.Text); err != nil {
-			return nil, err
+			return nil, 0, err
 		}
 		m.At = time.UnixMilli(at)
 		out = append(out, m)
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, 0, err
+	}
+	if len(out) > 0 {
+		return out, out[len(out)-1].ID, nil
+	}
+	var last int64
+	err = s.db.QueryRowContext(ctx, s.q(`SELECT COALESCE(MAX(id), 0) FROM agent_messages WHERE user_hash = ?`), hash).Scan(&last)
+	return out, last, err
 }
 
 // Line is one line of a conversation transcript.

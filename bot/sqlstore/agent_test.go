@@ -33,17 +33,23 @@ func testAgentMessages(t *testing.T, open func() (*Store, error)) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, err := s.AgentMessages(ctx, "web", "w1", 0)
+	got, last, err := s.AgentMessages(ctx, "web", "w1", 0)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if last != id3 {
+		t.Errorf("last = %d, want %d", last, id3)
 	}
 	if len(got) != 2 || got[0].ID != id1 || got[1].ID != id3 || got[0].Text != "您好，请把号码 138****5678 发给我" {
 		t.Fatalf("AgentMessages = %+v", got)
 	}
-	if got, _ := s.AgentMessages(ctx, "web", "w1", id1); len(got) != 1 || got[0].Text != "second" {
+	if got, _, _ := s.AgentMessages(ctx, "web", "w1", id1); len(got) != 1 || got[0].Text != "second" {
 		t.Fatalf("after %d: %+v", id1, got)
 	}
-	if got, _ := s.AgentMessages(ctx, "slack", "w1", 0); len(got) != 0 {
+	if got, last, _ := s.AgentMessages(ctx, "web", "w1", id3+100); len(got) != 0 || last != id3 {
+		t.Errorf("after a later id: %+v, last %d", got, last)
+	}
+	if got, _, _ := s.AgentMessages(ctx, "slack", "w1", 0); len(got) != 0 {
 		t.Fatalf("another channel's user sees %+v", got)
 	}
 
@@ -75,5 +81,32 @@ func testAgentMessages(t *testing.T, open func() (*Store, error)) {
 	}
 	if !found {
 		t.Fatalf("IntentsByDay = %+v", days)
+	}
+}
+
+// Ids are never reused, even after pruning, so a page polling "after N"
+// does not miss a later message.
+func TestAgentMessageIDsAreNotReused(t *testing.T) {
+	ctx := context.Background()
+	s, err := Open(ctx, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	var last int64
+	for range 3 {
+		if last, err = s.AddAgentMessage(ctx, "web", "w1", "h", "hi"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := s.Prune(ctx, -time.Hour); err != nil { // everything is older than an hour from now
+		t.Fatal(err)
+	}
+	id, err := s.AddAgentMessage(ctx, "web", "w1", "h", "after the prune")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if id <= last {
+		t.Errorf("id %d after pruning, want more than %d", id, last)
 	}
 }

@@ -33,11 +33,11 @@ type Store struct {
 	pending []bot.Exchange // waiting for the writer
 	// insertFull inserts rowsPerSQL exchanges, prepared once.
 	insertFull *sql.Stmt
-	closed  bool
-	closing chan struct{}
-	done    chan struct{}
-	dropped atomic.Int64
-	once    sync.Once
+	closed     bool
+	closing    chan struct{}
+	done       chan struct{}
+	dropped    atomic.Int64
+	once       sync.Once
 }
 
 // queueSize is how many exchanges may wait for the writer; past that they
@@ -79,7 +79,7 @@ var migrations = []string{
 	// Messages agents send to users from the admin console; web users
 	// fetch theirs by polling.
 	`CREATE TABLE agent_messages (
-		id INTEGER PRIMARY KEY,
+		id INTEGER PRIMARY KEY AUTOINCREMENT, -- never reused: pages poll after an id
 		at INTEGER NOT NULL,
 		channel TEXT NOT NULL,
 		user_hash TEXT NOT NULL,
@@ -155,7 +155,7 @@ func (s *Store) q(query string) string {
 
 // postgresDDL adapts a SQLite migration to PostgreSQL.
 func postgresDDL(m string) string {
-	return strings.NewReplacer("INTEGER PRIMARY KEY", "BIGSERIAL PRIMARY KEY", "at INTEGER", "at BIGINT",
+	return strings.NewReplacer("INTEGER PRIMARY KEY AUTOINCREMENT", "BIGSERIAL PRIMARY KEY", "INTEGER PRIMARY KEY", "BIGSERIAL PRIMARY KEY", "at INTEGER", "at BIGINT",
 		"latency_us INTEGER", "latency_us BIGINT", "fallback INTEGER", "fallback BOOLEAN", "handoff INTEGER", "handoff BOOLEAN",
 		"helpful INTEGER", "helpful BOOLEAN", "REAL", "DOUBLE PRECISION").Replace(m)
 }

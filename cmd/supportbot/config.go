@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"net"
 	"net/url"
 	"os"
 	"regexp"
@@ -127,6 +128,13 @@ func loadConfig(getenv func(string) string) (Config, error) {
 	}
 	c.AdminToken = getenv("ADMIN_TOKEN")
 	c.DebugAddr = getenv("DEBUG_ADDR")
+	if c.DebugAddr != "" {
+		host, _, err := net.SplitHostPort(c.DebugAddr)
+		ip := net.ParseIP(host)
+		if err != nil || (host != "localhost" && (ip == nil || !ip.IsLoopback())) {
+			return c, fmt.Errorf("DEBUG_ADDR must be a loopback address such as 127.0.0.1:6060 (the profiler is not protected), got %q", c.DebugAddr)
+		}
+	}
 	c.FrameAncestors = strings.TrimSpace(getenv("WEB_FRAME_ANCESTORS"))
 	if strings.ContainsAny(c.FrameAncestors, ";,\"'\n") {
 		return c, fmt.Errorf("WEB_FRAME_ANCESTORS is a space-separated list of origins such as https://www.example.com, got %q", c.FrameAncestors)

@@ -162,11 +162,11 @@ func TestOperationsThroughTheServer(t *testing.T) {
 		t.Errorf("still nothing: %+v", r)
 	}
 	// Handoff: silent until resolved through the API.
-	h := s.chat("bob", "转人工")
+	h := s.chat(bob, "转人工")
 	if h.HandoffID == "" {
 		t.Fatalf("handoff: %+v", h)
 	}
-	if r := s.chat("bob", "收不到短信"); !r.Silent || r.Reply != "" {
+	if r := s.chat(bob, "收不到短信"); !r.Silent || r.Reply != "" {
 		t.Errorf("during handoff: %+v", r)
 	}
 	if code, _ := s.get("/api/handoffs"); code != http.StatusUnauthorized {
@@ -183,7 +183,7 @@ func TestOperationsThroughTheServer(t *testing.T) {
 		t.Fatalf("resolve: %v %v", err, resp)
 	}
 	resp.Body.Close()
-	if r := s.chat("bob", "收不到短信"); r.Silent || r.Intent != "sms_missing" {
+	if r := s.chat(bob, "收不到短信"); r.Silent || r.Intent != "sms_missing" {
 		t.Errorf("after resolve: %+v", r)
 	}
 	// Rate limit: carol's 7th message in a minute is refused politely.
@@ -314,3 +314,7 @@ func TestWebPageAndConsole(t *testing.T) {
 		}
 	}
 }
+
+// bob is a web user whose id, like the chat page's, is long enough to
+// fetch an agent's replies, so his request for a person is taken.
+const bob = "web-user-bob-000001"

@@ -42,7 +42,7 @@ func TestTwoReplicasShareRedis(t *testing.T) {
 	defer fake.Close()
 	env := func() map[string]string {
 		return map[string]string{"REDIS_URL": redisURL, "DATABASE_URL": pgURL, "SLACK_BOT_TOKEN": "xoxb-test", "SLACK_SIGNING_SECRET": "sekrit",
-			"ADMIN_TOKEN": adminToken, // web users' handoffs need the console
+			"ADMIN_TOKEN":   adminToken, // web users' handoffs need the console
 			"SLACK_API_URL": fake.URL + "/api/"}
 	}
 	a, b := startServer(t, env()), startServer(t, env())
@@ -82,10 +82,10 @@ func TestTwoReplicasShareRedis(t *testing.T) {
 	if r2 := b.chat("alice", "2"); r2.Intent != r.Clarify[1].Intent {
 		t.Errorf("choice on B: %s, want %s", r2.Intent, r.Clarify[1].Intent)
 	}
-	if h := a.chat("bob", "转人工"); h.HandoffID == "" {
+	if h := a.chat(bob, "转人工"); h.HandoffID == "" {
 		t.Fatalf("handoff on A: %+v", h)
 	}
-	if r := b.chat("bob", "收不到短信"); !r.Silent {
+	if r := b.chat(bob, "收不到短信"); !r.Silent {
 		t.Errorf("B answered during A's handoff: %+v", r)
 	}
 	if _, body := b.get("/readyz"); !strings.HasPrefix(body, "ready") || strings.Contains(body, "degraded") {

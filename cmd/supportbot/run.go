@@ -438,7 +438,7 @@ func serve(ctx context.Context, a *app, ln net.Listener) int {
 		client := goslack.New(sc.BotToken, goslack.OptionAPIURL(sc.APIURL), goslack.OptionAppLevelToken(sc.AppToken),
 			goslack.OptionHTTPClient(apiClient()))
 		slackAdapter = slackchan.New(a.bot, client, dedup(), a.feedback,
-			slackchan.Config{SigningSecret: sc.SigningSecret, AgentChannel: sc.AgentChannel}, a.log)
+			slackchan.Config{SigningSecret: sc.SigningSecret, AgentChannel: sc.AgentChannel, Console: a.cfg.AdminToken != ""}, a.log)
 		slackAdapter.Start(socketCtx)
 		admin.Deliver["slack"] = slackAdapter.DeliverAgentReply
 		if sc.AppToken != "" {
@@ -475,7 +475,8 @@ func serve(ctx context.Context, a *app, ln net.Listener) int {
 			api.Shared = a.state.tokens
 		}
 		wecomAdapter = wecom.New(a.bot, crypto, api, dedup(), a.state.cursors,
-			wecom.Config{CorpID: wc.CorpID, AgentID: wc.AgentID, Secret: wc.Secret, KfSecret: wc.KfSecret, RobotWebhook: wc.RobotWebhook}, a.log)
+			wecom.Config{CorpID: wc.CorpID, AgentID: wc.AgentID, Secret: wc.Secret, KfSecret: wc.KfSecret, RobotWebhook: wc.RobotWebhook,
+				Console: a.cfg.AdminToken != ""}, a.log)
 		admin.Deliver["wecom"] = wecomAdapter.DeliverAgentReply
 		if wc.KfSecret != "" {
 			admin.Deliver["wechat-kf"] = wecomAdapter.DeliverAgentReply

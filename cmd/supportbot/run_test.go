@@ -531,6 +531,7 @@ func TestRunErrors(t *testing.T) {
 		{"missing KB_DIR is a usage error", map[string]string{"KB_DIR": missing}, []string{"ask", "hi"}, exitUsage, "KB_DIR=" + missing},
 		{"bad LOG_LEVEL is a usage error", map[string]string{"LOG_LEVEL": "loud"}, []string{"ask", "hi"}, exitUsage, "LOG_LEVEL"},
 		{"unknown flag is a usage error", nil, []string{"checknum", "--nope", "138"}, exitUsage, "not defined: -nope"},
+		{"a public profiler address is refused", map[string]string{"DEBUG_ADDR": ":6060"}, []string{"ask", "hi"}, exitUsage, "DEBUG_ADDR must be a loopback address"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -74,14 +74,14 @@ func (a *Adapter) action(ctx context.Context, cb goslack.InteractionCallback, ac
 		if cb.Message.ThreadTimestamp != "" {
 			ts = cb.Message.ThreadTimestamp
 		}
-		if a.cfg.AgentChannel == "" {
-			a.log.Warn("slack: handoff button pressed but SLACK_AGENT_CHANNEL is not set", "user", cb.User.ID)
+		if a.cfg.AgentChannel == "" && !a.cfg.Console {
+			a.log.Warn("slack: handoff button pressed but neither SLACK_AGENT_CHANNEL nor ADMIN_TOKEN (the console) is set", "user", cb.User.ID)
 			return a.respond(ctx, cb.ResponseURL, label(lang, "抱歉，目前没有配置人工客服频道，请通过其他渠道联系客服。",
 				"Sorry, no support channel is set up here yet; please contact support another way."))
 		}
 		// The same conversation key as the answer the button is under.
 		reply := a.bot.Respond(ctx, bot.Message{Channel: "slack", User: cb.User.ID, Thread: channel + ":" + cb.Container.ThreadTs, Text: "/handoff"})
-		if err := a.notifyAgents(ctx, cb.User.ID, channel, ts, question, reply.HandoffID); err != nil {
+		if err := a.notifyAgents(ctx, cb.User.ID, channel, ts, question, reply.HandoffID); err != nil && !a.cfg.Console {
 			a.bot.Resolve(ctx, reply.HandoffID) // nobody was told: the bot keeps answering
 			a.respond(ctx, cb.ResponseURL, label(lang, "抱歉，暂时无法通知人工客服，请稍后再试。", "Sorry, the support team could not be reached; please try again later."))
 			return err

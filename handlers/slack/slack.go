@@ -49,10 +49,13 @@ var _ API = (*goslack.Client)(nil)
 type Config struct {
 	SigningSecret string // verifies HTTP requests; empty in Socket Mode only
 	AgentChannel  string // where "talk to a person" notices go; empty: nowhere
-	Workers       int    // answers produced at once (default 32)
-	Queue         int    // answers waiting for a worker (default 1024)
-	DedupTTL      time.Duration
-	MaxBody       int64
+	// Console: the admin console is on, so agents see handoffs there and
+	// can reply to Slack users from it, with or without AgentChannel.
+	Console  bool
+	Workers  int // answers produced at once (default 16)
+	Queue    int // answers waiting for a worker (default 1024)
+	DedupTTL time.Duration
+	MaxBody  int64
 }
 
 // Adapter connects the bot to one Slack workspace.
@@ -285,7 +288,8 @@ func (a *Adapter) answer(ctx context.Context, m incomingMsg) error {
 	}
 	var notifyErr error
 	if reply.Handoff {
-		if notifyErr = a.notifyAgents(ctx, m.user, m.channel, m.ts, bot.MaskText(text), reply.HandoffID); notifyErr != nil || a.cfg.AgentChannel == "" {
+		notifyErr = a.notifyAgents(ctx, m.user, m.channel, m.ts, bot.MaskText(text), reply.HandoffID)
+		if told := a.cfg.AgentChannel != "" && notifyErr == nil; !told && !a.cfg.Console {
 			// Nobody was told: end the handoff, so the bot keeps answering.
 			if err := a.bot.Resolve(ctx, reply.HandoffID); err != nil && reply.HandoffID != "" {
 				a.log.Warn("slack: end a handoff nobody was told of", "err", err)
@@ -360,7 +364,9 @@ func (a *Adapter) post(ctx context.Context, channel string, opts ...goslack.MsgO
 // cannot be opened by agents, so it is named rather than linked.
 func (a *Adapter) notifyAgents(ctx context.Context, user, channel, ts, text, handoffID string) error {
 	if a.cfg.AgentChannel == "" {
-		a.log.Warn("slack: handoff requested but SLACK_AGENT_CHANNEL is not set", "user", user)
+		if !a.cfg.Console {
+			a.log.Warn("slack: handoff requested but neither SLACK_AGENT_CHANNEL nor ADMIN_TOKEN (the console) is set", "user", user)
+		}
 		return nil
 	}
 	where := "in a direct message with the bot (reply to them directly)"

@@ -646,3 +646,41 @@ func TestHandoffNobodyWasToldOfEnds(t *testing.T) {
 		t.Errorf("posts = %v", posts)
 	}
 }
+
+// With the admin console on, agents see the handoff there (and reply to
+// the user from it), so it stays open without an agent channel.
+func TestHandoffStaysOpenForTheConsole(t *testing.T) {
+	kb, err := knowledge.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	norm, err := bot.NewNormalizer()
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := bot.New(kb, norm, bot.WithConversations(bot.NewMemoryConversations(), time.Hour),
+		bot.WithHandoffs(bot.NewMemoryHandoffs(), time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	fake := newFakeSlack(t)
+	client := goslack.New("xoxb-test", goslack.OptionAPIURL(fake.srv.URL+"/api/"))
+	a := New(b, client, bot.NewMemoryDedup(), bot.NewMemoryFeedback(10), Config{SigningSecret: secret, Workers: 1, Console: true},
+		slog.New(slog.NewTextHandler(io.Discard, nil)))
+	defer a.Close()
+	ctx := context.Background()
+	if err := a.answer(ctx, incomingMsg{channel: "D1", user: "U1", text: "转人工", ts: "1.1"}); err != nil {
+		t.Fatal(err)
+	}
+	hs, _ := b.Handoffs(ctx)
+	if len(hs) != 1 || hs[0].Thread != "D1:" {
+		t.Fatalf("open handoffs: %+v", hs)
+	}
+	if err := a.DeliverAgentReply(ctx, hs[0], "您好 <b>"); err != nil {
+		t.Fatal(err)
+	}
+	posts := fake.Posts()
+	if len(posts) != 2 || posts[1].Get("channel") != "D1" || !strings.Contains(posts[1].Get("text"), "您好 &lt;b&gt;") {
+		t.Errorf("posts = %v", posts)
+	}
+}

@@ -82,6 +82,9 @@ const (
 	sessionLife   = 12 * time.Hour
 	adminMaxBody  = 16 << 10
 	maxReplyRunes = 2000
+	// maxHandoffsShown bounds the queue on the page (and the transcript
+	// queries behind it), however many handoffs are open.
+	maxHandoffsShown = 50
 	// transcriptBefore is how much of the conversation before a handoff
 	// the queue shows, for context.
 	transcriptBefore = 30 * time.Minute
@@ -180,7 +183,7 @@ func (ad *Admin) guard(post bool, h func(http.ResponseWriter, *http.Request, ses
 				http.Error(w, "not signed in", http.StatusUnauthorized)
 				return
 			}
-			ad.render(w, http.StatusUnauthorized, "login.html", map[string]any{})
+			ad.render(w, http.StatusUnauthorized, "login.html", map[string]any{"Insecure": !secureContext(r)})
 			return
 		}
 		s := session{csrf: ad.mac("csrf", c.Value)}
@@ -284,16 +287,17 @@ type tried struct {
 
 // page is everything the dashboard shows.
 type page struct {
-	CSRF      string
-	Since     string
-	Periods   []string
-	Report    sqlstore.Report
-	Chart     chart
-	Handoffs  []handoffView
-	Knowledge KnowledgeStatus
-	Try       *tried
-	Flash     string
-	Errors    []string
+	CSRF         string
+	Since        string
+	Periods      []string
+	Report       sqlstore.Report
+	Chart        chart
+	Handoffs     []handoffView
+	MoreHandoffs int // open beyond those shown
+	Knowledge    KnowledgeStatus
+	Try          *tried
+	Flash        string
+	Errors       []string
 }
 
 var periods = map[string]time.Duration{"1d": 24 * time.Hour, "7d": 7 * 24 * time.Hour, "30d": 30 * 24 * time.Hour}
@@ -327,6 +331,10 @@ func (ad *Admin) load(ctx context.Context, since string, s session) page {
 	if err != nil {
 		ad.Log.Error("admin: handoffs", "err", err)
 		p.Errors = append(p.Errors, "The handoff queue could not be read.")
+	}
+	if len(hs) > maxHandoffsShown { // oldest first: those waiting longest
+		p.MoreHandoffs = len(hs) - maxHandoffsShown
+		hs = hs[:maxHandoffsShown]
 	}
 	for _, h := range hs {
 		v := handoffView{Handoff: h}

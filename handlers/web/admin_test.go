@@ -38,7 +38,7 @@ type site struct {
 	store     *sqlstore.Store
 	bot       *bot.Bot
 	mu        sync.Mutex
-	delivered []string // "channel user text" sent through Deliver
+	delivered []string     // "channel user text" sent through Deliver
 	embeds    atomic.Int32 // chat pages served into the widget's frame
 }
 
@@ -290,15 +290,15 @@ func TestAdminHandoffReplyReachesWebUser(t *testing.T) {
 	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/admin?done=replied" {
 		t.Fatalf("reply: %d %s", resp.StatusCode, resp.Header.Get("Location"))
 	}
-	_, body := do(t, s.srv.Client(), "GET", s.srv.URL+"/api/chat/messages?user="+user+"&after=0", nil)
+	_, body := do(t, s.srv.Client(), "GET", s.srv.URL+"/api/chat/messages?after=0", nil, UserHeader, user)
 	if !strings.Contains(body, `"text":"您好，<b>请稍等</b>"`) {
 		t.Fatalf("the web user does not get the agent's reply: %s", body)
 	}
-	_, body = do(t, s.srv.Client(), "GET", s.srv.URL+"/api/chat/messages?user="+user+"&after=1", nil)
-	if body != "{\"messages\":[]}\n" {
+	_, body = do(t, s.srv.Client(), "GET", s.srv.URL+"/api/chat/messages?after=1", nil, UserHeader, user)
+	if body != "{\"messages\":[],\"last\":1}\n" {
 		t.Errorf("after the last message: %s", body)
 	}
-	if resp, _ := do(t, s.srv.Client(), "GET", s.srv.URL+"/api/chat/messages?user=u1", nil); resp.StatusCode != http.StatusBadRequest {
+	if resp, _ := do(t, s.srv.Client(), "GET", s.srv.URL+"/api/chat/messages", nil, UserHeader, "u1"); resp.StatusCode != http.StatusBadRequest {
 		t.Errorf("a short (guessable) user id must be refused: %d", resp.StatusCode)
 	}
 	resp, _ = do(t, c, "POST", s.srv.URL+"/admin/handoffs/"+id+"/resolve", url.Values{"csrf": {csrf}})
@@ -414,8 +414,10 @@ func TestChatPage(t *testing.T) {
 			t.Errorf("GET %s: %d %s", path, resp.StatusCode, resp.Header.Get("Content-Type"))
 		}
 	}
-	if resp, _ := do(t, s.srv.Client(), "GET", s.srv.URL+"/nope", nil); resp.StatusCode != 404 {
-		t.Errorf("GET /nope: %d", resp.StatusCode)
+	for _, path := range []string{"/nope", "/static/", "/static/index.html", "/static/widget.js"} {
+		if resp, _ := do(t, s.srv.Client(), "GET", s.srv.URL+path, nil); resp.StatusCode != 404 {
+			t.Errorf("GET %s: %d, want 404 (the page is served at / only, with its headers)", path, resp.StatusCode)
+		}
 	}
 	// The page builds answers from the structured blocks.
 	r := chat(t, s.srv, ChatRequest{User: "w-page-user-000001", Text: "收不到管局短信"})

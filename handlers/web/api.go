@@ -256,9 +256,11 @@ func (a *API) chat(w http.ResponseWriter, r *http.Request) {
 		req.Lang = ""
 	}
 	reply := a.Bot.Respond(r.Context(), bot.Message{Channel: "web", User: req.User, Text: req.Text, Lang: req.Lang})
-	if reply.Handoff && (a.AdminToken == "" || a.Handoffs == nil) {
-		// Web users' handoffs are answered from the admin console; without
-		// it nobody would see this one, so the user is told at once.
+	if reply.Handoff && (a.AdminToken == "" || a.Handoffs == nil || len(req.User) < MinUserID) {
+		// Web users' handoffs are answered from the admin console, and the
+		// replies fetched with the user's id: without the console, or with
+		// an id too short to fetch them, nobody could answer this one, so
+		// the user is told at once.
 		if na, ok := a.Bot.(interface {
 			NoAgent(context.Context, bot.Reply) bot.Reply
 		}); ok {

@@ -16,8 +16,11 @@ var static embed.FS
 // Mailbox holds the messages agents send to users from the admin console;
 // *sqlstore.Store is one.
 type Mailbox interface {
-	AgentMessages(ctx context.Context, channel, user string, after int64) ([]sqlstore.AgentMessage, error)
+	AgentMessages(ctx context.Context, channel, user string, after int64) (msgs []sqlstore.AgentMessage, last int64, err error)
 }
+
+// staticFiles are the files under /static/.
+var staticFiles = map[string]bool{"chat.js": true, "chat.css": true, "admin.css": true}
 
 // pageCSP keeps the chat page to its own scripts, styles and API. The page
 // may be framed by any site (the widget's iframe) unless FrameAncestors
@@ -34,7 +37,6 @@ func pageCSP(frameAncestors string) string {
 // agent-message poll.
 func (a *API) registerPage(mux *http.ServeMux) {
 	sub, _ := fs.Sub(static, "static")
-	files := http.FileServerFS(sub)
 	csp := pageCSP(a.FrameAncestors)
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
@@ -44,10 +46,17 @@ func (a *API) registerPage(mux *http.ServeMux) {
 		h.Set("Cache-Control", "no-cache")
 		http.ServeFileFS(w, r, sub, "index.html")
 	})
-	mux.HandleFunc("GET /static/", func(w http.ResponseWriter, r *http.Request) {
+	mux.HandleFunc("GET /static/{file}", func(w http.ResponseWriter, r *http.Request) {
+		// Only the page's own files: not the page itself, not a listing,
+		// so the page is served with its headers at / alone.
+		name := r.PathValue("file")
+		if !staticFiles[name] {
+			http.NotFound(w, r)
+			return
+		}
 		w.Header().Set("X-Content-Type-Options", "nosniff")
 		w.Header().Set("Cache-Control", "public, max-age=300")
-		http.StripPrefix("/static", files).ServeHTTP(w, r)
+		http.ServeFileFS(w, r, sub, name)
 	})
 	mux.HandleFunc("GET /widget.js", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("X-Content-Type-Options", "nosniff")
@@ -57,33 +66,43 @@ func (a *API) registerPage(mux *http.ServeMux) {
 	mux.HandleFunc("GET /api/chat/messages", a.messages)
 }
 
+// UserHeader carries the web user's id on GET /api/chat/messages: the id
+// is what entitles the caller to the messages, so it is kept out of URLs
+// (and so out of access logs).
+const UserHeader = "X-Chat-User"
+
+// MinUserID is the shortest user id that can fetch agents' replies: the id
+// is the credential, so guessable ones are refused.
+const MinUserID = 16
+
 // messages returns what agents wrote to a web user after a message id:
-// GET /api/chat/messages?user=ID&after=N. The user id is the page's random
-// one, and is what entitles the caller to the messages, so short ids
-// (guessable) are refused.
+// GET /api/chat/messages?after=N with the user's id in X-Chat-User. The
+// answer also names the user's last message id, so a page that remembers
+// a later one (the log was reset) starts again.
 func (a *API) messages(w http.ResponseWriter, r *http.Request) {
-	user := r.URL.Query().Get("user")
+	user := r.Header.Get(UserHeader)
 	after, err := strconv.ParseInt(r.URL.Query().Get("after"), 10, 64)
 	if r.URL.Query().Get("after") == "" {
 		after, err = 0, nil
 	}
-	if len(user) < 16 || len(user) > 128 || err != nil || after < 0 {
-		writeJSON(w, http.StatusBadRequest, errorBody{"user must be the chat page's random id (16 to 128 characters) and after a message id"})
+	if len(user) < MinUserID || len(user) > 128 || err != nil || after < 0 {
+		writeJSON(w, http.StatusBadRequest, errorBody{"send the chat page's random user id (16 to 128 characters) in X-Chat-User, and after=a message id"})
 		return
 	}
 	type out struct {
 		Messages []sqlstore.AgentMessage `json:"messages"`
+		Last     int64                   `json:"last"`
 	}
+	w.Header().Set("Cache-Control", "no-store")
 	if a.Mailbox == nil {
-		writeJSON(w, http.StatusOK, out{[]sqlstore.AgentMessage{}})
+		writeJSON(w, http.StatusOK, out{[]sqlstore.AgentMessage{}, 0})
 		return
 	}
-	msgs, err := a.Mailbox.AgentMessages(r.Context(), "web", user, after)
+	msgs, last, err := a.Mailbox.AgentMessages(r.Context(), "web", user, after)
 	if err != nil {
 		a.Log.Error("agent messages", "err", err)
 		writeJSON(w, http.StatusServiceUnavailable, errorBody{"messages unavailable; try again"})
 		return
 	}
-	w.Header().Set("Cache-Control", "no-store")
-	writeJSON(w, http.StatusOK, out{msgs})
+	writeJSON(w, http.StatusOK, out{msgs, last})
 }

@@ -49,6 +49,9 @@ type Config struct {
 	Queue        int
 	DedupTTL     time.Duration
 	MaxBody      int64
+	// Console: the admin console is on, so agents see handoffs there and
+	// can reply from it, with or without RobotWebhook.
+	Console bool
 }
 
 // maxContent is WeCom's limit on one message's content, in bytes.
@@ -208,7 +211,7 @@ func (a *Adapter) handle(ctx context.Context, w http.ResponseWriter, m message) 
 			break // an agent has this conversation
 		}
 		text := reply.PlainText()
-		if reply.Handoff && !a.handoff("企业微信", m.FromUserName, m.Content, reply.Lang) {
+		if reply.Handoff && !a.handoff("企业微信", m.FromUserName, m.Content, reply.Lang, reply.HandoffID) {
 			a.bot.Resolve(ctx, reply.HandoffID) // nobody was told: the bot keeps answering
 			text = a.bot.Text("handoff_unavailable", reply.Lang, nil)
 		}
@@ -264,7 +267,7 @@ func (a *Adapter) answerLater(ctx context.Context, user, text string) {
 		return
 	}
 	md := reply.Markdown()
-	if reply.Handoff && !a.handoff("企业微信", user, text, reply.Lang) {
+	if reply.Handoff && !a.handoff("企业微信", user, text, reply.Lang, reply.HandoffID) {
 		a.bot.Resolve(ctx, reply.HandoffID) // nobody was told: the bot keeps answering
 		md = a.bot.Text("handoff_unavailable", reply.Lang, nil)
 	}
@@ -338,7 +341,7 @@ func (a *Adapter) answerKf(ctx context.Context, km KfMessage) {
 			return
 		}
 		text, lang = reply.PlainText(), reply.Lang
-		if reply.Handoff && !a.handoff("微信客服", km.ExternalUserID, km.Text.Content, lang) {
+		if reply.Handoff && !a.handoff("微信客服", km.ExternalUserID, km.Text.Content, lang, reply.HandoffID) {
 			a.bot.Resolve(ctx, reply.HandoffID) // nobody was told: the bot keeps answering
 			text = a.bot.Text("handoff_unavailable", lang, nil)
 		}
@@ -357,21 +360,28 @@ func (a *Adapter) answerKf(ctx context.Context, km KfMessage) {
 	}
 }
 
-// handoff notifies agents through the group robot; false when there is no
-// robot to tell, so the user can be told so.
-func (a *Adapter) handoff(channel, user, text, lang string) bool {
+// handoff tells agents of a handoff through the group robot. It reports
+// whether someone will see the handoff: the robot (when set) or the
+// console. When the robot's notice fails later and there is no console,
+// the handoff is ended then, so the user is not left waiting for nobody.
+func (a *Adapter) handoff(channel, user, text, lang, handoffID string) bool {
 	if a.cfg.RobotWebhook == "" {
-		a.log.Warn("wecom: handoff requested but WECOM_ROBOT_WEBHOOK is not set", "channel", channel)
-		return false
+		if !a.cfg.Console {
+			a.log.Warn("wecom: handoff requested but neither WECOM_ROBOT_WEBHOOK nor ADMIN_TOKEN (the console) is set", "channel", channel)
+		}
+		return a.cfg.Console
 	}
 	notice := a.bot.Text("handoff_notice", lang, map[string]string{"channel": channel, "user": user, "text": bot.MaskText(truncate(text, 300))})
 	if !a.later("robot notice", func(ctx context.Context) {
 		if err := a.api.Robot(ctx, a.cfg.RobotWebhook, notice); err != nil {
 			a.log.Error("wecom: robot notice", "err", err)
+			if !a.cfg.Console && handoffID != "" {
+				a.bot.Resolve(ctx, handoffID) // nobody was told: the bot answers this user again
+			}
 		}
 	}) {
 		a.pool.Refused("queue full, handoff notice not sent")
-		return false
+		return a.cfg.Console
 	}
 	return true
 }

@@ -198,13 +198,15 @@
     if (polling || document.hidden || Date.now() - since > 24 * 3600 * 1000) return;
     polling = true;
     var after = Number(get('supportbot.after') || 0);
-    fetch('/api/chat/messages?user=' + encodeURIComponent(user) + '&after=' + after)
-      .then(function (res) { return res.ok ? res.json() : { messages: [] }; })
+    fetch('/api/chat/messages?after=' + after, { headers: { 'X-Chat-User': user } })
+      .then(function (res) { return res.ok ? res.json() : { messages: [], last: after }; })
       .then(function (r) {
         (r.messages || []).forEach(function (m) {
           add('agent', el('span', null, m.text));
           set('supportbot.after', String(m.id));
         });
+        // The server's log was reset: start again from its last message.
+        if (typeof r.last === 'number' && r.last < after) set('supportbot.after', String(r.last));
       })
       .catch(function () {})
       .then(function () { polling = false; });
