@@ -102,7 +102,7 @@ func (a *API) feedback(w http.ResponseWriter, r *http.Request) {
 	if err == nil {
 		err = json.Unmarshal(body, &req)
 	}
-	if err != nil || req.Helpful == nil || !intentID.MatchString(req.Intent) {
+	if err != nil || req.Helpful == nil || !intentID.MatchString(req.Intent) || !a.knownIntent(req.Intent) {
 		writeJSON(w, http.StatusBadRequest, errorBody{`body must be JSON like {"user":"u1","intent":"sms_missing","helpful":true}`})
 		return
 	}
@@ -112,6 +112,24 @@ func (a *API) feedback(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]bool{"stored": true})
+}
+
+// knownIntent reports whether feedback names an intent the bot answers
+// with, so made-up ids do not reach the reports.
+func (a *API) knownIntent(id string) bool {
+	k, ok := a.Bot.(interface{ KB() *knowledge.KB })
+	if !ok {
+		return true
+	}
+	if id == knowledge.None {
+		return true
+	}
+	for _, in := range k.KB().Rules.Intents {
+		if in.ID == id {
+			return true
+		}
+	}
+	return false
 }
 
 func (a *API) listHandoffs(w http.ResponseWriter, r *http.Request) {

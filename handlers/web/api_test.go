@@ -289,3 +289,22 @@ func TestHandoffWithoutConsole(t *testing.T) {
 		t.Fatalf("the bot went silent: %+v", r)
 	}
 }
+
+func TestFeedbackNamesAKnownIntent(t *testing.T) {
+	s := newSite(t, "")
+	for body, want := range map[string]int{
+		`{"user":"u1","intent":"sms_missing.blocked","helpful":true}`: http.StatusOK,
+		`{"user":"u1","intent":"none","helpful":false}`:               http.StatusOK,
+		`{"user":"u1","intent":"bogus","helpful":true}`:               http.StatusBadRequest,
+		`{"user":"u1","intent":"sms_missing"}`:                        http.StatusBadRequest,
+	} {
+		resp, err := s.srv.Client().Post(s.srv.URL+"/api/feedback", "application/json", strings.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != want {
+			t.Errorf("%s: %d, want %d", body, resp.StatusCode, want)
+		}
+	}
+}
