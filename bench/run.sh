@@ -7,7 +7,8 @@
 #
 #   bench/run.sh [rounds] [seconds]        (default: 3 rounds of 5 s)
 #
-# Knobs: WRK_THREADS (1: wrk keeps to one of the two cores), EVENTS_DELAY_MS
+# Knobs: PROFILE_DIR (save the bot's CPU profiles of each load and its heap
+# at the end, for go tool pprof), WRK_THREADS (1: wrk keeps to one of the two cores), EVENTS_DELAY_MS
 # (3: the paced events round offers about 16 x 1000/3 = 5,300 events/s), GOMAXPROCS (unset: all cores), LOG_LEVEL (info:
 # logging stays on), SKIP_BOLT=1.
 # The bot talks to a fake Slack Web API (benchtool fakeslack) that counts
@@ -44,7 +45,8 @@ done
 ready_ms=$(printf '%s\n' "${readies[@]}" | sort -n | sed -n 3p)
 
 rm -rf "$tmp/data"
-"$tmp/supportbot" serve >"$tmp/bot.log" 2>&1 & botpid=$!; pids+=($botpid)
+debug=127.0.0.1:18093
+DEBUG_ADDR=${PROFILE_DIR:+$debug} "$tmp/supportbot" serve >"$tmp/bot.log" 2>&1 & botpid=$!; pids+=($botpid)
 for _ in $(seq 50); do curl -sf $bot/healthz >/dev/null && break; sleep 0.1; done
 
 if [ -z "${SKIP_BOLT:-}" ]; then
@@ -86,6 +88,12 @@ LUA
 
 # load NAME URL SCRIPT -> "req/s p99_ms non2xx"
 load() {
+  if [ -n "${PROFILE_DIR:-}" ] && [ "$2" != "${2#http://$bot}" ]; then
+    mkdir -p "$PROFILE_DIR"
+    # In the background, but holding load's output open: the caller's read
+    # returns once the profile is written too.
+    (sleep 1; curl -s -o "$PROFILE_DIR/cpu-$1.pprof" "http://$debug/debug/pprof/profile?seconds=$((secs - 2 > 1 ? secs - 2 : 1))") &
+  fi
   local out; out=$(WRK_THREADS=$threads wrk -t"$threads" -c16 -d"${secs}s" --latency -s "$3" "$2")
   echo "$out" >>"$tmp/wrk.log"
   local rps p99 bad
@@ -120,6 +128,11 @@ for r in $(seq "$rounds"); do
   R[fl_e2e_$r]=$(awk -v n="$n" -v s="$s" 'BEGIN {printf "%.0f", (s > 0 ? n / s : 0)}')
   read -r R[web_rps_$r] R[web_p99_$r] _ < <(load web http://$bot/api/chat "$tmp/chat.lua")
 done
+if [ -n "${PROFILE_DIR:-}" ]; then
+  curl -s -o "$PROFILE_DIR/heap.pprof" "http://$debug/debug/pprof/heap"
+  cp "$tmp/supportbot" "$PROFILE_DIR/supportbot"
+  echo "profiles in $PROFILE_DIR: go tool pprof $PROFILE_DIR/supportbot $PROFILE_DIR/cpu-checknum.pprof"
+fi
 rss_peak=$(awk '/VmHWM/ {printf "%.1f", $2/1024}' /proc/$botpid/status)
 rss_now=$(awk '/VmRSS/ {printf "%.1f", $2/1024}' /proc/$botpid/status)
 

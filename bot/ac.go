@@ -1,6 +1,9 @@
 package bot
 
-import "slices"
+import (
+	"fmt"
+	"math"
+)
 
 // automaton is an Aho-Corasick matcher over bytes, compiled into a dense
 // transition table over the byte classes that occur in the patterns, so a
@@ -8,13 +11,17 @@ import "slices"
 type automaton struct {
 	class    [256]uint16
 	nclass   int
-	delta    []int32   // state*nclass + class -> next state
+	delta    []uint16  // state*nclass + class -> next state
 	out      [][]int32 // patterns ending in a state, suffix matches included
 	patLen   []int
 	patterns []string
 }
 
-func newAutomaton(patterns []string) *automaton {
+// maxStates is the most states an automaton has: its transitions are
+// uint16, which halves the table and keeps more of it in cache.
+const maxStates = math.MaxUint16
+
+func newAutomaton(patterns []string) (*automaton, error) {
 	a := &automaton{patterns: patterns, nclass: 1}
 	for _, p := range patterns {
 		for i := 0; i < len(p); i++ {
@@ -31,13 +38,13 @@ func newAutomaton(patterns []string) *automaton {
 	for _, p := range patterns {
 		max += len(p)
 	}
-	a.delta = make([]int32, 0, max*a.nclass)
+	d := make([]int32, 0, max*a.nclass)
 	a.out = make([][]int32, 0, max)
 	newState := func() int32 {
-		n := len(a.delta)
-		a.delta = a.delta[:n+a.nclass]
-		for i := n; i < len(a.delta); i++ {
-			a.delta[i] = -1
+		n := len(d)
+		d = d[:n+a.nclass]
+		for i := n; i < len(d); i++ {
+			d[i] = -1
 		}
 		a.out = append(a.out, nil)
 		return int32(len(a.out) - 1)
@@ -47,11 +54,11 @@ func newAutomaton(patterns []string) *automaton {
 		s := int32(0)
 		for i := 0; i < len(p); i++ {
 			c := int(a.class[p[i]])
-			if a.delta[int(s)*a.nclass+c] < 0 {
+			if d[int(s)*a.nclass+c] < 0 {
 				n := newState()
-				a.delta[int(s)*a.nclass+c] = n
+				d[int(s)*a.nclass+c] = n
 			}
-			s = a.delta[int(s)*a.nclass+c]
+			s = d[int(s)*a.nclass+c]
 		}
 		a.out[s] = append(a.out[s], int32(id))
 	}
@@ -59,9 +66,9 @@ func newAutomaton(patterns []string) *automaton {
 	fail := make([]int32, len(a.out))
 	queue := []int32{}
 	for c := range a.nclass {
-		t := a.delta[c]
+		t := d[c]
 		if t < 0 {
-			a.delta[c] = 0
+			d[c] = 0
 			continue
 		}
 		fail[t] = 0
@@ -72,18 +79,25 @@ func newAutomaton(patterns []string) *automaton {
 		queue = queue[1:]
 		a.out[s] = append(a.out[s], a.out[fail[s]]...)
 		for c := range a.nclass {
-			t := a.delta[int(s)*a.nclass+c]
-			f := a.delta[int(fail[s])*a.nclass+c]
+			t := d[int(s)*a.nclass+c]
+			f := d[int(fail[s])*a.nclass+c]
 			if t < 0 {
-				a.delta[int(s)*a.nclass+c] = f
+				d[int(s)*a.nclass+c] = f
 				continue
 			}
 			fail[t] = f
 			queue = append(queue, t)
 		}
 	}
-	a.delta = slices.Clip(a.delta)
-	return a
+	if len(a.out) > maxStates {
+		return nil, fmt.Errorf("the rules' phrases make %d matcher states; at most %d fit: remove some phrases", len(a.out), maxStates)
+	}
+	// Exactly the states used: d was sized for one state per pattern byte.
+	a.delta = make([]uint16, len(d))
+	for i, t := range d {
+		a.delta[i] = uint16(t)
+	}
+	return a, nil
 }
 
 // scan calls hit for every occurrence of a pattern in s, with the byte
@@ -91,7 +105,7 @@ func newAutomaton(patterns []string) *automaton {
 func (a *automaton) scan(s string, hit func(pattern, start, end int)) {
 	st := int32(0)
 	for i := 0; i < len(s); i++ {
-		st = a.delta[int(st)*a.nclass+int(a.class[s[i]])]
+		st = int32(a.delta[int(st)*a.nclass+int(a.class[s[i]])])
 		for _, p := range a.out[st] {
 			hit(int(p), i+1-a.patLen[p], i+1)
 		}

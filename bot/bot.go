@@ -191,7 +191,7 @@ func (b *Bot) Respond(ctx context.Context, msg Message) Reply {
 		st.Lang = r.Lang
 		// Clone: a slice of the whole answer would keep all of it alive for
 		// as long as the conversation is remembered.
-		st.History = append(st.History, Turn{User: r.Asked, Bot: strings.Clone(truncateRunes(r.PlainText(), 300))})
+		st.History = append(st.History, Turn{User: r.Asked, Bot: strings.Clone(truncateRunes(r.PlainText(), historyRunes))})
 		if len(st.History) > 3 {
 			st.History = st.History[len(st.History)-3:]
 		}
@@ -213,6 +213,10 @@ func (b *Bot) Preview(ctx context.Context, text, lang string) Reply {
 	r.Asked = MaskText(truncateRunes(strings.TrimSpace(text), 1000))
 	return r
 }
+
+// historyRunes is how much of each answer a conversation remembers, for
+// the fallback model's context: the beginning names the FAQ entry and step.
+const historyRunes = 200
 
 // NoAgent turns a reply that handed the user to a person into the honest
 // "nobody can take this here" answer, and ends the handoff it opened so

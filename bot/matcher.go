@@ -249,7 +249,11 @@ func NewMatcher(kb *knowledge.KB, norm *Normalizer) (*Matcher, error) {
 	for len(m.atomTerm) < len(m.atoms) {
 		m.atomTerm = append(m.atomTerm, nil)
 	}
-	m.ac = newAutomaton(patterns)
+	ac, err := newAutomaton(patterns)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", knowledge.FileRules, err)
+	}
+	m.ac = ac
 	m.pool.New = func() any {
 		return &scratch{
 			matched: make([]bool, len(m.terms)),
