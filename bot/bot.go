@@ -45,6 +45,9 @@ type engine struct {
 	kb    *knowledge.KB
 	m     *Matcher
 	index *passageIndex
+	// prefixes are the table's lines per language, built once: answers
+	// share them read-only, as they share the FAQ's texts.
+	prefixes map[string][]knowledge.Text
 }
 
 // BotOption configures a Bot.
@@ -99,7 +102,9 @@ func (b *Bot) Reload(kb *knowledge.KB) error {
 	if err != nil {
 		return err
 	}
-	b.cur.Store(&engine{kb: kb, m: m, index: newPassageIndex(kb, b.norm)})
+	e := &engine{kb: kb, m: m, index: newPassageIndex(kb, b.norm)}
+	e.prefixes = map[string][]knowledge.Text{"zh": e.buildPrefixLines("zh"), "en": e.buildPrefixLines("en")}
+	b.cur.Store(e)
 	return nil
 }
 
@@ -724,7 +729,15 @@ func (e *engine) entryAnswer(r *Reply, in *knowledge.Intent, lang string) {
 }
 
 // prefixLines lists the supported prefixes by carrier, in table order.
+// prefixLines are the table's supported prefixes, a line per carrier.
 func (e *engine) prefixLines(lang string) []knowledge.Text {
+	if lines, ok := e.prefixes[lang]; ok {
+		return lines
+	}
+	return e.buildPrefixLines(lang)
+}
+
+func (e *engine) buildPrefixLines(lang string) []knowledge.Text {
 	var carriers []string
 	by := map[string][]string{}
 	for _, p := range e.kb.ZH.Prefixes {

@@ -2,6 +2,7 @@ package slack
 
 import (
 	"strings"
+	"unicode/utf8"
 
 	goslack "github.com/slack-go/slack"
 	"github.com/supportbot/supportbot/bot"
@@ -119,11 +120,20 @@ func split(s string, max int) []string {
 func isRuneStart(b byte) bool { return b&0xC0 != 0x80 }
 
 func truncate(s string, max int) string {
-	r := []rune(s)
-	if len(r) <= max {
+	if len(s) <= max { // bytes: at most max runes
 		return s
 	}
-	return string(r[:max-1]) + "…"
+	n := 0
+	for i := range s {
+		if n == max-1 {
+			if utf8.RuneCountInString(s[i:]) <= 1 {
+				return s
+			}
+			return s[:i] + "…"
+		}
+		n++
+	}
+	return s
 }
 
 func itoa(n int) string {

@@ -684,3 +684,17 @@ func TestHandoffStaysOpenForTheConsole(t *testing.T) {
 		t.Errorf("posts = %v", posts)
 	}
 }
+
+func TestTruncate(t *testing.T) {
+	for _, c := range []struct {
+		in   string
+		max  int
+		want string
+	}{
+		{"abc", 3, "abc"}, {"abcd", 3, "ab…"}, {"收不到短信", 5, "收不到短信"}, {"收不到短信了", 5, "收不到短…"}, {"收不到", 2, "收…"}, {"", 3, ""},
+	} {
+		if got := truncate(c.in, c.max); got != c.want {
+			t.Errorf("truncate(%q, %d) = %q, want %q", c.in, c.max, got, c.want)
+		}
+	}
+}
