@@ -209,6 +209,35 @@ func (b *Bot) Respond(ctx context.Context, msg Message) Reply {
 	return r
 }
 
+// CheckNumbers answers an agent's number check (the /checknum slash
+// command) for the numbers in args. It is not a conversation turn: it
+// leaves the user's conversation alone, but is rate limited, recorded and
+// observed like any answer.
+func (b *Bot) CheckNumbers(ctx context.Context, channel, user, args, lang string) Reply {
+	start := time.Now()
+	msg := Message{Channel: channel, User: user, Text: "/checknum " + args, Lang: lang}
+	if b.limiter != nil {
+		if ok, err := b.limiter.Allow(ctx, channel+"|"+user); err != nil {
+			b.warn("rate limiter unavailable", err)
+		} else if !ok {
+			r := b.cur.Load().message("rate_limited", "rate_limited", Lang(args, lang))
+			r.RateLimited, r.Asked = true, MaskText(truncateRunes(msg.Text, 1000))
+			b.after(ctx, msg, r, start)
+			return r
+		}
+	}
+	// The command word is English: the language is the caller's choice,
+	// or Chinese.
+	clang := Lang(args, lang)
+	if clang == "en" && lang != "en" {
+		clang = "zh"
+	}
+	r := b.cur.Load().checknum(args, clang)
+	r.Asked = MaskText(truncateRunes(msg.Text, 1000))
+	b.after(ctx, msg, r, start)
+	return r
+}
+
 // Preview answers text as the first message of a conversation, without
 // recording it, opening a handoff or touching any conversation state: the
 // admin console's "try a question".

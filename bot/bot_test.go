@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/supportbot/supportbot/knowledge"
@@ -360,5 +361,30 @@ func TestTraditionalQuestionGetsTraditionalAnswer(t *testing.T) {
 	}
 	if simp := respond(t, "换了新手机，怎么重发短信"); simp.Traditional {
 		t.Error("a simplified question got a traditional answer")
+	}
+}
+
+// An agent's number check answers like the chat command, without touching
+// the conversation: a clarify question pending in it is still answered.
+func TestCheckNumbersLeavesTheConversation(t *testing.T) {
+	base := newTestBot(t)
+	b, err := New(base.KB(), base.norm, WithConversations(NewMemoryConversations(), time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	if r := b.Respond(ctx, Message{Channel: "slack", User: "U1", Text: "验证失败 收不到短信"}); r.Intent != "clarify" {
+		t.Fatalf("setup: %s", r.Intent)
+	}
+	got := b.CheckNumbers(ctx, "slack", "U1", "+86 192-1234-5678", "")
+	want := b.Respond(ctx, Message{Channel: "slack", User: "U2", Text: "/checknum +86 192-1234-5678"})
+	if got.PlainText() != want.PlainText() || got.Intent != want.Intent || !strings.Contains(got.PlainText(), "192****5678") {
+		t.Errorf("CheckNumbers = %q (%s), Respond = %q", got.PlainText(), got.Intent, want.PlainText())
+	}
+	if r := b.Respond(ctx, Message{Channel: "slack", User: "U1", Text: "2"}); r.Intent == "clarify" || r.Intent == "none" {
+		t.Errorf("the pending clarify was lost: %s", r.Intent)
+	}
+	if r := b.CheckNumbers(ctx, "slack", "U1", "check 138", "en"); !strings.Contains(r.PlainText(), "138") {
+		t.Errorf("English: %q", r.PlainText())
 	}
 }

@@ -47,7 +47,7 @@ func (a *Adapter) command(ctx context.Context, cmd goslack.SlashCommand) command
 		if text == "" {
 			return ephemeral(commandUsage, nil)
 		}
-		reply := a.bot.Respond(ctx, bot.Message{Channel: "slack", User: cmd.UserID, Text: "/checknum " + text})
+		reply := a.bot.CheckNumbers(ctx, "slack", cmd.UserID, text, "")
 		return ephemeral(reply.PlainText(), blocks(reply, false))
 	case "/resolve":
 		if text == "" {

@@ -30,6 +30,8 @@ import (
 // Bot is what the adapter needs of the bot.
 type Bot interface {
 	Respond(ctx context.Context, msg bot.Message) bot.Reply
+	// CheckNumbers answers /checknum without touching the conversation.
+	CheckNumbers(ctx context.Context, channel, user, args, lang string) bot.Reply
 	AnswerIntent(intent, lang string) bot.Reply
 	// Resolve ends a handoff, so the bot answers that conversation again.
 	Resolve(ctx context.Context, id string) error
