@@ -111,6 +111,9 @@ func loadConfig(getenv func(string) string) (Config, error) {
 	if c.ListenAddr == "" {
 		c.ListenAddr = ":8080"
 	}
+	if _, _, err := net.SplitHostPort(c.ListenAddr); err != nil {
+		return c, fmt.Errorf("LISTEN_ADDR must be host:port or :port, such as :8080 or 127.0.0.1:8080, got %q", c.ListenAddr)
+	}
 	if c.LogLevel == "" {
 		c.LogLevel = "info"
 	}

@@ -202,6 +202,22 @@ func versionString() string {
 	}
 	if v == "" {
 		v = "dev"
+		if ok { // go build in a git checkout records the commit
+			var rev, dirty string
+			for _, kv := range info.Settings {
+				switch kv.Key {
+				case "vcs.revision":
+					rev = kv.Value
+				case "vcs.modified":
+					if kv.Value == "true" {
+						dirty = "+changes"
+					}
+				}
+			}
+			if len(rev) >= 12 {
+				v += " " + rev[:12] + dirty
+			}
+		}
 	}
 	goVersion := "unknown"
 	if ok {

@@ -96,6 +96,9 @@ const adminCSP = "default-src 'none'; style-src 'self'; img-src 'self' data:; fo
 func (ad *Admin) Register(mux *http.ServeMux) {
 	mux.HandleFunc("GET /admin", ad.guard(false, ad.dashboard))
 	mux.HandleFunc("POST /admin/login", ad.secure(ad.login))
+	mux.HandleFunc("GET /admin/login", func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, "/admin", http.StatusSeeOther) // the form is on /admin
+	})
 	mux.HandleFunc("POST /admin/logout", ad.guard(true, ad.logout))
 	mux.HandleFunc("POST /admin/try", ad.guard(true, ad.try))
 	mux.HandleFunc("POST /admin/handoffs/{id}/resolve", ad.guard(true, ad.resolve))
