@@ -181,6 +181,16 @@ func TestBrowser(t *testing.T) {
 		t.Errorf("the agent's reply in the chat: %q", agent)
 	}
 	shot(t, ctx, "chat.png")
+
+	// The agent resolves; the bot answers again and the page stops polling.
+	do(admin, "resolve", chromedp.Click(chromedp.CSS(`form.inline button.ghost`)), chromedp.WaitVisible(chromedp.CSS(`.flash`)))
+	ask("短信被拦截了怎么办")
+	if got := lastIntent(); got != "sms_missing.blocked" {
+		t.Errorf("after resolve the bot answers again: %q", got)
+	}
+	if _, err := chromedp.Run(ctx, chromedp.Poll[chromedp.Void](`localStorage.getItem('supportbot.handoff') === '0'`, chromedp.WithPollingTimeout(5*time.Second))); err != nil {
+		t.Errorf("the page still polls for agents' replies after the handoff ended: %v", err)
+	}
 	if dialogs.Load() != 0 {
 		t.Errorf("%d JavaScript dialogs opened: user text ran as code", dialogs.Load())
 	}

@@ -167,6 +167,11 @@
     }).then(function (r) {
       typing.remove();
       if (r.handoff || r.silent) { set('supportbot.handoff', String(Date.now())); poll(); }
+      else if (get('supportbot.handoff')) {
+        // The bot answers again: the handoff was resolved. Fetch what the
+        // agent wrote last, then stop polling.
+        poll(function () { set('supportbot.handoff', '0'); });
+      }
       if (r.silent) {
         add('bot', el('span', 'note', T.waiting));
         return;
@@ -193,9 +198,9 @@
 
   // Agents' replies: polled while a handoff from this browser is recent.
   var polling = false;
-  function poll() {
+  function poll(then) {
     var since = Number(get('supportbot.handoff') || 0);
-    if (polling || document.hidden || Date.now() - since > 24 * 3600 * 1000) return;
+    if (polling || document.hidden || Date.now() - since > 24 * 3600 * 1000) { if (then) then(); return; }
     polling = true;
     var after = Number(get('supportbot.after') || 0);
     fetch('/api/chat/messages?after=' + after, { headers: { 'X-Chat-User': user } })
@@ -209,10 +214,10 @@
         if (typeof r.last === 'number' && r.last < after) set('supportbot.after', String(r.last));
       })
       .catch(function () {})
-      .then(function () { polling = false; });
+      .then(function () { polling = false; if (then) then(); });
   }
-  setInterval(poll, 3000);
-  document.addEventListener('visibilitychange', poll);
+  setInterval(function () { poll(); }, 3000);
+  document.addEventListener('visibilitychange', function () { poll(); });
 
   add('bot', el('span', null, T.welcome));
   poll();
