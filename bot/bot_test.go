@@ -306,6 +306,7 @@ func TestAccuracyDoesNotRegress(t *testing.T) {
 		{"../testdata/eval/tune7.jsonl", 0.98, 0.02},
 		{"../testdata/eval/tune8.jsonl", 0.98, 0.02},
 		{"../testdata/eval/tune9.jsonl", 0.98, 0.02},
+		{"../testdata/eval/tune10.jsonl", 0.98, 0.02},
 		// Never tuned on: guards, not targets.
 		{"../testdata/eval/blind.jsonl", 0.92, 0.08},
 		{"../testdata/eval/blind2.jsonl", 0.95, 0.04},
@@ -386,5 +387,16 @@ func TestCheckNumbersLeavesTheConversation(t *testing.T) {
 	}
 	if r := b.CheckNumbers(ctx, "slack", "U1", "check 138", "en"); !strings.Contains(r.PlainText(), "138") {
 		t.Errorf("English: %q", r.PlainText())
+	}
+}
+
+// A word a "stem*" phrase matches is not a typo: "failed" stays "failed"
+// (fail*) even though "filed" is one edit away and also a known word.
+func TestTypoFixKeepsStemWords(t *testing.T) {
+	b := newTestBot(t)
+	for _, text := range []string{"failed", "verification failed", "ICP filing sms verification failed, what should I do"} {
+		if c := b.Classify(text); c.Intent != "verify_failed" {
+			t.Errorf("%q: %s, want verify_failed", text, c.Intent)
+		}
 	}
 }

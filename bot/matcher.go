@@ -47,6 +47,7 @@ type Matcher struct {
 	intents     []cintent
 	order       []int // intents, parents before children
 	vocab       map[string]bool
+	stems       []string // of "stem*" phrases: words they match are not typos
 	byLen       map[int][]string
 	pool        sync.Pool
 }
@@ -128,11 +129,15 @@ func NewMatcher(kb *knowledge.KB, norm *Normalizer) (*Matcher, error) {
 			boundStart: s != "" && isWordByte(s[0]),
 			boundEnd:   s != "" && isWordByte(s[len(s)-1]) && !prefixWord,
 		})
-		for _, w := range strings.Fields(s) {
+		fields := strings.Fields(s)
+		for _, w := range fields {
 			if isASCIIWord(w) && len(w) >= 4 && !m.vocab[w] {
 				m.vocab[w] = true
 				m.byLen[len(w)] = append(m.byLen[len(w)], w)
 			}
+		}
+		if prefixWord && len(fields) > 0 && isASCIIWord(fields[len(fields)-1]) {
+			m.stems = append(m.stems, fields[len(fields)-1])
 		}
 		return id
 	}
@@ -501,7 +506,7 @@ func (m *Matcher) fixTypos(s string) string {
 			j++
 		}
 		w := s[i:j]
-		if len(w) >= 5 && !m.vocab[w] {
+		if len(w) >= 5 && !m.vocab[w] && !m.hasStem(w) {
 			if fix := m.nearWord(w); fix != "" {
 				if b == nil {
 					b = &strings.Builder{}
@@ -518,6 +523,17 @@ func (m *Matcher) fixTypos(s string) string {
 	}
 	b.WriteString(s[last:])
 	return b.String()
+}
+
+// hasStem reports whether w is a word a "stem*" phrase matches ("failed"
+// for "fail*"): a known word, not a typo to correct.
+func (m *Matcher) hasStem(w string) bool {
+	for _, st := range m.stems {
+		if strings.HasPrefix(w, st) {
+			return true
+		}
+	}
+	return false
 }
 
 func (m *Matcher) nearWord(w string) string {
