@@ -8,9 +8,11 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"regexp"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/supportbot/supportbot/bot"
@@ -49,6 +51,55 @@ type API struct {
 	// FrameAncestors is the CSP frame-ancestors of the chat page (the
 	// widget frames it); "" allows any site.
 	FrameAncestors string
+
+	handoffs handoffLimit
+}
+
+// handoffLimit bounds the requests for a person one client address can
+// make: user ids are the client's to choose, so without it one script
+// could bury real customers in the console's queue.
+type handoffLimit struct {
+	mu   sync.Mutex
+	seen map[string][]time.Time // address -> times within the window
+}
+
+const (
+	handoffsPerWindow = 10
+	handoffWindow     = time.Hour
+)
+
+func (l *handoffLimit) allow(addr string, now time.Time) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.seen == nil {
+		l.seen = map[string][]time.Time{}
+	}
+	if len(l.seen) > 10000 { // forget quiet addresses
+		for k, ts := range l.seen {
+			if now.Sub(ts[len(ts)-1]) > handoffWindow {
+				delete(l.seen, k)
+			}
+		}
+	}
+	ts := l.seen[addr]
+	for len(ts) > 0 && now.Sub(ts[0]) > handoffWindow {
+		ts = ts[1:]
+	}
+	if len(ts) >= handoffsPerWindow {
+		l.seen[addr] = ts
+		return false
+	}
+	l.seen[addr] = append(ts, now)
+	return true
+}
+
+// clientIP is the address a request came from (the proxy's, behind one).
+func clientIP(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
 }
 
 // Register adds the API's routes to mux.
@@ -274,7 +325,7 @@ func (a *API) chat(w http.ResponseWriter, r *http.Request) {
 		req.Lang = ""
 	}
 	reply := a.Bot.Respond(r.Context(), bot.Message{Channel: "web", User: req.User, Text: req.Text, Lang: req.Lang})
-	if reply.Handoff && (a.AdminToken == "" || a.Handoffs == nil || len(req.User) < MinUserID) {
+	if reply.Handoff && (a.AdminToken == "" || a.Handoffs == nil || len(req.User) < MinUserID || !a.handoffs.allow(clientIP(r), time.Now())) {
 		// Web users' handoffs are answered from the admin console, and the
 		// replies fetched with the user's id: without the console, or with
 		// an id too short to fetch them, nobody could answer this one, so

@@ -1,7 +1,9 @@
 package web
 
 import (
+	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -306,5 +308,24 @@ func TestFeedbackNamesAKnownIntent(t *testing.T) {
 		if resp.StatusCode != want {
 			t.Errorf("%s: %d, want %d", body, resp.StatusCode, want)
 		}
+	}
+}
+
+// One address cannot open handoffs without end: past the limit, requests
+// for a person are answered as if no agent were available.
+func TestHandoffsPerAddressAreLimited(t *testing.T) {
+	s := newSite(t, testToken)
+	taken := 0
+	for i := range handoffsPerWindow + 3 {
+		r := chat(t, s.srv, ChatRequest{User: fmt.Sprintf("w-flood-user-%08d", i), Text: "转人工"})
+		if r.Handoff {
+			taken++
+		}
+	}
+	if taken != handoffsPerWindow {
+		t.Errorf("%d handoffs taken from one address, want %d", taken, handoffsPerWindow)
+	}
+	if hs, _ := s.bot.Handoffs(context.Background()); len(hs) != handoffsPerWindow {
+		t.Errorf("%d handoffs open, want %d", len(hs), handoffsPerWindow)
 	}
 }
