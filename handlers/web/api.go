@@ -93,11 +93,29 @@ func (l *handoffLimit) allow(addr string, now time.Time) bool {
 	return true
 }
 
-// clientIP is the address a request came from (the proxy's, behind one).
+// clientIP is the address a request came from. Behind a proxy on a
+// private or loopback address (an ingress, a load balancer), it is the
+// last address in X-Forwarded-For, the one the proxy itself added; a
+// client on the internet cannot set it for itself that way.
 func clientIP(r *http.Request) string {
 	host, _, err := net.SplitHostPort(r.RemoteAddr)
 	if err != nil {
-		return r.RemoteAddr
+		host = r.RemoteAddr
+	}
+	ip := net.ParseIP(host)
+	if ip == nil || !(ip.IsLoopback() || ip.IsPrivate()) {
+		return host
+	}
+	xff := r.Header.Values("X-Forwarded-For")
+	if len(xff) == 0 {
+		return host
+	}
+	last := xff[len(xff)-1]
+	if i := strings.LastIndexByte(last, ','); i >= 0 {
+		last = last[i+1:]
+	}
+	if last = strings.TrimSpace(last); net.ParseIP(last) != nil {
+		return last
 	}
 	return host
 }

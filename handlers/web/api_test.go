@@ -329,3 +329,26 @@ func TestHandoffsPerAddressAreLimited(t *testing.T) {
 		t.Errorf("%d handoffs open, want %d", len(hs), handoffsPerWindow)
 	}
 }
+
+func TestClientIP(t *testing.T) {
+	for _, c := range []struct {
+		remote string
+		xff    []string
+		want   string
+	}{
+		{"203.0.113.7:5000", nil, "203.0.113.7"},
+		{"203.0.113.7:5000", []string{"1.2.3.4"}, "203.0.113.7"}, // a public client cannot claim another address
+		{"10.0.0.5:5000", []string{"9.9.9.9, 198.51.100.2"}, "198.51.100.2"},
+		{"127.0.0.1:5000", []string{"9.9.9.9", "198.51.100.3"}, "198.51.100.3"},
+		{"10.0.0.5:5000", []string{"garbage"}, "10.0.0.5"},
+	} {
+		r := httptest.NewRequest("POST", "/api/chat", nil)
+		r.RemoteAddr = c.remote
+		for _, v := range c.xff {
+			r.Header.Add("X-Forwarded-For", v)
+		}
+		if got := clientIP(r); got != c.want {
+			t.Errorf("clientIP(%s, %v) = %s, want %s", c.remote, c.xff, got, c.want)
+		}
+	}
+}
