@@ -307,11 +307,12 @@ func TestAccuracyDoesNotRegress(t *testing.T) {
 		{"../testdata/eval/tune8.jsonl", 0.98, 0.02},
 		{"../testdata/eval/tune9.jsonl", 0.98, 0.02},
 		{"../testdata/eval/tune10.jsonl", 0.98, 0.02},
+		{"../testdata/eval/tune11.jsonl", 0.98, 0.02},
 		// Never tuned on: guards, not targets.
-		{"../testdata/eval/blind.jsonl", 0.92, 0.08},
+		{"../testdata/eval/blind.jsonl", 0.95, 0.06},
 		{"../testdata/eval/blind2.jsonl", 0.95, 0.04},
-		{"../testdata/eval/blind3.jsonl", 0.90, 0.07},
-		{"../testdata/eval/blind4.jsonl", 0.93, 0.09},
+		{"../testdata/eval/blind3.jsonl", 0.90, 0.05},
+		{"../testdata/eval/blind4.jsonl", 0.95, 0.06},
 	} {
 		r := b.Evaluate(readSet(t, tt.file))
 		if r.Accuracy < tt.minAcc || r.FalseAnswerRate > tt.maxFAR {
