@@ -139,19 +139,8 @@ func (b *Bot) Respond(ctx context.Context, msg Message) Reply {
 	start := time.Now()
 	key := conversationKey(msg)
 	var r Reply
-	if b.limiter != nil {
-		if ok, err := b.limiter.Allow(ctx, msg.Channel+"|"+msg.User); err != nil {
-			b.warn("rate limiter unavailable", err)
-		} else if !ok {
-			r = b.cur.Load().message("rate_limited", "rate_limited", Lang(msg.Text, msg.Lang))
-			r.RateLimited = true
-			r.Asked = MaskText(truncateRunes(strings.TrimSpace(msg.Text), 1000))
-			if b.observer != nil {
-				b.observer.RateLimited(msg.Channel)
-			}
-			b.after(ctx, msg, r, start)
-			return r
-		}
+	if r, limited := b.rateLimited(ctx, msg, start); limited {
+		return r
 	}
 	var st State
 	if b.conv != nil {
@@ -209,6 +198,39 @@ func (b *Bot) Respond(ctx context.Context, msg Message) Reply {
 	return r
 }
 
+// rateLimited answers a user who sends too fast, when the limiter says so;
+// a limiter that cannot be reached lets the message through.
+func (b *Bot) rateLimited(ctx context.Context, msg Message, start time.Time) (Reply, bool) {
+	if b.limiter == nil {
+		return Reply{}, false
+	}
+	ok, err := b.limiter.Allow(ctx, msg.Channel+"|"+msg.User)
+	if err != nil {
+		b.warn("rate limiter unavailable", err)
+		return Reply{}, false
+	}
+	if ok {
+		return Reply{}, false
+	}
+	r := b.cur.Load().message("rate_limited", "rate_limited", Lang(msg.Text, msg.Lang))
+	r.RateLimited = true
+	r.Asked = MaskText(truncateRunes(strings.TrimSpace(msg.Text), 1000))
+	if b.observer != nil {
+		b.observer.RateLimited(msg.Channel)
+	}
+	b.after(ctx, msg, r, start)
+	return r, true
+}
+
+// commandLang is the language of a command's answer: the command word is
+// English, so the arguments or the caller's choice tell, else Chinese.
+func commandLang(args, lang string) string {
+	if l := Lang(args, lang); l != "en" || lang == "en" {
+		return l
+	}
+	return "zh"
+}
+
 // CheckNumbers answers an agent's number check (the /checknum slash
 // command) for the numbers in args. It is not a conversation turn: it
 // leaves the user's conversation alone, but is rate limited, recorded and
@@ -216,23 +238,10 @@ func (b *Bot) Respond(ctx context.Context, msg Message) Reply {
 func (b *Bot) CheckNumbers(ctx context.Context, channel, user, args, lang string) Reply {
 	start := time.Now()
 	msg := Message{Channel: channel, User: user, Text: "/checknum " + args, Lang: lang}
-	if b.limiter != nil {
-		if ok, err := b.limiter.Allow(ctx, channel+"|"+user); err != nil {
-			b.warn("rate limiter unavailable", err)
-		} else if !ok {
-			r := b.cur.Load().message("rate_limited", "rate_limited", Lang(args, lang))
-			r.RateLimited, r.Asked = true, MaskText(truncateRunes(msg.Text, 1000))
-			b.after(ctx, msg, r, start)
-			return r
-		}
+	if r, limited := b.rateLimited(ctx, msg, start); limited {
+		return r
 	}
-	// The command word is English: the language is the caller's choice,
-	// or Chinese.
-	clang := Lang(args, lang)
-	if clang == "en" && lang != "en" {
-		clang = "zh"
-	}
-	r := b.cur.Load().checknum(args, clang)
+	r := b.cur.Load().checknum(args, commandLang(args, lang))
 	r.Asked = MaskText(truncateRunes(msg.Text, 1000))
 	b.after(ctx, msg, r, start)
 	return r
@@ -324,12 +333,7 @@ func (b *Bot) respond(ctx context.Context, msg Message, st *State) Reply {
 		return e.message(knowledge.None, "empty", lang)
 	}
 	if cmd, args, ok := command(text); ok {
-		// The command word is English; the language is the user's choice,
-		// or Chinese when they make none.
-		clang := Lang(args, msg.Lang)
-		if clang == "en" && msg.Lang != "en" {
-			clang = "zh"
-		}
+		clang := commandLang(args, msg.Lang)
 		st.Pending = ""
 		switch cmd {
 		case "checknum":

@@ -611,9 +611,10 @@ func TestFullQueueRefusesAndRetryIsAnswered(t *testing.T) {
 	}
 }
 
-// A handoff nobody was told of is ended at once: the user is told, and the
-// bot keeps answering them instead of going silent.
-func TestHandoffNobodyWasToldOfEnds(t *testing.T) {
+// handoffAdapter is an adapter over a bot that keeps conversations and a
+// handoff queue (the shared test bot keeps neither), posting to a fake.
+func handoffAdapter(t *testing.T, cfg Config) (*bot.Bot, *Adapter, *fakeSlack) {
+	t.Helper()
 	kb, err := knowledge.Default()
 	if err != nil {
 		t.Fatal(err)
@@ -629,9 +630,15 @@ func TestHandoffNobodyWasToldOfEnds(t *testing.T) {
 	}
 	fake := newFakeSlack(t)
 	client := goslack.New("xoxb-test", goslack.OptionAPIURL(fake.srv.URL+"/api/"))
-	a := New(b, client, bot.NewMemoryDedup(), bot.NewMemoryFeedback(10), Config{SigningSecret: secret, Workers: 1},
-		slog.New(slog.NewTextHandler(io.Discard, nil)))
-	defer a.Close()
+	a := New(b, client, bot.NewMemoryDedup(), bot.NewMemoryFeedback(10), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	t.Cleanup(a.Close)
+	return b, a, fake
+}
+
+// A handoff nobody was told of is ended at once: the user is told, and the
+// bot keeps answering them instead of going silent.
+func TestHandoffNobodyWasToldOfEnds(t *testing.T) {
+	b, a, fake := handoffAdapter(t, Config{SigningSecret: secret, Workers: 1})
 	ctx := context.Background()
 	for _, text := range []string{"转人工", "收不到短信"} {
 		if err := a.answer(ctx, incomingMsg{channel: "D1", user: "U1", text: text, ts: "1.1"}); err != nil {
@@ -650,24 +657,7 @@ func TestHandoffNobodyWasToldOfEnds(t *testing.T) {
 // With the admin console on, agents see the handoff there (and reply to
 // the user from it), so it stays open without an agent channel.
 func TestHandoffStaysOpenForTheConsole(t *testing.T) {
-	kb, err := knowledge.Default()
-	if err != nil {
-		t.Fatal(err)
-	}
-	norm, err := bot.NewNormalizer()
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, err := bot.New(kb, norm, bot.WithConversations(bot.NewMemoryConversations(), time.Hour),
-		bot.WithHandoffs(bot.NewMemoryHandoffs(), time.Hour))
-	if err != nil {
-		t.Fatal(err)
-	}
-	fake := newFakeSlack(t)
-	client := goslack.New("xoxb-test", goslack.OptionAPIURL(fake.srv.URL+"/api/"))
-	a := New(b, client, bot.NewMemoryDedup(), bot.NewMemoryFeedback(10), Config{SigningSecret: secret, Workers: 1, Console: true},
-		slog.New(slog.NewTextHandler(io.Discard, nil)))
-	defer a.Close()
+	b, a, fake := handoffAdapter(t, Config{SigningSecret: secret, Workers: 1, Console: true})
 	ctx := context.Background()
 	if err := a.answer(ctx, incomingMsg{channel: "D1", user: "U1", text: "转人工", ts: "1.1"}); err != nil {
 		t.Fatal(err)
