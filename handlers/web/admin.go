@@ -231,14 +231,14 @@ func (ad *Admin) login(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if subtle.ConstantTimeCompare([]byte(r.PostFormValue("token")), []byte(ad.Token)) != 1 {
-		ad.Log.Warn("admin: failed sign-in", "remote", remoteHost(r))
+		ad.Log.Warn("admin: failed sign-in", "remote", clientIP(r))
 		time.Sleep(300 * time.Millisecond) // slows guessing a little
 		ad.render(w, http.StatusUnauthorized, "login.html", map[string]any{"Error": true})
 		return
 	}
 	http.SetCookie(w, &http.Cookie{Name: adminCookie, Value: ad.newSession(), Path: "/admin", MaxAge: int(sessionLife / time.Second),
 		HttpOnly: true, Secure: true, SameSite: http.SameSiteStrictMode})
-	ad.Log.Info("admin: signed in", "remote", remoteHost(r))
+	ad.Log.Info("admin: signed in", "remote", clientIP(r))
 	http.Redirect(w, r, "/admin", http.StatusSeeOther)
 }
 
@@ -264,13 +264,6 @@ func secureContext(r *http.Request) bool {
 	return ip != nil && ip.IsLoopback()
 }
 
-func remoteHost(r *http.Request) string {
-	h, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return h
-}
 
 // handoffView is an open handoff with its conversation since it opened.
 type handoffView struct {
