@@ -264,7 +264,6 @@ func secureContext(r *http.Request) bool {
 	return ip != nil && ip.IsLoopback()
 }
 
-
 // handoffView is an open handoff with its conversation since it opened.
 type handoffView struct {
 	bot.Handoff
