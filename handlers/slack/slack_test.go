@@ -422,11 +422,19 @@ func TestButtons(t *testing.T) {
 			}
 		}
 		h.adapter.Close()
+		// Both clicks are stored on the worker pool, so their order is not fixed.
 		fb := h.feedback.All()
-		if len(fb) != 2 || !fb[0].Helpful || fb[1].Helpful || fb[0].Intent != "sms_missing" || fb[0].Channel != "slack" {
+		votes := map[bool]int{}
+		for _, f := range fb {
+			if f.Intent != "sms_missing" || f.Channel != "slack" || f.User != "U1" {
+				t.Errorf("feedback %+v", f)
+			}
+			votes[f.Helpful]++
+		}
+		if len(fb) != 2 || votes[true] != 1 || votes[false] != 1 {
 			t.Errorf("feedback = %+v", fb)
 		}
-		if hooks := h.fake.Hooks(); len(hooks) != 2 || hooks[0]["text"] != "谢谢您的反馈！" {
+		if hooks := h.fake.Hooks(); len(hooks) != 2 || hooks[0]["text"] != "谢谢您的反馈！" || hooks[1]["text"] != "谢谢您的反馈！" {
 			t.Errorf("hooks = %v", hooks)
 		}
 	})
