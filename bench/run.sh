@@ -7,6 +7,11 @@
 #
 #   bench/run.sh [rounds] [seconds]        (default: 3 rounds of 5 s)
 #
+# On two or more cores, the programs under test (the bot, Bolt) run on CPU 1 and the load
+# (wrk, the fake Slack API) on CPU 0, so that the load generator and the server do not
+# take time slices from each other: unpinned, even a minimal Go server's p99 is set by that
+# contention (see the control line). PIN=0 runs everything unpinned.
+#
 # Knobs: PROFILE_DIR (save the bot's CPU profiles of each load and its heap
 # at the end, for go tool pprof), WRK_THREADS (1: wrk keeps to one of the two cores), EVENTS_DELAY_MS
 # (3: the paced events round offers about 16 x 1000/3 = 5,300 events/s), GOMAXPROCS (unset: all cores), LOG_LEVEL (info:
@@ -21,6 +26,10 @@ secs=${2:-5}
 threads=${WRK_THREADS:-1}
 delay=${EVENTS_DELAY_MS:-3}
 command -v wrk >/dev/null || { echo "install wrk (apt-get install wrk)"; exit 1; }
+server=() load=()
+if [ "${PIN:-1}" = 1 ] && [ "$(nproc)" -ge 2 ] && command -v taskset >/dev/null; then
+  server=(taskset -c 1) load=(taskset -c 0)
+fi
 tmp=$(mktemp -d)
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$tmp"; }
@@ -29,9 +38,10 @@ trap cleanup EXIT
 go build -o "$tmp/supportbot" ./cmd/supportbot
 go build -o "$tmp/benchtool" ./bench/benchtool
 secret=benchsecret
-bot=127.0.0.1:18090 bolt=127.0.0.1:18091 fake=127.0.0.1:18092
+bot=127.0.0.1:18090 bolt=127.0.0.1:18091 fake=127.0.0.1:18092 control=127.0.0.1:18094
 
-"$tmp/benchtool" fakeslack -addr $fake >"$tmp/fake.log" 2>&1 & pids+=($!)
+"${load[@]}" "$tmp/benchtool" fakeslack -addr $fake >"$tmp/fake.log" 2>&1 & pids+=($!)
+"${server[@]}" "$tmp/benchtool" control -addr $control >/dev/null 2>&1 & pids+=($!)
 export SLACK_BOT_TOKEN=xoxb-bench SLACK_SIGNING_SECRET=$secret SLACK_API_URL=http://$fake/api/ \
   LISTEN_ADDR=$bot DATA_DIR="$tmp/data" RATE_LIMIT_PER_MIN=0 LOG_LEVEL=${LOG_LEVEL:-info}
 for _ in $(seq 50); do curl -sf $fake/stats >/dev/null && break; sleep 0.1; done
@@ -40,18 +50,18 @@ for _ in $(seq 50); do curl -sf $fake/stats >/dev/null && break; sleep 0.1; done
 readies=()
 for _ in 1 2 3 4 5; do
   rm -rf "$tmp/data"
-  readies+=("$("$tmp/benchtool" ready -url http://$bot/healthz -- "$tmp/supportbot" serve 2>/dev/null)")
+  readies+=("$("$tmp/benchtool" ready -url http://$bot/healthz -- "${server[@]}" "$tmp/supportbot" serve 2>/dev/null)")
 done
 ready_ms=$(printf '%s\n' "${readies[@]}" | sort -n | sed -n 3p)
 
 rm -rf "$tmp/data"
 debug=127.0.0.1:18093
-DEBUG_ADDR=${PROFILE_DIR:+$debug} "$tmp/supportbot" serve >"$tmp/bot.log" 2>&1 & botpid=$!; pids+=($botpid)
+DEBUG_ADDR=${PROFILE_DIR:+$debug} "${server[@]}" "$tmp/supportbot" serve >"$tmp/bot.log" 2>&1 & botpid=$!; pids+=($botpid)
 for _ in $(seq 50); do curl -sf $bot/healthz >/dev/null && break; sleep 0.1; done
 
 if [ -z "${SKIP_BOLT:-}" ]; then
   if [ ! -d bench/bolt/node_modules ]; then (cd bench/bolt && npm ci --silent --no-audit --no-fund >/dev/null); fi
-  PORT=${bolt##*:} node bench/bolt/app.js >"$tmp/bolt.log" 2>&1 & pids+=($!)
+  PORT=${bolt##*:} "${server[@]}" node bench/bolt/app.js >"$tmp/bolt.log" 2>&1 & pids+=($!)
   for _ in $(seq 100); do curl -s -o /dev/null $bolt/ && break; sleep 0.1; done
 fi
 
@@ -94,7 +104,7 @@ load() {
     # returns once the profile is written too.
     (sleep 1; curl -s -o "$PROFILE_DIR/cpu-$1.pprof" "http://$debug/debug/pprof/profile?seconds=$((secs - 2 > 1 ? secs - 2 : 1))") &
   fi
-  local out; out=$(WRK_THREADS=$threads wrk -t"$threads" -c16 -d"${secs}s" --latency -s "$3" "$2")
+  local out; out=$(WRK_THREADS=$threads "${load[@]}" wrk -t"$threads" -c16 -d"${secs}s" --latency -s "$3" "$2")
   echo "$out" >>"$tmp/wrk.log"
   local rps p99 bad
   rps=$(echo "$out" | awk '/Requests\/sec/ {print $2}')
@@ -106,6 +116,7 @@ median() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 
 declare -A R
 for r in $(seq "$rounds"); do
+  read -r R[ctl_rps_$r] R[ctl_p99_$r] _ < <(load control http://$control/slack/commands "$tmp/checknum.lua")
   read -r R[go_rps_$r] R[go_p99_$r] _ < <(load checknum http://$bot/slack/commands "$tmp/checknum.lua")
   if [ -z "${SKIP_BOLT:-}" ]; then
     read -r R[bolt_rps_$r] R[bolt_p99_$r] _ < <(load bolt http://$bolt/slack/commands "$tmp/checknum.lua")
@@ -138,8 +149,10 @@ rss_now=$(awk '/VmRSS/ {printf "%.1f", $2/1024}' /proc/$botpid/status)
 
 m() { for r in $(seq "$rounds"); do echo "${R[${1}_$r]:-0}"; done | median; }
 echo
-echo "supportbot vs Bolt for JS: $rounds rounds of ${secs}s, wrk -t$threads -c16, $(nproc) cores, medians"
+pinning="unpinned"; [ ${#server[@]} -gt 0 ] && pinning="servers on CPU 1, wrk and fake API on CPU 0"
+echo "supportbot vs Bolt for JS: $rounds rounds of ${secs}s, wrk -t$threads -c16, $(nproc) cores, $pinning, medians"
 printf '%-44s %10s %9s\n' route req/s p99_ms
+printf '%-44s %10s %9s\n' "control: minimal Go server, same request" "$(m ctl_rps)" "$(m ctl_p99)"
 printf '%-44s %10s %9s\n' "/checknum, supportbot" "$(m go_rps)" "$(m go_p99)"
 if [ -z "${SKIP_BOLT:-}" ]; then
   printf '%-44s %10s %9s\n' "/checknum, Bolt for JS $(node -p 'require("./bench/bolt/node_modules/@slack/bolt/package.json").version')" "$(m bolt_rps)" "$(m bolt_p99)"
@@ -153,3 +166,4 @@ printf '%-44s %10s %9s\n' "web POST /api/chat" "$(m web_rps)" "$(m web_p99)"
 echo "resident memory: peak ${rss_peak} MB, now ${rss_now} MB"
 echo "ready to serve after start: ${ready_ms} ms (median of 5: ${readies[*]})"
 grep -c 'level=ERROR' "$tmp/bot.log" | xargs echo "bot log errors:"
+grep 'level=ERROR' "$tmp/bot.log" | cut -c1-300 | sort | uniq -c | sort -rn | head -5

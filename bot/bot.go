@@ -185,7 +185,7 @@ func (b *Bot) Respond(ctx context.Context, msg Message) Reply {
 		st.Lang = r.Lang
 		// Clone: a slice of the whole answer would keep all of it alive for
 		// as long as the conversation is remembered.
-		st.History = append(st.History, Turn{User: r.Asked, Bot: strings.Clone(truncateRunes(r.PlainText(), historyRunes))})
+		st.History = append(st.History, Turn{User: r.Asked, Bot: strings.Clone(truncateRunes(r.PlainTextPrefix(historyRunes), historyRunes))})
 		if len(st.History) > 3 {
 			st.History = st.History[len(st.History)-3:]
 		}

@@ -9,6 +9,7 @@ import (
 	"sync"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/supportbot/supportbot/knowledge"
@@ -402,6 +403,23 @@ func TestTypoFixKeepsStemWords(t *testing.T) {
 	for _, text := range []string{"failed", "verification failed", "ICP filing sms verification failed, what should I do"} {
 		if c := b.Classify(text); c.Intent != "verify_failed" {
 			t.Errorf("%q: %s, want verify_failed", text, c.Intent)
+		}
+	}
+}
+
+func TestPlainTextPrefix(t *testing.T) {
+	b := newTestBot(t)
+	for _, q := range []string{"收不到管局短信", "sms never arrived", "验证失败了", "你好"} {
+		full := b.AnswerIntent(b.Classify(q).Intent, Lang(q, "")).PlainText()
+		for _, n := range []int{1, 50, 200, 300, 100000} {
+			r := b.AnswerIntent(b.Classify(q).Intent, Lang(q, ""))
+			p := r.PlainTextPrefix(n)
+			if !strings.HasPrefix(full, p) {
+				t.Fatalf("%q: prefix(%d) is not a prefix of the text:\n%s\n---\n%s", q, n, p, full)
+			}
+			if got := utf8.RuneCountInString(p); got < min(n, utf8.RuneCountInString(full)) {
+				t.Errorf("%q: prefix(%d) has %d runes, want at least %d", q, n, got, n)
+			}
 		}
 	}
 }

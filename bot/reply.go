@@ -85,63 +85,97 @@ type Option struct {
 
 // PlainText renders the reply for channels without formatting: numbered
 // steps, "-" sub-bullets, links as "text (url)".
-func (r Reply) PlainText() string {
-	return r.render(func(t knowledge.Text) string {
-		var b strings.Builder
-		for _, s := range t {
-			b.WriteString(s.Text)
-			if s.URL != "" && s.URL != s.Text {
-				b.WriteString(" (" + s.URL + ")")
-			}
+func (r Reply) PlainText() string { return r.PlainTextPrefix(0) }
+
+// PlainTextPrefix is the beginning of PlainText, at least n runes of it
+// (all of it when n is 0 or it is shorter): for a notification or a
+// conversation's memory, without rendering the rest.
+func (r Reply) PlainTextPrefix(n int) string {
+	return r.render(4*n, plainInline, func(b *strings.Builder, s string) { b.WriteString(s) })
+}
+
+func plainInline(b *strings.Builder, t knowledge.Text) {
+	for _, s := range t {
+		b.WriteString(s.Text)
+		if s.URL != "" && s.URL != s.Text {
+			b.WriteString(" (")
+			b.WriteString(s.URL)
+			b.WriteByte(')')
 		}
-		return b.String()
-	}, func(s string) string { return s })
+	}
 }
 
 // Markdown renders the reply as CommonMark: bold title, lists, [text](url).
 func (r Reply) Markdown() string {
-	return r.render(func(t knowledge.Text) string {
-		var b strings.Builder
+	return r.render(0, func(b *strings.Builder, t knowledge.Text) {
 		for _, s := range t {
 			if s.URL != "" {
-				b.WriteString("[" + escapeMarkdown(s.Text) + "](" + s.URL + ")")
+				b.WriteByte('[')
+				markdownEscaper.WriteString(b, s.Text)
+				b.WriteString("](")
+				b.WriteString(s.URL)
+				b.WriteByte(')')
 				continue
 			}
-			b.WriteString(escapeMarkdown(s.Text))
+			markdownEscaper.WriteString(b, s.Text)
 		}
-		return b.String()
-	}, func(s string) string { return "**" + escapeMarkdown(s) + "**" })
+	}, func(b *strings.Builder, s string) {
+		b.WriteString("**")
+		markdownEscaper.WriteString(b, s)
+		b.WriteString("**")
+	})
 }
 
-// Render renders the reply with a channel's inline and title formats.
-func (r Reply) Render(inline func(knowledge.Text) string, title func(string) string) string {
-	return r.render(inline, title)
+// Render renders the reply with a channel's inline and title formats,
+// which write into the one builder the whole reply is rendered in.
+func (r Reply) Render(inline func(*strings.Builder, knowledge.Text), title func(*strings.Builder, string)) string {
+	return r.render(0, inline, title)
 }
 
-func (r Reply) render(inline func(knowledge.Text) string, title func(string) string) string {
-	var parts []string
-	if r.Title != "" {
-		parts = append(parts, title(r.Title))
+// render writes the title, then the blocks, separated by blank lines:
+// lists one item a line, sub-items indented. With limit > 0 it stops after
+// the block during which the text reached limit bytes.
+func (r Reply) render(limit int, inline func(*strings.Builder, knowledge.Text), title func(*strings.Builder, string)) string {
+	var b strings.Builder
+	b.Grow(512)
+	first := true
+	part := func() {
+		if !first {
+			b.WriteString("\n\n")
+		}
+		first = false
 	}
-	for _, b := range r.Blocks {
-		if len(b.Items) == 0 {
-			parts = append(parts, inline(b.Text))
+	if r.Title != "" {
+		part()
+		title(&b, r.Title)
+	}
+	for _, bl := range r.Blocks {
+		if limit > 0 && b.Len() >= limit {
+			break
+		}
+		part()
+		if len(bl.Items) == 0 {
+			inline(&b, bl.Text)
 			continue
 		}
-		var lines []string
-		for i, it := range b.Items {
-			marker := "- "
-			if b.Ordered {
-				marker = strconv.Itoa(b.Start+i) + ". "
+		for i, it := range bl.Items {
+			if i > 0 {
+				b.WriteByte('\n')
 			}
-			lines = append(lines, marker+inline(it.Text))
-			for _, s := range it.Sub {
-				lines = append(lines, "   - "+inline(s))
+			if bl.Ordered {
+				b.WriteString(strconv.Itoa(bl.Start + i))
+				b.WriteString(". ")
+			} else {
+				b.WriteString("- ")
+			}
+			inline(&b, it.Text)
+			for _, sub := range it.Sub {
+				b.WriteString("\n   - ")
+				inline(&b, sub)
 			}
 		}
-		parts = append(parts, strings.Join(lines, "\n"))
 	}
-	return strings.Join(parts, "\n\n")
+	return b.String()
 }
 
 var markdownEscaper = strings.NewReplacer(`\`, `\\`, `*`, `\*`, `_`, `\_`, "`", "\\`", `[`, `\[`, `]`, `\]`, `<`, `&lt;`)

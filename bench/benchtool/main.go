@@ -5,6 +5,7 @@
 //	benchtool fakeslack -addr 127.0.0.1:18092
 //	benchtool events -n 200000 -secret S > events.txt
 //	benchtool ready -url http://127.0.0.1:18090/healthz -- supportbot serve
+//	benchtool control -addr 127.0.0.1:18094
 package main
 
 import (
@@ -25,7 +26,7 @@ import (
 
 func main() {
 	if len(os.Args) < 2 {
-		fmt.Fprintln(os.Stderr, "usage: benchtool fakeslack|events|ready ...")
+		fmt.Fprintln(os.Stderr, "usage: benchtool fakeslack|events|ready|control ...")
 		os.Exit(2)
 	}
 	var err error
@@ -36,6 +37,8 @@ func main() {
 		err = events(os.Args[2:])
 	case "ready":
 		err = ready(os.Args[2:])
+	case "control":
+		err = control(os.Args[2:])
 	default:
 		err = fmt.Errorf("unknown command %q", os.Args[1])
 	}
@@ -147,4 +150,20 @@ func ready(args []string) error {
 		time.Sleep(500 * time.Microsecond)
 	}
 	return fmt.Errorf("ready: %s did not answer within 10 s", *url)
+}
+
+// control is the load test's yardstick: a minimal net/http server that
+// reads the body and answers a fixed JSON object. Under the same load as
+// the bot, it shows what the machine, the kernel and wrk alone allow.
+func control(args []string) error {
+	fs := flag.NewFlagSet("control", flag.ExitOnError)
+	addr := fs.String("addr", "127.0.0.1:18094", "listen address")
+	fs.Parse(args)
+	reply := []byte(`{"response_type":"ephemeral","text":"ok"}` + "\n")
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.Copy(io.Discard, r.Body)
+		w.Header().Set("Content-Type", "application/json")
+		w.Write(reply)
+	})
+	return http.ListenAndServe(*addr, h)
 }

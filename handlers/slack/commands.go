@@ -1,11 +1,11 @@
 package slack
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
-	"io"
 	"net/http"
+	"net/url"
+	"slices"
 	"strings"
 
 	goslack "github.com/slack-go/slack"
@@ -28,8 +28,7 @@ func (a *Adapter) handleCommand(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	r.Body = io.NopCloser(bytes.NewReader(body))
-	cmd, err := goslack.SlashCommandParse(r)
+	cmd, err := parseCommand(string(body))
 	if err != nil {
 		a.log.Warn("slack: malformed slash command", "err", err)
 		http.Error(w, "malformed slash command", http.StatusBadRequest)
@@ -37,6 +36,71 @@ func (a *Adapter) handleCommand(w http.ResponseWriter, r *http.Request) {
 	}
 	writeJSON(w, a.command(r.Context(), cmd))
 }
+
+// parseCommand reads a slash command's form body into the fields
+// goslack.SlashCommandParse fills, first value of each, in one pass over
+// the verified body.
+func parseCommand(body string) (goslack.SlashCommand, error) {
+	var c goslack.SlashCommand
+	seen := 0 // fields set: a repeated field keeps its first value
+	for body != "" {
+		var pair string
+		pair, body, _ = strings.Cut(body, "&")
+		if pair == "" {
+			continue
+		}
+		k, v, _ := strings.Cut(pair, "=")
+		key, err := url.QueryUnescape(k)
+		if err != nil {
+			return c, err
+		}
+		val, err := url.QueryUnescape(v)
+		if err != nil {
+			return c, err
+		}
+		i := slices.Index(commandFields, key)
+		if i < 0 || seen&(1<<i) != 0 {
+			continue
+		}
+		seen |= 1 << i
+		switch key {
+		case "token":
+			c.Token = val
+		case "team_id":
+			c.TeamID = val
+		case "team_domain":
+			c.TeamDomain = val
+		case "enterprise_id":
+			c.EnterpriseID = val
+		case "enterprise_name":
+			c.EnterpriseName = val
+		case "is_enterprise_install":
+			c.IsEnterpriseInstall = val == "true"
+		case "channel_id":
+			c.ChannelID = val
+		case "channel_name":
+			c.ChannelName = val
+		case "user_id":
+			c.UserID = val
+		case "user_name":
+			c.UserName = val
+		case "command":
+			c.Command = val
+		case "text":
+			c.Text = val
+		case "response_url":
+			c.ResponseURL = val
+		case "trigger_id":
+			c.TriggerID = val
+		case "api_app_id":
+			c.APIAppID = val
+		}
+	}
+	return c, nil
+}
+
+var commandFields = []string{"token", "team_id", "team_domain", "enterprise_id", "enterprise_name", "is_enterprise_install",
+	"channel_id", "channel_name", "user_id", "user_name", "command", "text", "response_url", "trigger_id", "api_app_id"}
 
 // command answers a slash command; it is quick (rules only), so the answer
 // goes back in the response itself.

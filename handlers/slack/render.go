@@ -22,17 +22,23 @@ const (
 // mrkdwn renders a reply in Slack's mrkdwn: *bold* title, numbered steps,
 // <url|text> links, with &, < and > escaped.
 func mrkdwn(r bot.Reply) string {
-	return r.Render(func(t knowledge.Text) string {
-		var b strings.Builder
+	return r.Render(func(b *strings.Builder, t knowledge.Text) {
 		for _, s := range t {
 			if s.URL != "" {
-				b.WriteString("<" + s.URL + "|" + escape(s.Text) + ">")
+				b.WriteByte('<')
+				b.WriteString(s.URL)
+				b.WriteByte('|')
+				escaper.WriteString(b, s.Text)
+				b.WriteByte('>')
 				continue
 			}
-			b.WriteString(escape(s.Text))
+			escaper.WriteString(b, s.Text)
 		}
-		return b.String()
-	}, func(title string) string { return "*" + escape(title) + "*" })
+	}, func(b *strings.Builder, title string) {
+		b.WriteByte('*')
+		escaper.WriteString(b, title)
+		b.WriteByte('*')
+	})
 }
 
 var escaper = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;")
@@ -150,5 +156,5 @@ const notificationLimit = 300
 // notification is the plain text of a message whose blocks carry the
 // whole answer: its beginning, which is what a notification shows.
 func notification(r bot.Reply) string {
-	return truncate(r.PlainText(), notificationLimit)
+	return truncate(r.PlainTextPrefix(notificationLimit), notificationLimit)
 }

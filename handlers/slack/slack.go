@@ -68,6 +68,7 @@ type Adapter struct {
 	feedback bot.FeedbackStore
 	cfg      Config
 	log      *slog.Logger
+	verifier *verifier
 	http     *http.Client // for response_url follow-ups
 	now      func() time.Time
 
@@ -95,7 +96,7 @@ func New(b Bot, api API, dedup bot.Dedup, feedback bot.FeedbackStore, cfg Config
 		cfg.MaxBody = 1 << 20
 	}
 	return &Adapter{
-		bot: b, api: api, dedup: dedup, feedback: feedback, cfg: cfg, log: log,
+		bot: b, api: api, dedup: dedup, feedback: feedback, cfg: cfg, log: log, verifier: newVerifier(cfg.SigningSecret),
 		http: &http.Client{Timeout: 10 * time.Second}, now: time.Now,
 		pool: workq.New("slack", cfg.Workers, cfg.Queue, 2*time.Minute, log), stopped: make(chan struct{}),
 	}
@@ -152,7 +153,7 @@ func (a *Adapter) Register(mux *http.ServeMux) {
 // readVerified reads the body and checks its signature; on failure it has
 // answered the request.
 func (a *Adapter) readVerified(w http.ResponseWriter, r *http.Request) ([]byte, bool) {
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, a.cfg.MaxBody))
+	body, err := readBody(w, r, a.cfg.MaxBody)
 	if err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
@@ -163,12 +164,26 @@ func (a *Adapter) readVerified(w http.ResponseWriter, r *http.Request) ([]byte, 
 		http.Error(w, "cannot read body", http.StatusBadRequest)
 		return nil, false
 	}
-	if err := verify(r.Header, body, a.cfg.SigningSecret, a.now()); err != nil {
+	if err := a.verifier.verify(r.Header, body, a.now()); err != nil {
 		a.log.Warn("slack: refused request", "path", r.URL.Path, "reason", err)
 		http.Error(w, "invalid signature", http.StatusUnauthorized)
 		return nil, false
 	}
 	return body, true
+}
+
+// readBody reads a request body of at most limit bytes, in one allocation
+// of the right size when the length is declared.
+func readBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, error) {
+	rd := http.MaxBytesReader(w, r.Body, limit)
+	if n := r.ContentLength; n > 0 && n <= limit {
+		body := make([]byte, n)
+		if _, err := io.ReadFull(rd, body); err != nil {
+			return nil, err
+		}
+		return body, nil
+	}
+	return io.ReadAll(rd)
 }
 
 func (a *Adapter) handleEvents(w http.ResponseWriter, r *http.Request) {
@@ -183,32 +198,73 @@ func (a *Adapter) handleEvents(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "busy, retry", http.StatusServiceUnavailable)
 		return
 	}
-	ev, err := slackevents.ParseEvent(json.RawMessage(body), slackevents.OptionNoVerifyToken())
-	if err != nil {
+	var env envelope
+	if err := json.Unmarshal(body, &env); err != nil {
 		a.log.Warn("slack: malformed event", "err", err)
 		http.Error(w, "malformed event", http.StatusBadRequest)
 		return
 	}
-	if ev.Type == slackevents.URLVerification {
-		var ch slackevents.ChallengeResponse
-		if err := json.Unmarshal(body, &ch); err != nil {
-			http.Error(w, "malformed challenge", http.StatusBadRequest)
-			return
-		}
+	if env.Type == slackevents.URLVerification {
 		w.Header().Set("Content-Type", "text/plain")
-		io.WriteString(w, ch.Challenge)
+		io.WriteString(w, env.Challenge)
 		return
 	}
-	if err := a.event(r.Context(), ev); err != nil {
-		// Not taken: Slack retries, and the retry is handled.
-		http.Error(w, "busy, retry", http.StatusServiceUnavailable)
-		return
+	if env.Type == slackevents.CallbackEvent {
+		if msg, ok := a.incomingRaw(env.Event); ok {
+			if err := a.take(r.Context(), env.EventID, msg); err != nil {
+				// Not taken: Slack retries, and the retry is handled.
+				http.Error(w, "busy, retry", http.StatusServiceUnavailable)
+				return
+			}
+		}
 	}
 	w.WriteHeader(http.StatusOK)
 }
 
-// event takes one Events API callback: it filters, deduplicates and queues
-// the answer. An error means the event was not taken and should be retried.
+// envelope is what the adapter reads of an Events API request, decoded in
+// one pass; the inner event only when it may be a message to answer.
+type envelope struct {
+	Type      string          `json:"type"`
+	Challenge string          `json:"challenge"`
+	EventID   string          `json:"event_id"`
+	Event     json.RawMessage `json:"event"`
+}
+
+// innerEvent is the part of a message or app_mention event the adapter
+// reads.
+type innerEvent struct {
+	Type        string `json:"type"`
+	SubType     string `json:"subtype"`
+	BotID       string `json:"bot_id"`
+	User        string `json:"user"`
+	Text        string `json:"text"`
+	Channel     string `json:"channel"`
+	ChannelType string `json:"channel_type"`
+	TS          string `json:"ts"`
+	ThreadTS    string `json:"thread_ts"`
+}
+
+// incomingRaw decodes an inner event and decides, as incoming does,
+// whether it is a message to answer.
+func (a *Adapter) incomingRaw(raw json.RawMessage) (incomingMsg, bool) {
+	var e innerEvent
+	if err := json.Unmarshal(raw, &e); err != nil {
+		// Other event types may carry fields of other shapes ("user" as
+		// an object); only a message that cannot be read is worth a line.
+		var kind struct {
+			Type string `json:"type"`
+		}
+		if json.Unmarshal(raw, &kind) == nil && (kind.Type == "message" || kind.Type == "app_mention") {
+			a.log.Warn("slack: malformed message event", "err", err)
+		}
+		return incomingMsg{}, false
+	}
+	return a.decide(e)
+}
+
+// event takes one Events API callback from Socket Mode: it filters,
+// deduplicates and queues the answer. An error means the event was not
+// taken and should be retried.
 func (a *Adapter) event(ctx context.Context, ev slackevents.EventsAPIEvent) error {
 	if ev.Type != slackevents.CallbackEvent {
 		return nil
@@ -217,10 +273,20 @@ func (a *Adapter) event(ctx context.Context, ev slackevents.EventsAPIEvent) erro
 	if !ok {
 		return nil
 	}
-	cb, _ := ev.Data.(*slackevents.EventsAPICallbackEvent)
+	id := ""
+	if cb, _ := ev.Data.(*slackevents.EventsAPICallbackEvent); cb != nil {
+		id = cb.EventID
+	}
+	return a.take(ctx, id, msg)
+}
+
+// take deduplicates a message by its event id (or, without one, by its
+// channel and timestamp) and queues its answer. An error means it was not
+// taken and should be retried.
+func (a *Adapter) take(ctx context.Context, eventID string, msg incomingMsg) error {
 	key := ""
-	if cb != nil && cb.EventID != "" {
-		key = "slack:event:" + cb.EventID
+	if eventID != "" {
+		key = "slack:event:" + eventID
 	} else {
 		key = "slack:msg:" + msg.channel + ":" + msg.ts
 	}
@@ -256,25 +322,38 @@ var mentionRE = regexp.MustCompile(`<@[A-Z0-9]+(\|[^>]*)?>`)
 // messages and mentions, never the bot's own messages, other bots', or
 // edits, deletes and other subtypes.
 func (a *Adapter) incoming(in slackevents.EventsAPIInnerEvent) (incomingMsg, bool) {
+	switch e := in.Data.(type) {
+	case *slackevents.MessageEvent:
+		return a.decide(innerEvent{Type: "message", SubType: e.SubType, BotID: e.BotID, User: e.User, Text: e.Text,
+			Channel: e.Channel, ChannelType: e.ChannelType, TS: e.TimeStamp, ThreadTS: e.ThreadTimeStamp})
+	case *slackevents.AppMentionEvent:
+		return a.decide(innerEvent{Type: "app_mention", BotID: e.BotID, User: e.User, Text: e.Text,
+			Channel: e.Channel, TS: e.TimeStamp, ThreadTS: e.ThreadTimeStamp})
+	}
+	return incomingMsg{}, false
+}
+
+// decide is incoming's rule, on the fields both transports give.
+func (a *Adapter) decide(e innerEvent) (incomingMsg, bool) {
 	a.mu.RLock()
 	self := a.botUserID
 	a.mu.RUnlock()
-	switch e := in.Data.(type) {
-	case *slackevents.MessageEvent:
+	switch e.Type {
+	case "message":
 		if e.ChannelType != "im" || e.BotID != "" || e.SubType != "" || e.User == "" || e.User == self {
 			return incomingMsg{}, false
 		}
-		return incomingMsg{channel: e.Channel, user: e.User, text: e.Text, ts: e.TimeStamp, threadTS: e.ThreadTimeStamp}, true
-	case *slackevents.AppMentionEvent:
+		return incomingMsg{channel: e.Channel, user: e.User, text: e.Text, ts: e.TS, threadTS: e.ThreadTS}, true
+	case "app_mention":
 		if e.BotID != "" || e.User == "" || e.User == self {
 			return incomingMsg{}, false
 		}
-		thread := e.ThreadTimeStamp
+		thread := e.ThreadTS
 		if thread == "" {
-			thread = e.TimeStamp
+			thread = e.TS
 		}
 		text := strings.TrimSpace(mentionRE.ReplaceAllString(e.Text, " "))
-		return incomingMsg{channel: e.Channel, user: e.User, text: text, ts: e.TimeStamp, threadTS: thread}, true
+		return incomingMsg{channel: e.Channel, user: e.User, text: text, ts: e.TS, threadTS: thread}, true
 	}
 	return incomingMsg{}, false
 }

@@ -252,6 +252,8 @@ func TestSignedRequestsOnly(t *testing.T) {
 		{"signed is accepted", nil, http.StatusOK},
 		{"unsigned is refused", map[string]string{"X-Slack-Signature": ""}, http.StatusUnauthorized},
 		{"forged is refused", map[string]string{"X-Slack-Signature": "v0=" + strings.Repeat("0", 64)}, http.StatusUnauthorized},
+		{"truncated is refused", map[string]string{"X-Slack-Signature": "v0=abc"}, http.StatusUnauthorized},
+		{"not hex is refused", map[string]string{"X-Slack-Signature": "v0=" + strings.Repeat("zz", 32)}, http.StatusUnauthorized},
 		{"stale is refused", map[string]string{"X-Slack-Request-Timestamp": strconv.FormatInt(now-600, 10),
 			"X-Slack-Signature": sign(secret, strconv.FormatInt(now-600, 10), []byte(body))}, http.StatusUnauthorized},
 		{"wrong secret is refused", map[string]string{"X-Slack-Signature": sign("other", strconv.FormatInt(now, 10), []byte(body))}, http.StatusUnauthorized},
@@ -325,6 +327,11 @@ func TestIgnoredMessages(t *testing.T) {
 		`{"type":"message","subtype":"message_changed","channel":"D1","channel_type":"im","user":"U1","text":"收不到短信","ts":"1.3"}`,
 		`{"type":"message","subtype":"bot_message","channel":"D1","channel_type":"im","text":"收不到短信","ts":"1.4"}`,
 		`{"type":"message","channel":"C1","channel_type":"channel","user":"U1","text":"收不到短信","ts":"1.5"}`,
+		// Other event types, some with fields of other shapes.
+		`{"type":"user_change","user":{"id":"U1","name":"x"},"event_ts":"1.6"}`,
+		`{"type":"reaction_added","user":"U1","reaction":"thumbsup","item":{"type":"message","channel":"D1","ts":"1.1"}}`,
+		// A message whose fields cannot be read.
+		`{"type":"message","channel":"D1","channel_type":"im","user":{"id":"U1"},"text":"收不到短信","ts":"1.7"}`,
 	} {
 		if code, _ := h.send(t, "/slack/events", "application/json", eventBody("EvI"+strconv.Itoa(i), inner), nil); code != http.StatusOK {
 			t.Fatalf("event %d: status %d", i, code)
@@ -693,6 +700,29 @@ func TestTruncate(t *testing.T) {
 	} {
 		if got := truncate(c.in, c.max); got != c.want {
 			t.Errorf("truncate(%q, %d) = %q, want %q", c.in, c.max, got, c.want)
+		}
+	}
+}
+
+func TestParseCommandAgreesWithTheSDK(t *testing.T) {
+	for _, body := range []string{
+		"token=xyzz0WbapA4vBCDEFasx0q6G&team_id=T1DC2JH3J&team_domain=testteamnow&channel_id=G8PSS9T3V&channel_name=foobar&user_id=U2CERLKJA&user_name=roadrunner&command=%2Fwebhook-collect&text=&response_url=https%3A%2F%2Fhooks.slack.com%2Fcommands%2FT1DC2JH3J%2F397700885554%2F96rGlfmibIGlgcZRskXaIFfN&trigger_id=398738663015.47445629121.803a0bc887a14d10d2c447fce8b6703c",
+		"command=%2Fchecknum&text=%2B86+138-1234-5678&user_id=U1&text=second&is_enterprise_install=true&enterprise_id=E1",
+		"command=%2Ffaq&text=%E6%94%B6%E4%B8%8D%E5%88%B0%E7%9F%AD%E4%BF%A1&&unknown=1&api_app_id=A1",
+		"",
+		"text=%zz",
+		"te%zzxt=1",
+	} {
+		r := httptest.NewRequest("POST", "/slack/commands", strings.NewReader(body))
+		r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		want, wantErr := goslack.SlashCommandParse(r)
+		got, err := parseCommand(body)
+		if (err != nil) != (wantErr != nil) {
+			t.Errorf("%q: error %v, the SDK's %v", body, err, wantErr)
+			continue
+		}
+		if err == nil && got != want {
+			t.Errorf("%q:\n got %+v\nwant %+v", body, got, want)
 		}
 	}
 }
