@@ -148,6 +148,7 @@ rss_peak=$(awk '/VmHWM/ {printf "%.1f", $2/1024}' /proc/$botpid/status)
 rss_now=$(awk '/VmRSS/ {printf "%.1f", $2/1024}' /proc/$botpid/status)
 
 m() { for r in $(seq "$rounds"); do echo "${R[${1}_$r]:-0}"; done | median; }
+all() { for r in $(seq "$rounds"); do printf '%s ' "${R[${1}_$r]:-0}"; done; }
 echo
 pinning="unpinned"; [ ${#server[@]} -gt 0 ] && pinning="servers on CPU 1, wrk and fake API on CPU 0"
 echo "supportbot vs Bolt for JS: $rounds rounds of ${secs}s, wrk -t$threads -c16, $(nproc) cores, $pinning, medians"
@@ -165,5 +166,6 @@ printf '%-44s %10s\n' "  answered end to end, per second" "$(m fl_e2e)"
 printf '%-44s %10s %9s\n' "web POST /api/chat" "$(m web_rps)" "$(m web_p99)"
 echo "resident memory: peak ${rss_peak} MB, now ${rss_now} MB"
 echo "ready to serve after start: ${ready_ms} ms (median of 5: ${readies[*]})"
+echo "each round, p99 ms: control $(all ctl_p99)| /checknum $(all go_p99)| events paced $(all ev_p99)| web $(all web_p99)"
 grep -c 'level=ERROR' "$tmp/bot.log" | xargs echo "bot log errors:"
 grep 'level=ERROR' "$tmp/bot.log" | cut -c1-300 | sort | uniq -c | sort -rn | head -5

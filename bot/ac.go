@@ -32,42 +32,60 @@ func newAutomaton(patterns []string) (*automaton, error) {
 		}
 		a.patLen = append(a.patLen, len(p))
 	}
-	// The trie, with -1 for "no edge". It has at most one state per
-	// pattern byte, plus the root: allocate that once and trim at the end.
-	max := 1
-	for _, p := range patterns {
-		max += len(p)
+	// The trie first, with each state's edges in a short list; then the
+	// dense table, allocated once at its final size.
+	type edge struct {
+		class uint16
+		to    int32
 	}
-	d := make([]int32, 0, max*a.nclass)
-	a.out = make([][]int32, 0, max)
+	var edges [][]edge
 	newState := func() int32 {
-		n := len(d)
-		d = d[:n+a.nclass]
-		for i := n; i < len(d); i++ {
-			d[i] = -1
-		}
+		edges = append(edges, nil)
 		a.out = append(a.out, nil)
-		return int32(len(a.out) - 1)
+		return int32(len(edges) - 1)
 	}
 	newState()
 	for id, p := range patterns {
 		s := int32(0)
 		for i := 0; i < len(p); i++ {
-			c := int(a.class[p[i]])
-			if d[int(s)*a.nclass+c] < 0 {
-				n := newState()
-				d[int(s)*a.nclass+c] = n
+			c := a.class[p[i]]
+			next := int32(-1)
+			for _, e := range edges[s] {
+				if e.class == c {
+					next = e.to
+					break
+				}
 			}
-			s = d[int(s)*a.nclass+c]
+			if next < 0 {
+				next = newState()
+				edges[s] = append(edges[s], edge{c, next})
+			}
+			s = next
 		}
 		a.out[s] = append(a.out[s], int32(id))
 	}
+	if len(edges) > maxStates {
+		return nil, fmt.Errorf("the rules' phrases make %d matcher states; at most %d fit: remove some phrases", len(edges), maxStates)
+	}
+	// noEdge is never a state: there are at most maxStates, numbered
+	// from 0.
+	const noEdge = math.MaxUint16
+	d := make([]uint16, len(edges)*a.nclass)
+	for i := range d {
+		d[i] = noEdge
+	}
+	for s, es := range edges {
+		for _, e := range es {
+			d[s*a.nclass+int(e.class)] = uint16(e.to)
+		}
+	}
+	edges = nil
 	// Breadth first: failure links become transitions.
-	fail := make([]int32, len(a.out))
-	queue := []int32{}
+	fail := make([]uint16, len(a.out))
+	queue := []uint16{}
 	for c := range a.nclass {
 		t := d[c]
-		if t < 0 {
+		if t == noEdge {
 			d[c] = 0
 			continue
 		}
@@ -81,7 +99,7 @@ func newAutomaton(patterns []string) (*automaton, error) {
 		for c := range a.nclass {
 			t := d[int(s)*a.nclass+c]
 			f := d[int(fail[s])*a.nclass+c]
-			if t < 0 {
+			if t == noEdge {
 				d[int(s)*a.nclass+c] = f
 				continue
 			}
@@ -89,14 +107,7 @@ func newAutomaton(patterns []string) (*automaton, error) {
 			queue = append(queue, t)
 		}
 	}
-	if len(a.out) > maxStates {
-		return nil, fmt.Errorf("the rules' phrases make %d matcher states; at most %d fit: remove some phrases", len(a.out), maxStates)
-	}
-	// Exactly the states used: d was sized for one state per pattern byte.
-	a.delta = make([]uint16, len(d))
-	for i, t := range d {
-		a.delta[i] = uint16(t)
-	}
+	a.delta = d
 	return a, nil
 }
 

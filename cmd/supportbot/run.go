@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"runtime"
 	"runtime/debug"
 	"strings"
 	"sync"
@@ -277,7 +278,11 @@ func cmdServe(ctx context.Context, a *app, args []string) int {
 		a.log.Error("listen", "addr", a.cfg.ListenAddr, "err", err)
 		return exitFailure
 	}
+	// Loading allocates about 10 MB that is mostly garbage a moment later;
+	// collecting during it would only delay the first answer.
+	gc := debug.SetGCPercent(-1)
 	closeStore, err := a.openServing(ctx)
+	debug.SetGCPercent(gc)
 	if err != nil {
 		ln.Close()
 		fmt.Fprintln(a.stderr, "supportbot:", err)
@@ -541,6 +546,10 @@ func serve(ctx context.Context, a *app, ln net.Listener) int {
 	a.log.Info("channels", "web", "chat page at http://"+browsable(ln.Addr())+"/ and POST /api/chat", "slack", slackMode, "wecom", wecomMode, "fallback_model", model)
 	if a.cfg.DebugAddr != "" {
 		startDebug(a.cfg.DebugAddr, a.log)
+	} else {
+		// Nobody can read a heap profile: stop sampling allocations, which
+		// costs a stack walk per sample and keeps its buckets in memory.
+		runtime.MemProfileRate = 0
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
