@@ -141,6 +141,8 @@ for r in $(seq "$rounds"); do
 done
 if [ -n "${PROFILE_DIR:-}" ]; then
   curl -s -o "$PROFILE_DIR/heap.pprof" "http://$debug/debug/pprof/heap"
+  curl -s -o "$PROFILE_DIR/memstats.txt" "http://$debug/debug/pprof/heap?debug=1"
+  cp /proc/$botpid/smaps_rollup "$PROFILE_DIR/smaps_rollup.txt"
   cp "$tmp/supportbot" "$PROFILE_DIR/supportbot"
   echo "profiles in $PROFILE_DIR: go tool pprof $PROFILE_DIR/supportbot $PROFILE_DIR/cpu-checknum.pprof"
 fi

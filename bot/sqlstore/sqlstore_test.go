@@ -2,6 +2,9 @@ package sqlstore
 
 import (
 	"context"
+	"os"
+	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -121,5 +124,46 @@ func TestCloseFlushesAndRefuses(t *testing.T) {
 	r, err := s.Report(ctx, time.Now().Add(-time.Hour), strings.TrimSpace, 0.5, 5)
 	if err != nil || r.Messages != 3000 {
 		t.Fatalf("stored %d of 3000 (%v)", r.Messages, err)
+	}
+}
+
+// The writer checkpoints the write-ahead log itself, at a quiet moment:
+// after a burst of exchanges, the rows reach the database file.
+func TestCheckpointAfterABurst(t *testing.T) {
+	dir := t.TempDir()
+	s, err := Open(t.Context(), dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	db := filepath.Join(dir, "supportbot.db")
+	before, err := os.Stat(db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range checkpointDue + 1000 {
+		if err := s.Record(t.Context(), bot.Exchange{At: time.Now(), Channel: "web", UserHash: "u" + strconv.Itoa(i%50),
+			Text: "收不到管局短信", Lang: "zh", Intent: "sms_missing", AnswerID: "2#0"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// The burst is one big flush; the quiet flush after it checkpoints.
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		fi, err := os.Stat(db)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fi.Size() > before.Size()+512<<10 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("database file still %d bytes (was %d): the log was not checkpointed", fi.Size(), before.Size())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	var n int
+	if err := s.db.QueryRow(`SELECT count(*) FROM exchanges`).Scan(&n); err != nil || n != checkpointDue+1000 {
+		t.Errorf("%d rows (%v), want %d", n, err, checkpointDue+1000)
 	}
 }
