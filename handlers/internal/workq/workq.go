@@ -1,6 +1,14 @@
 // Package workq is the bounded queue and worker pool that channel adapters
 // answer from: a platform's callback is acknowledged at once, and the
 // answer is produced and sent afterwards by a fixed number of workers.
+//
+// Not all of them run at once. Go's scheduler runs ready goroutines in
+// turn and looks for newly arrived requests only when it runs out of
+// them, so a crowd of answer workers on a busy CPU makes every
+// acknowledgement wait behind it. One worker runs while it keeps up; one
+// more joins for every few jobs waiting, and for every job that has run
+// long enough to be waiting on the platform's API or the model rather
+// than using the CPU.
 package workq
 
 import (
@@ -8,6 +16,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -34,16 +43,32 @@ type Pool struct {
 	cancel context.CancelFunc
 
 	refusals overload
+
+	// The gate in front of the workers (see the package comment).
+	gate    sync.Mutex
+	started []int64 // per worker: when its current job started (unix ns); 0: none
+	passed  int     // workers past the gate: running a job or taking one
+	wake    chan struct{}
+	closing atomic.Bool
 }
+
+const (
+	// backlogPerWorker jobs waiting let one more worker run.
+	backlogPerWorker = 8
+	// stuckAfter: a job running this long is taken to be waiting on I/O,
+	// and stops counting against the workers that may run.
+	stuckAfter = 5 * time.Millisecond
+)
 
 // New starts workers that take jobs from a queue of size queue. Each job
 // gets timeout to run.
 func New(prefix string, workers, queue int, timeout time.Duration, log *slog.Logger) *Pool {
 	base, cancel := context.WithCancel(context.Background())
-	p := &Pool{prefix: prefix, log: log, timeout: timeout, jobs: make(chan Job, queue), base: base, cancel: cancel}
-	for range workers {
+	p := &Pool{prefix: prefix, log: log, timeout: timeout, jobs: make(chan Job, queue), base: base, cancel: cancel,
+		started: make([]int64, workers), wake: make(chan struct{}, workers)}
+	for i := range workers {
 		p.wg.Add(1)
-		go p.work()
+		go p.work(i)
 	}
 	return p
 }
@@ -57,9 +82,66 @@ func (p *Pool) Add(j Job) bool {
 	}
 	select {
 	case p.jobs <- j:
+		p.nudge()
 		return true
 	default:
 		return false
+	}
+}
+
+// nudge wakes a worker waiting at the gate, if any, to see whether it may
+// run now.
+func (p *Pool) nudge() {
+	select {
+	case p.wake <- struct{}{}:
+	default:
+	}
+}
+
+// allowed is how many workers may be past the gate; the caller holds gate.
+func (p *Pool) allowed(now int64) int {
+	if p.closing.Load() {
+		return len(p.started) // drain at full speed
+	}
+	n := 1 + len(p.jobs)/backlogPerWorker
+	for _, at := range p.started {
+		if at != 0 && now-at > int64(stuckAfter) {
+			n++
+		}
+	}
+	return min(n, len(p.started))
+}
+
+// enter waits at the gate until worker i may take a job. While jobs wait,
+// it looks again every stuckAfter, as running jobs may have become stuck.
+func (p *Pool) enter(tick *time.Timer) {
+	for {
+		p.gate.Lock()
+		if p.passed < p.allowed(time.Now().UnixNano()) {
+			p.passed++
+			p.gate.Unlock()
+			return
+		}
+		p.gate.Unlock()
+		if len(p.jobs) == 0 {
+			<-p.wake
+			continue
+		}
+		tick.Reset(stuckAfter)
+		select {
+		case <-p.wake:
+			tick.Stop()
+		case <-tick.C:
+		}
+	}
+}
+
+func (p *Pool) leave() {
+	p.gate.Lock()
+	p.passed--
+	p.gate.Unlock()
+	if len(p.jobs) > 0 {
+		p.nudge()
 	}
 }
 
@@ -84,6 +166,10 @@ func (p *Pool) Close(d time.Duration) {
 		close(p.jobs)
 	}
 	p.mu.Unlock()
+	p.closing.Store(true)
+	for range len(p.started) {
+		p.nudge()
+	}
 	done := make(chan struct{})
 	go func() { p.wg.Wait(); close(done) }()
 	select {
@@ -96,10 +182,26 @@ func (p *Pool) Close(d time.Duration) {
 	p.cancel()
 }
 
-func (p *Pool) work() {
+func (p *Pool) work(i int) {
 	defer p.wg.Done()
-	for j := range p.jobs {
+	tick := time.NewTimer(time.Hour)
+	tick.Stop()
+	for {
+		p.enter(tick)
+		j, ok := <-p.jobs
+		if !ok {
+			p.leave()
+			p.nudge() // the next waiting worker finds the queue closed too
+			return
+		}
+		p.gate.Lock()
+		p.started[i] = time.Now().UnixNano()
+		p.gate.Unlock()
 		p.run(j)
+		p.gate.Lock()
+		p.started[i] = 0
+		p.gate.Unlock()
+		p.leave()
 	}
 }
 

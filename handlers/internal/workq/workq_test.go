@@ -101,3 +101,74 @@ func TestCloseDeadlineCancelsTheRest(t *testing.T) {
 		t.Errorf("Close took %v; log:\n%s", time.Since(start), logs.String())
 	}
 }
+
+// Short jobs that use the CPU run one at a time while the queue is short,
+// so they do not crowd out the requests being acknowledged.
+func TestShortJobsRunOneAtATime(t *testing.T) {
+	p, _ := newPool(t, 4, 100)
+	var running, most atomic.Int32
+	var done sync.WaitGroup
+	spin := Job{Name: "spin", Run: func(context.Context) error {
+		defer done.Done()
+		n := running.Add(1)
+		for m := most.Load(); n > m && !most.CompareAndSwap(m, n); m = most.Load() {
+		}
+		for end := time.Now().Add(time.Millisecond); time.Now().Before(end); {
+		}
+		running.Add(-1)
+		return nil
+	}}
+	for range backlogPerWorker - 2 {
+		done.Add(1)
+		p.Add(spin)
+	}
+	done.Wait() // not Close, which drains with every worker
+	p.Close(time.Second)
+	if most.Load() != 1 {
+		t.Errorf("%d jobs ran at once, want 1", most.Load())
+	}
+}
+
+// Jobs that wait on I/O stop counting against the workers, so slow API
+// calls do not hold up the queue.
+func TestJobsWaitingOnIORunTogether(t *testing.T) {
+	p, _ := newPool(t, 4, 100)
+	var done sync.WaitGroup
+	start := time.Now()
+	for range 4 {
+		done.Add(1)
+		p.Add(Job{Name: "io", Run: func(context.Context) error { time.Sleep(100 * time.Millisecond); done.Done(); return nil }})
+	}
+	done.Wait()
+	if d := time.Since(start); d > 300*time.Millisecond {
+		t.Errorf("4 jobs of 100 ms took %v on 4 workers", d)
+	}
+	p.Close(time.Second)
+}
+
+// A backlog lets more workers run at once.
+func TestBacklogAddsWorkers(t *testing.T) {
+	p, _ := newPool(t, 4, 100)
+	release := make(chan struct{})
+	var running, most atomic.Int32
+	block := Job{Name: "block", Run: func(context.Context) error {
+		n := running.Add(1)
+		for m := most.Load(); n > m && !most.CompareAndSwap(m, n); m = most.Load() {
+		}
+		<-release
+		running.Add(-1)
+		return nil
+	}}
+	for range 4 * backlogPerWorker {
+		p.Add(block)
+	}
+	deadline := time.Now().Add(2 * time.Second)
+	for most.Load() < 4 && time.Now().Before(deadline) {
+		time.Sleep(time.Millisecond)
+	}
+	if most.Load() != 4 {
+		t.Errorf("%d of 4 workers ran with %d jobs waiting", most.Load(), 4*backlogPerWorker)
+	}
+	close(release)
+	p.Close(10 * time.Second)
+}
