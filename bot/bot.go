@@ -185,10 +185,11 @@ func (b *Bot) Respond(ctx context.Context, msg Message) Reply {
 		st.Lang = r.Lang
 		// Clone: a slice of the whole answer would keep all of it alive for
 		// as long as the conversation is remembered.
-		st.History = append(st.History, Turn{User: r.Asked, Bot: strings.Clone(truncateRunes(r.PlainTextPrefix(historyRunes), historyRunes))})
-		if len(st.History) > 3 {
-			st.History = st.History[len(st.History)-3:]
-		}
+		// A fresh array each time (the three-index slice has no room to
+		// append into): the old one, with the turns that fell off, goes.
+		n := len(st.History)
+		keep := st.History[max(0, n-(historyTurns-1)):n:n]
+		st.History = append(keep, Turn{User: r.Asked, Bot: strings.Clone(truncateRunes(r.PlainTextPrefix(historyRunes), historyRunes))})
 		st.Updated = time.Now()
 		if err := b.conv.Save(ctx, key, st, b.convTTL); err != nil {
 			b.warn("save conversation state", err)
@@ -260,6 +261,9 @@ func (b *Bot) Preview(ctx context.Context, text, lang string) Reply {
 // historyRunes is how much of each answer a conversation remembers, for
 // the fallback model's context: the beginning names the FAQ entry and step.
 const historyRunes = 200
+
+// historyTurns is how many turns a conversation remembers.
+const historyTurns = 3
 
 // NoAgent turns a reply that handed the user to a person into the honest
 // "nobody can take this here" answer, and ends the handoff it opened so

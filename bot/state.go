@@ -21,69 +21,215 @@ type Dedup interface {
 
 // MemoryDedup is a Dedup for one process. It keeps a 64-bit hash of each
 // key (a collision among a million live keys has odds of about 1 in 10^7)
-// and expires keys in the order they came, a few per call, so memory stays
-// small and no call sweeps the whole set.
+// in a set, and the hashes with their expiry in a queue, oldest first, in
+// blocks of fixed size; it expires keys from the front of the queue a few
+// per call, so memory stays small (about 30 bytes a key) and no call
+// sweeps the whole set. Keys given a longer ttl than those after them
+// hold those back: use one ttl per Dedup.
 type MemoryDedup struct {
 	mu    sync.Mutex
 	seed  maphash.Seed
-	until map[uint64]int64 // key hash -> expiry, unix nanoseconds
-	order []dedupEntry     // as added; expired from the front
-	head  int
+	live  hashSet
+	queue dedupQueue
 	now   func() time.Time
-}
-
-type dedupEntry struct {
-	h   uint64
-	exp int64
 }
 
 var _ Dedup = (*MemoryDedup)(nil)
 
 // NewMemoryDedup returns an empty in-process Dedup.
 func NewMemoryDedup() *MemoryDedup {
-	return &MemoryDedup{seed: maphash.MakeSeed(), until: map[uint64]int64{}, now: time.Now}
+	return &MemoryDedup{seed: maphash.MakeSeed(), now: time.Now}
 }
 
 // FirstSeen implements Dedup.
 func (d *MemoryDedup) FirstSeen(_ context.Context, key string, ttl time.Duration) (bool, error) {
-	h := maphash.String(d.seed, key)
+	h := dedupHash(d.seed, key)
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	now := d.now().UnixNano()
 	d.expire(now)
-	if exp, ok := d.until[h]; ok && now <= exp {
+	if d.live.has(h) {
 		return false, nil
 	}
-	exp := now + int64(ttl)
-	d.until[h] = exp
-	d.order = append(d.order, dedupEntry{h, exp})
+	d.live.add(h)
+	d.queue.push(dedupEntry{h, now + int64(ttl)})
 	return true, nil
 }
 
-// expire drops the keys at the front of the order that have expired.
-// Keys given a longer ttl than those after them expire a little late.
+// expire drops the keys at the front of the queue that have expired, and
+// the forgotten ones there.
 func (d *MemoryDedup) expire(now int64) {
-	for d.head < len(d.order) && d.order[d.head].exp < now {
-		e := d.order[d.head]
-		if d.until[e.h] == e.exp { // not forgotten or seen again since
-			delete(d.until, e.h)
+	for {
+		e, ok := d.queue.front()
+		if !ok || (e.exp >= now && e.exp != forgotten) {
+			return
 		}
-		d.head++
-	}
-	if d.head > 1024 && d.head > len(d.order)/2 {
-		n := copy(d.order, d.order[d.head:])
-		d.order = d.order[:n]
-		d.head = 0
+		if e.exp != forgotten {
+			d.live.remove(e.h)
+		}
+		d.queue.pop()
 	}
 }
 
+// forgotten marks a queue entry whose key was forgotten.
+const forgotten = -1
+
 // Forget implements Dedup.
 func (d *MemoryDedup) Forget(_ context.Context, key string) error {
-	h := maphash.String(d.seed, key)
+	h := dedupHash(d.seed, key)
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	delete(d.until, h)
+	if !d.live.has(h) {
+		return nil
+	}
+	d.live.remove(h)
+	// The key is in the queue once; it was usually added a moment ago.
+	d.queue.markBack(h)
 	return nil
+}
+
+// dedupHash is the key's hash, never 0 (the hash set's empty slot).
+func dedupHash(seed maphash.Seed, key string) uint64 {
+	return max(maphash.String(seed, key), 1)
+}
+
+// hashSet is a set of non-zero hashes: open addressing with linear
+// probing, between 1/8 and 3/4 full, so it takes about 14 bytes a key
+// where a Go map takes about 29, and gives memory back as keys expire.
+type hashSet struct {
+	slots []uint64 // 0: empty
+	n     int
+}
+
+func (s *hashSet) has(h uint64) bool {
+	if s.n == 0 {
+		return false
+	}
+	mask := uint64(len(s.slots) - 1)
+	for i := h & mask; ; i = (i + 1) & mask {
+		switch s.slots[i] {
+		case h:
+			return true
+		case 0:
+			return false
+		}
+	}
+}
+
+// add adds h, which is not in the set.
+func (s *hashSet) add(h uint64) {
+	if (s.n+1)*4 > len(s.slots)*3 {
+		s.resize(max(16, 2*len(s.slots)))
+	}
+	mask := uint64(len(s.slots) - 1)
+	i := h & mask
+	for s.slots[i] != 0 {
+		i = (i + 1) & mask
+	}
+	s.slots[i] = h
+	s.n++
+}
+
+// remove removes h if present, moving back the entries after it that
+// would otherwise be cut off from their home slot.
+func (s *hashSet) remove(h uint64) {
+	if s.n == 0 {
+		return
+	}
+	mask := uint64(len(s.slots) - 1)
+	i := h & mask
+	for s.slots[i] != h {
+		if s.slots[i] == 0 {
+			return
+		}
+		i = (i + 1) & mask
+	}
+	for j := (i + 1) & mask; s.slots[j] != 0; j = (j + 1) & mask {
+		home := s.slots[j] & mask
+		// The entry at j may move to the hole at i unless its home slot
+		// lies cyclically in (i, j].
+		if (j-home)&mask >= (j-i)&mask {
+			s.slots[i] = s.slots[j]
+			i = j
+		}
+	}
+	s.slots[i] = 0
+	s.n--
+	if len(s.slots) > 16 && s.n*8 < len(s.slots) {
+		s.resize(len(s.slots) / 2)
+	}
+}
+
+func (s *hashSet) resize(size int) {
+	old := s.slots
+	s.slots, s.n = make([]uint64, size), 0
+	for _, h := range old {
+		if h != 0 {
+			s.add(h)
+		}
+	}
+}
+
+type dedupEntry struct {
+	h   uint64
+	exp int64 // unix nanoseconds, or forgotten
+}
+
+// dedupQueue is a FIFO of entries in blocks of dedupBlock.
+type dedupQueue struct {
+	blocks []*[dedupBlock]dedupEntry
+	head   int // in blocks[0]
+	tail   int // in the last block
+}
+
+const dedupBlock = 1024
+
+func (q *dedupQueue) push(e dedupEntry) {
+	if len(q.blocks) == 0 || q.tail == dedupBlock {
+		q.blocks = append(q.blocks, new([dedupBlock]dedupEntry))
+		q.tail = 0
+	}
+	q.blocks[len(q.blocks)-1][q.tail] = e
+	q.tail++
+}
+
+func (q *dedupQueue) front() (dedupEntry, bool) {
+	if len(q.blocks) == 0 || (len(q.blocks) == 1 && q.head == q.tail) {
+		return dedupEntry{}, false
+	}
+	return q.blocks[0][q.head], true
+}
+
+func (q *dedupQueue) pop() {
+	q.head++
+	if len(q.blocks) == 1 && q.head == q.tail { // empty: start over
+		q.head, q.tail = 0, 0
+		return
+	}
+	if q.head == dedupBlock {
+		q.blocks[0] = nil
+		q.blocks = q.blocks[1:]
+		q.head = 0
+	}
+}
+
+// markBack marks the newest entry for h forgotten.
+func (q *dedupQueue) markBack(h uint64) {
+	for b := len(q.blocks) - 1; b >= 0; b-- {
+		lo, hi := 0, dedupBlock
+		if b == len(q.blocks)-1 {
+			hi = q.tail
+		}
+		if b == 0 {
+			lo = q.head
+		}
+		for i := hi - 1; i >= lo; i-- {
+			if q.blocks[b][i].h == h && q.blocks[b][i].exp != forgotten {
+				q.blocks[b][i].exp = forgotten
+				return
+			}
+		}
+	}
 }
 
 // Feedback is a user's verdict on one answer.
@@ -168,4 +314,4 @@ func (c *MemoryCursors) Set(_ context.Context, key, value string) error {
 func (d *MemoryDedup) SetClock(now func() time.Time) { d.mu.Lock(); d.now = now; d.mu.Unlock() }
 
 // Len returns how many keys are remembered.
-func (d *MemoryDedup) Len() int { d.mu.Lock(); defer d.mu.Unlock(); return len(d.until) }
+func (d *MemoryDedup) Len() int { d.mu.Lock(); defer d.mu.Unlock(); return d.live.n }

@@ -42,3 +42,38 @@ func TestMemoryDedupExpires(t *testing.T) {
 		t.Error("an expired key was not first")
 	}
 }
+
+// A forgotten key seen again is remembered for its new ttl: its old entry
+// expiring does not drop it.
+func TestMemoryDedupForgetThenSeenAgain(t *testing.T) {
+	d := bot.NewMemoryDedup()
+	now := time.Unix(1000, 0)
+	d.SetClock(func() time.Time { return now })
+	ctx := context.Background()
+	d.FirstSeen(ctx, "a", time.Minute)
+	d.FirstSeen(ctx, "k", time.Minute)
+	d.Forget(ctx, "k")
+	now = now.Add(30 * time.Second)
+	if first, _ := d.FirstSeen(ctx, "k", time.Minute); !first {
+		t.Fatal("a forgotten key was not first")
+	}
+	now = now.Add(40 * time.Second) // "a" and the first "k" have expired
+	if first, _ := d.FirstSeen(ctx, "k", time.Minute); first {
+		t.Error("the key seen again was dropped when its forgotten entry expired")
+	}
+	if first, _ := d.FirstSeen(ctx, "a", time.Minute); !first {
+		t.Error("an expired key was not first")
+	}
+	now = now.Add(time.Hour)
+	for i := range 3 * 1024 { // across queue blocks
+		d.FirstSeen(ctx, fmt.Sprint("b", i), time.Minute)
+		if i%700 == 0 {
+			d.Forget(ctx, fmt.Sprint("b", i))
+		}
+	}
+	now = now.Add(time.Hour)
+	d.FirstSeen(ctx, "last", time.Minute)
+	if n := d.Len(); n != 1 {
+		t.Errorf("%d keys live, want 1", n)
+	}
+}
