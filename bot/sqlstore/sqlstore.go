@@ -33,6 +33,11 @@ type Store struct {
 	pending []bot.Exchange // waiting for the writer
 	// insertFull inserts rowsPerSQL exchanges, prepared once.
 	insertFull *sql.Stmt
+	// writeConn is the SQLite writer's own connection, with a page cache
+	// that holds the indexes' hot pages (the pool's connections keep a
+	// small one); nil with PostgreSQL, whose writer uses the pool, which
+	// reconnects after an outage.
+	writeConn *sql.Conn
 	closed     bool
 	closing    chan struct{}
 	done       chan struct{}
@@ -133,7 +138,18 @@ func start(ctx context.Context, db *sql.DB, pg bool, name string) (*Store, error
 		return nil, fmt.Errorf("migrate %s: %w", name, err)
 	}
 	var err error
-	if s.insertFull, err = db.PrepareContext(ctx, s.insertSQL(rowsPerSQL)); err != nil {
+	prepare := db.PrepareContext
+	if !pg {
+		if s.writeConn, err = db.Conn(ctx); err == nil {
+			_, err = s.writeConn.ExecContext(ctx, `PRAGMA cache_size = -2048`) // KiB
+		}
+		if err != nil {
+			db.Close()
+			return nil, fmt.Errorf("open %s: %w", name, err)
+		}
+		prepare = s.writeConn.PrepareContext
+	}
+	if s.insertFull, err = prepare(ctx, s.insertSQL(rowsPerSQL)); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("prepare %s: %w", name, err)
 	}
@@ -231,7 +247,7 @@ func (s *Store) checkpoint(flushed int) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	var busy, log, done int
-	if err := s.db.QueryRowContext(ctx, `PRAGMA wal_checkpoint(PASSIVE)`).Scan(&busy, &log, &done); err != nil {
+	if err := s.writeConn.QueryRowContext(ctx, `PRAGMA wal_checkpoint(PASSIVE)`).Scan(&busy, &log, &done); err != nil {
 		fmt.Fprintf(os.Stderr, "supportbot: exchange log: checkpoint: %v\n", err)
 		return
 	}
@@ -258,7 +274,11 @@ var pause = 200 * time.Microsecond
 func (s *Store) write(batch []bot.Exchange) error {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	tx, err := s.db.BeginTx(ctx, nil)
+	begin := s.db.BeginTx
+	if s.writeConn != nil {
+		begin = s.writeConn.BeginTx
+	}
+	tx, err := begin(ctx, nil)
 	if err != nil {
 		return err
 	}
@@ -349,6 +369,9 @@ func (s *Store) Close() error {
 	})
 	<-s.done
 	s.insertFull.Close()
+	if s.writeConn != nil {
+		s.writeConn.Close()
+	}
 	return s.db.Close()
 }
 
