@@ -38,11 +38,11 @@ type Store struct {
 	// small one); nil with PostgreSQL, whose writer uses the pool, which
 	// reconnects after an outage.
 	writeConn *sql.Conn
-	closed     bool
-	closing    chan struct{}
-	done       chan struct{}
-	dropped    atomic.Int64
-	once       sync.Once
+	closed    bool
+	closing   chan struct{}
+	done      chan struct{}
+	dropped   atomic.Int64
+	once      sync.Once
 	// sinceCheckpoint counts the rows written to SQLite's write-ahead log
 	// since the writer last checkpointed it.
 	sinceCheckpoint int
