@@ -58,6 +58,9 @@ const (
 	// stuckAfter: a job running this long is taken to be waiting on I/O,
 	// and stops counting against the workers that may run.
 	stuckAfter = 5 * time.Millisecond
+	// restBeforeJob is the worker's pause before each job (see work); it
+	// is nothing next to the platform API's round trip.
+	restBeforeJob = 50 * time.Microsecond
 )
 
 // New starts workers that take jobs from a queue of size queue. Each job
@@ -194,6 +197,12 @@ func (p *Pool) work(i int) {
 			p.nudge() // the next waiting worker finds the queue closed too
 			return
 		}
+		// A short rest first: while the worker sleeps, the scheduler runs
+		// out of ready goroutines and polls the network, so requests that
+		// arrived meanwhile are acknowledged before this answer is made.
+		// (runtime.Gosched would not do it: the network is polled only
+		// once nothing is ready to run.)
+		time.Sleep(restBeforeJob)
 		p.gate.Lock()
 		p.started[i] = time.Now().UnixNano()
 		p.gate.Unlock()
