@@ -134,7 +134,7 @@ func (r Reply) Render(inline func(*strings.Builder, knowledge.Text), title func(
 
 // render writes the title, then the blocks, separated by blank lines:
 // lists one item a line, sub-items indented. With limit > 0 it stops after
-// the block during which the text reached limit bytes.
+// the block during which the text passed limit bytes.
 func (r Reply) render(limit int, inline func(*strings.Builder, knowledge.Text), title func(*strings.Builder, string)) string {
 	var b strings.Builder
 	b.Grow(512)
@@ -150,7 +150,7 @@ func (r Reply) render(limit int, inline func(*strings.Builder, knowledge.Text), 
 		title(&b, r.Title)
 	}
 	for _, bl := range r.Blocks {
-		if limit > 0 && b.Len() >= limit {
+		if limit > 0 && b.Len() > limit {
 			break
 		}
 		part()

@@ -138,7 +138,6 @@ func start(ctx context.Context, db *sql.DB, pg bool, name string) (*Store, error
 		return nil, fmt.Errorf("migrate %s: %w", name, err)
 	}
 	var err error
-	prepare := db.PrepareContext
 	if !pg {
 		if s.writeConn, err = db.Conn(ctx); err == nil {
 			_, err = s.writeConn.ExecContext(ctx, `PRAGMA cache_size = -2048`) // KiB
@@ -147,9 +146,11 @@ func start(ctx context.Context, db *sql.DB, pg bool, name string) (*Store, error
 			db.Close()
 			return nil, fmt.Errorf("open %s: %w", name, err)
 		}
-		prepare = s.writeConn.PrepareContext
 	}
-	if s.insertFull, err = prepare(ctx, s.insertSQL(rowsPerSQL)); err != nil {
+	// Prepared on the pool, not on writeConn: a transaction compiles a
+	// statement of its own connection again on every use, but keeps a
+	// pool statement compiled on each connection it has run on.
+	if s.insertFull, err = db.PrepareContext(ctx, s.insertSQL(rowsPerSQL)); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("prepare %s: %w", name, err)
 	}

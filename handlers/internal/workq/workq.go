@@ -46,8 +46,9 @@ type Pool struct {
 
 	// The gate in front of the workers (see the package comment).
 	gate    sync.Mutex
-	started []int64 // per worker: when its current job started (unix ns); 0: none
-	passed  int     // workers past the gate: running a job or taking one
+	epoch   time.Time // started holds monotonic times since epoch
+	started []int64   // per worker: when its current job started (ns since epoch); 0: none
+	passed  int       // workers past the gate: running a job or taking one
 	wake    chan struct{}
 	closing atomic.Bool
 }
@@ -68,7 +69,7 @@ const (
 func New(prefix string, workers, queue int, timeout time.Duration, log *slog.Logger) *Pool {
 	base, cancel := context.WithCancel(context.Background())
 	p := &Pool{prefix: prefix, log: log, timeout: timeout, jobs: make(chan Job, queue), base: base, cancel: cancel,
-		started: make([]int64, workers), wake: make(chan struct{}, workers)}
+		epoch: time.Now(), started: make([]int64, workers), wake: make(chan struct{}, workers)}
 	for i := range workers {
 		p.wg.Add(1)
 		go p.work(i)
@@ -101,6 +102,9 @@ func (p *Pool) nudge() {
 	}
 }
 
+// clock is the monotonic time since the pool started, in ns, never 0.
+func (p *Pool) clock() int64 { return int64(time.Since(p.epoch)) + 1 }
+
 // allowed is how many workers may be past the gate; the caller holds gate.
 func (p *Pool) allowed(now int64) int {
 	if p.closing.Load() {
@@ -120,7 +124,7 @@ func (p *Pool) allowed(now int64) int {
 func (p *Pool) enter(tick *time.Timer) {
 	for {
 		p.gate.Lock()
-		if p.passed < p.allowed(time.Now().UnixNano()) {
+		if p.passed < p.allowed(p.clock()) {
 			p.passed++
 			p.gate.Unlock()
 			return
@@ -204,7 +208,7 @@ func (p *Pool) work(i int) {
 		// once nothing is ready to run.)
 		time.Sleep(restBeforeJob)
 		p.gate.Lock()
-		p.started[i] = time.Now().UnixNano()
+		p.started[i] = p.clock()
 		p.gate.Unlock()
 		p.run(j)
 		p.gate.Lock()
