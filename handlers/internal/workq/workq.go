@@ -46,9 +46,10 @@ type Pool struct {
 
 	// The gate in front of the workers (see the package comment).
 	gate    sync.Mutex
-	epoch   time.Time // started holds monotonic times since epoch
-	started []int64   // per worker: when its current job started (ns since epoch); 0: none
-	passed  int       // workers past the gate: running a job or taking one
+	stuck   time.Duration // stuckAfter; tests change it
+	epoch   time.Time     // started holds monotonic times since epoch
+	started []int64       // per worker: when its current job started (ns since epoch); 0: none
+	passed  int           // workers past the gate: running a job or taking one
 	wake    chan struct{}
 	closing atomic.Bool
 }
@@ -69,7 +70,7 @@ const (
 func New(prefix string, workers, queue int, timeout time.Duration, log *slog.Logger) *Pool {
 	base, cancel := context.WithCancel(context.Background())
 	p := &Pool{prefix: prefix, log: log, timeout: timeout, jobs: make(chan Job, queue), base: base, cancel: cancel,
-		epoch: time.Now(), started: make([]int64, workers), wake: make(chan struct{}, workers)}
+		stuck: stuckAfter, epoch: time.Now(), started: make([]int64, workers), wake: make(chan struct{}, workers)}
 	for i := range workers {
 		p.wg.Add(1)
 		go p.work(i)
@@ -112,7 +113,7 @@ func (p *Pool) allowed(now int64) int {
 	}
 	n := 1 + len(p.jobs)/backlogPerWorker
 	for _, at := range p.started {
-		if at != 0 && now-at > int64(stuckAfter) {
+		if at != 0 && now-at > int64(p.stuck) {
 			n++
 		}
 	}
