@@ -46,6 +46,7 @@ type Store struct {
 	// sinceCheckpoint counts the rows written to SQLite's write-ahead log
 	// since the writer last checkpointed it.
 	sinceCheckpoint int
+	lastCheckpoint  time.Time
 }
 
 // queueSize is how many exchanges may wait for the writer; past that they
@@ -239,12 +240,21 @@ const (
 	checkpointForced = 200000 // about 140 MB of log: checkpoint whatever the load
 )
 
+// checkpointEvery: at a quiet moment, a checkpoint is due after this long
+// even with few exchanges written (a variable for tests).
+var checkpointEvery = 5 * time.Minute
+
 // checkpoint copies the log into the database when one is due (see above).
 func (s *Store) checkpoint(flushed int) {
 	s.sinceCheckpoint += flushed
-	if s.sinceCheckpoint < checkpointDue || (flushed >= checkpointQuiet && s.sinceCheckpoint < checkpointForced) {
+	quiet := flushed < checkpointQuiet
+	// Other writes (feedback, agent replies, pruning) are not counted:
+	// a quiet moment also checkpoints once checkpointEvery has passed.
+	due := s.sinceCheckpoint >= checkpointDue || time.Since(s.lastCheckpoint) >= checkpointEvery
+	if !(quiet && due) && s.sinceCheckpoint < checkpointForced {
 		return
 	}
+	s.lastCheckpoint = time.Now()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	var busy, log, done int

@@ -167,3 +167,41 @@ func TestCheckpointAfterABurst(t *testing.T) {
 		t.Errorf("%d rows (%v), want %d", n, err, checkpointDue+1000)
 	}
 }
+
+// Writes that do not go through the writer (feedback here) reach the
+// database file at a quiet moment once checkpointEvery has passed.
+func TestCheckpointAfterOtherWrites(t *testing.T) {
+	defer func(d time.Duration) { checkpointEvery = d }(checkpointEvery)
+	checkpointEvery = 200 * time.Millisecond
+	dir := t.TempDir()
+	s, err := Open(t.Context(), dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	time.Sleep(300 * time.Millisecond) // the first quiet flush checkpoints the empty log
+	db := filepath.Join(dir, "supportbot.db")
+	before, err := os.Stat(db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 2000 {
+		if err := s.SaveFeedback(t.Context(), bot.Feedback{Channel: "web", User: "u" + strconv.Itoa(i), Intent: "sms_missing", Helpful: i%2 == 0, At: time.Now()}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		fi, err := os.Stat(db)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fi.Size() > before.Size()+64<<10 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("database file still %d bytes (was %d): feedback was not checkpointed", fi.Size(), before.Size())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
