@@ -148,20 +148,7 @@ func TestCheckpointAfterABurst(t *testing.T) {
 		}
 	}
 	// The burst is one big flush; the quiet flush after it checkpoints.
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		fi, err := os.Stat(db)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if fi.Size() > before.Size()+512<<10 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("database file still %d bytes (was %d): the log was not checkpointed", fi.Size(), before.Size())
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	waitForGrowth(t, db, before.Size(), 512<<10, "the log was not checkpointed")
 	var n int
 	if err := s.db.QueryRow(`SELECT count(*) FROM exchanges`).Scan(&n); err != nil || n != checkpointDue+1000 {
 		t.Errorf("%d rows (%v), want %d", n, err, checkpointDue+1000)
@@ -190,17 +177,24 @@ func TestCheckpointAfterOtherWrites(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	waitForGrowth(t, db, before.Size(), 64<<10, "feedback was not checkpointed")
+}
+
+// waitForGrowth waits up to 5 s for the file at path to grow from before
+// by more than by bytes, and fails with why if it does not.
+func waitForGrowth(t *testing.T, path string, before, by int64, why string) {
+	t.Helper()
 	deadline := time.Now().Add(5 * time.Second)
 	for {
-		fi, err := os.Stat(db)
+		fi, err := os.Stat(path)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if fi.Size() > before.Size()+64<<10 {
+		if fi.Size() > before+by {
 			return
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("database file still %d bytes (was %d): feedback was not checkpointed", fi.Size(), before.Size())
+			t.Fatalf("database file still %d bytes (was %d): %s", fi.Size(), before, why)
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
