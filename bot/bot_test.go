@@ -123,6 +123,8 @@ func TestMaskText(t *testing.T) {
 		"no number here":       "no number here",
 		"192号段":                "192号段",
 		"call 19212345678 now": "call 192****5678 now",
+		"号码１３８１２３４５６７８":        "号码138****5678",
+		"全角 １９２ 号段，（）":         "全角 １９２ 号段，（）",
 	}
 	for in, want := range tests {
 		if got := MaskText(in); got != want {

@@ -43,6 +43,16 @@ func MaskNumber(digits string) string {
 // 138****5678, any other run of seven or more digits keeps only its first
 // three and last four digits.
 func MaskText(s string) string {
+	orig := s
+	if hasFullWidthDigit(s) {
+		s = fullWidthDigits.Replace(s) // "１３８…" is a number too
+	}
+	// Runs count ASCII digits only: with fewer than seven in all of s,
+	// there is nothing to mask (most messages, and every masked one with
+	// a single number), and nothing to allocate.
+	if digitCount(s) < 7 {
+		return orig
+	}
 	var b strings.Builder
 	last := 0
 	for _, run := range digitRuns(s) {
@@ -63,7 +73,7 @@ func MaskText(s string) string {
 		last = run.end
 	}
 	if last == 0 {
-		return s
+		return orig
 	}
 	b.WriteString(s[last:])
 	return b.String()
@@ -208,6 +218,34 @@ func whole(n int, lead string) bool {
 }
 
 func isDigit(c byte) bool { return c >= '0' && c <= '9' }
+
+var fullWidthDigits = strings.NewReplacer("０", "0", "１", "1", "２", "2", "３", "3", "４", "4", "５", "5", "６", "6", "７", "7", "８", "8", "９", "9")
+
+// hasFullWidthDigit reports whether s holds a digit from ０ to ９ (U+FF10
+// to U+FF19, encoded EF BC 90 to EF BC 99).
+func hasFullWidthDigit(s string) bool {
+	for i := strings.Index(s, "\xef\xbc"); i >= 0 && i+2 < len(s); {
+		if c := s[i+2]; c >= 0x90 && c <= 0x99 {
+			return true
+		}
+		j := strings.Index(s[i+2:], "\xef\xbc")
+		if j < 0 {
+			return false
+		}
+		i += 2 + j
+	}
+	return false
+}
+
+func digitCount(s string) int {
+	n := 0
+	for i := 0; i < len(s); i++ {
+		if isDigit(s[i]) {
+			n++
+		}
+	}
+	return n
+}
 
 func isSep(c byte) bool { return c == ' ' || c == '-' || c == '.' || c == '(' || c == ')' }
 
