@@ -15,6 +15,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -205,9 +206,12 @@ func (p *Pool) work(i int) {
 		// A short rest first: while the worker sleeps, the scheduler runs
 		// out of ready goroutines and polls the network, so requests that
 		// arrived meanwhile are acknowledged before this answer is made.
-		// (runtime.Gosched would not do it: the network is polled only
-		// once nothing is ready to run.)
+		// (runtime.Gosched alone would not do it: the network is polled
+		// only once nothing is ready to run.) The waking timer puts the
+		// worker ahead of everything that is ready, so it then yields once,
+		// to go behind the requests that the poll found.
 		time.Sleep(restBeforeJob)
+		runtime.Gosched()
 		p.gate.Lock()
 		p.started[i] = p.clock()
 		p.gate.Unlock()
