@@ -206,16 +206,31 @@ func (s *Store) writer() {
 		batch := s.pending
 		s.pending = spare[:0]
 		s.mu.Unlock()
-		for rest := batch; len(rest) > 0; {
-			n := min(len(rest), batchSize)
-			if err := s.write(rest[:n]); err != nil {
-				s.dropped.Add(int64(n))
-				fmt.Fprintf(os.Stderr, "supportbot: exchange log: %d exchanges not stored: %v\n", n, err)
+		flush := func() {
+			for rest := batch; len(rest) > 0; {
+				n := min(len(rest), batchSize)
+				if err := s.write(rest[:n]); err != nil {
+					s.dropped.Add(int64(n))
+					fmt.Fprintf(os.Stderr, "supportbot: exchange log: %d exchanges not stored: %v\n", n, err)
+				}
+				rest = rest[n:]
 			}
-			rest = rest[n:]
 		}
-		if !s.pg {
-			s.checkpoint(len(batch))
+		// A small flush is mostly the commit's writes to the log, system
+		// calls that would hold the only processor; it and checkpoints get
+		// a spare one (see spareProc). A large flush is mostly CPU work,
+		// which pauses between statements instead: run beside the server
+		// on the same CPU, it would take the kernel's whole time slices.
+		quiet := len(batch) < checkpointQuiet
+		switch {
+		case len(batch) == 0:
+		case quiet && !s.pg:
+			spareProc.run(flush)
+		default:
+			flush()
+		}
+		if !s.pg && s.needCheckpoint(len(batch)) {
+			spareProc.run(s.checkpoint)
 		}
 		clear(batch) // let the texts go
 		spare = batch
@@ -244,16 +259,19 @@ const (
 // even with few exchanges written (a variable for tests).
 var checkpointEvery = 5 * time.Minute
 
-// checkpoint copies the log into the database when one is due (see above).
-func (s *Store) checkpoint(flushed int) {
+// needCheckpoint counts flushed rows and reports whether a checkpoint is
+// due (see above).
+func (s *Store) needCheckpoint(flushed int) bool {
 	s.sinceCheckpoint += flushed
 	quiet := flushed < checkpointQuiet
 	// Other writes (feedback, agent replies, pruning) are not counted:
 	// a quiet moment also checkpoints once checkpointEvery has passed.
 	due := s.sinceCheckpoint >= checkpointDue || time.Since(s.lastCheckpoint) >= checkpointEvery
-	if !(quiet && due) && s.sinceCheckpoint < checkpointForced {
-		return
-	}
+	return quiet && due || s.sinceCheckpoint >= checkpointForced
+}
+
+// checkpoint copies the log into the database.
+func (s *Store) checkpoint() {
 	s.lastCheckpoint = time.Now()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
