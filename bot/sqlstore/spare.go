@@ -6,9 +6,9 @@ import (
 	"sync"
 )
 
-// spareProc runs the writer's small flushes and its checkpoints. With one processor (GOMAXPROCS=1:
-// a one-CPU container, or a server pinned to one core), a goroutine in a
-// system call keeps the processor until Go's monitor takes it back, which
+// spareProc runs the writer's small flushes and its checkpoints. With one
+// processor (GOMAXPROCS=1: a one-CPU container, or a server pinned to one
+// core), a goroutine in a system call keeps the processor until Go's monitor takes it back, which
 // it does only when it next looks: up to 10 ms later on a quiet server.
 // SQLite's commits (hundreds of small writes to the log) and checkpoints
 // (fsyncs, 5-45 ms on a virtual disk) held every request for that long.
