@@ -14,7 +14,8 @@
 #
 # Knobs: PROFILE_DIR (save the bot's CPU profiles of each load and its heap
 # at the end, for go tool pprof), WRK_THREADS (1: wrk keeps to one of the two cores), EVENTS_DELAY_MS
-# (3: the paced events round offers about 16 x 1000/3 = 5,300 events/s), GOMAXPROCS (unset: all cores), LOG_LEVEL (info:
+# (3: the paced events round offers about 16 x 1000/3 = 5,300 events/s), EVENTS_LIGHT_DELAY_MS
+# (8: a lighter paced round, about 2,000 events/s, for the ack latency at a moderate load), GOMAXPROCS (unset: all cores), LOG_LEVEL (info:
 # logging stays on), SKIP_BOLT=1.
 # The bot talks to a fake Slack Web API (benchtool fakeslack) that counts
 # the answers it receives, so "events answered" is measured end to end:
@@ -25,6 +26,7 @@ rounds=${1:-3}
 secs=${2:-5}
 threads=${WRK_THREADS:-1}
 delay=${EVENTS_DELAY_MS:-3}
+light=${EVENTS_LIGHT_DELAY_MS:-8}
 command -v wrk >/dev/null || { echo "install wrk (apt-get install wrk)"; exit 1; }
 server=() load=()
 if [ "${PIN:-1}" = 1 ] && [ "$(nproc)" -ge 2 ] && command -v taskset >/dev/null; then
@@ -130,6 +132,11 @@ for r in $(seq "$rounds"); do
   prev=-1; while :; do read -r n s < <(curl -s $fake/stats); [ "$n" = "$prev" ] && break; prev=$n; sleep 1; done
   R[e2e_$r]=$(awk -v n="$n" -v s="$s" 'BEGIN {printf "%.0f", (s > 0 ? n / s : 0)}')
   R[answered_$r]=$n
+  # The same at a lighter load: the acks' latency when the CPU is not
+  # mostly busy answering.
+  "$tmp/benchtool" events -n $((40000 * secs)) -secret $secret -prefix "R${r}L" >"$tmp/events.txt"
+  read -r R[lt_rps_$r] R[lt_p99_$r] R[lt_bad_$r] < <(EVENTS_DELAY_MS=$light EVENTS_FILE="$tmp/events.txt" load light http://$bot/slack/events "$tmp/events.lua")
+  prev=-1; while :; do read -r n s < <(curl -s $fake/stats); [ "$n" = "$prev" ] && break; prev=$n; sleep 1; done
   # Flooded: as fast as wrk can send; what the bot answers per second when
   # it cannot keep up (the rest get 503, which Slack retries).
   "$tmp/benchtool" events -n $((40000 * secs)) -secret $secret -prefix "R${r}F" >"$tmp/events.txt"
@@ -163,11 +170,12 @@ if [ -z "${SKIP_BOLT:-}" ]; then
 fi
 printf '%-44s %10s %9s   (503 busy: %s)\n' "Events API ack, paced (${delay} ms per connection)" "$(m ev_rps)" "$(m ev_p99)" "$(m ev_bad)"
 printf '%-44s %10s   (answers posted: %s)\n' "  answered end to end, per second" "$(m e2e)" "$(m answered)"
+printf '%-44s %10s %9s   (503 busy: %s)\n' "Events API ack, paced (${light} ms per connection)" "$(m lt_rps)" "$(m lt_p99)" "$(m lt_bad)"
 printf '%-44s %10s %9s   (503 busy: %s)\n' "Events API ack, flooded" "$(m fl_rps)" "$(m fl_p99)" "$(m fl_bad)"
 printf '%-44s %10s\n' "  answered end to end, per second" "$(m fl_e2e)"
 printf '%-44s %10s %9s\n' "web POST /api/chat" "$(m web_rps)" "$(m web_p99)"
 echo "resident memory: peak ${rss_peak} MB, now ${rss_now} MB"
 echo "ready to serve after start: ${ready_ms} ms (median of 5: ${readies[*]})"
-echo "each round, p99 ms: control $(all ctl_p99)| /checknum $(all go_p99)| events paced $(all ev_p99)| web $(all web_p99)"
+echo "each round, p99 ms: control $(all ctl_p99)| /checknum $(all go_p99)| events paced $(all ev_p99)| lighter $(all lt_p99)| web $(all web_p99)"
 grep -c 'level=ERROR' "$tmp/bot.log" | xargs echo "bot log errors:"
 grep 'level=ERROR' "$tmp/bot.log" | cut -c1-300 | sort | uniq -c | sort -rn | head -5
