@@ -1,7 +1,6 @@
 package sqlstore
 
 import (
-	"os"
 	"runtime"
 	"sync"
 )
@@ -23,6 +22,16 @@ type sparer struct {
 	mu    sync.Mutex
 	users int  // callers inside run
 	added bool // GOMAXPROCS was raised from 1 to 2 for them
+	fixed bool // the operator set GOMAXPROCS=1: return to it, not to the runtime's choice
+}
+
+// KeepGOMAXPROCS tells the exchange log that the operator set GOMAXPROCS
+// to n, so that after disk work it returns to n rather than to the
+// runtime's own choice (which also follows changes of the CPU quota).
+func KeepGOMAXPROCS(n int) {
+	spareProc.mu.Lock()
+	spareProc.fixed = n > 0
+	spareProc.mu.Unlock()
 }
 
 func (s *sparer) run(f func()) {
@@ -45,7 +54,7 @@ func (s *sparer) done() {
 		return
 	}
 	s.added = false
-	if os.Getenv("GOMAXPROCS") != "" {
+	if s.fixed {
 		runtime.GOMAXPROCS(1) // as the operator set it
 	} else {
 		// The runtime's own choice, which also turns its automatic

@@ -6,7 +6,10 @@ import (
 )
 
 func TestSpareProcessor(t *testing.T) {
-	t.Setenv("GOMAXPROCS", "1") // restore to the operator's setting, not the runtime's default
+	// As if the operator set GOMAXPROCS=1: the runtime's default here
+	// would be the machine's cores.
+	KeepGOMAXPROCS(1)
+	defer KeepGOMAXPROCS(0)
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
 
 	var inside int

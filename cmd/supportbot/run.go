@@ -280,9 +280,13 @@ func cmdServe(ctx context.Context, a *app, args []string) int {
 	}
 	// Loading allocates about 10 MB that is mostly garbage a moment later;
 	// collecting during it would only delay the first answer.
-	gc := debug.SetGCPercent(-1)
+	debug.SetGCPercent(-1)
 	closeStore, err := a.openServing(ctx)
-	debug.SetGCPercent(gc)
+	debug.SetGCPercent(a.cfg.GCPercent)
+	if a.cfg.Procs > 0 {
+		runtime.GOMAXPROCS(a.cfg.Procs) // set in .env, which the runtime does not read
+		sqlstore.KeepGOMAXPROCS(a.cfg.Procs)
+	}
 	if err != nil {
 		ln.Close()
 		fmt.Fprintln(a.stderr, "supportbot:", err)

@@ -517,6 +517,23 @@ func TestRunChat(t *testing.T) {
 	}
 }
 
+func TestRuntimeSettings(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		env         map[string]string
+		gogc, procs int
+	}{
+		{nil, defaultGCPercent, 0},
+		{map[string]string{"GOGC": "150", "GOMAXPROCS": "1"}, 150, 1},
+		{map[string]string{"GOGC": "off"}, -1, 0},
+	} {
+		cfg, err := loadConfig(func(k string) string { return tt.env[k] })
+		if err != nil || cfg.GCPercent != tt.gogc || cfg.Procs != tt.procs {
+			t.Errorf("%v: GCPercent %d, Procs %d, err %v; want %d, %d", tt.env, cfg.GCPercent, cfg.Procs, err, tt.gogc, tt.procs)
+		}
+	}
+}
+
 func TestRunErrors(t *testing.T) {
 	t.Parallel()
 	missing := filepath.Join(t.TempDir(), "missing")
@@ -532,6 +549,8 @@ func TestRunErrors(t *testing.T) {
 		{"bad LOG_LEVEL is a usage error", map[string]string{"LOG_LEVEL": "loud"}, []string{"ask", "hi"}, exitUsage, "LOG_LEVEL"},
 		{"unknown flag is a usage error", nil, []string{"checknum", "--nope", "138"}, exitUsage, "not defined: -nope"},
 		{"a public profiler address is refused", map[string]string{"DEBUG_ADDR": ":6060"}, []string{"ask", "hi"}, exitUsage, "DEBUG_ADDR must be a loopback address"},
+		{"a bad GOGC is a usage error", map[string]string{"GOGC": "fast"}, []string{"ask", "hi"}, exitUsage, "GOGC must be"},
+		{"a bad GOMAXPROCS is a usage error", map[string]string{"GOMAXPROCS": "0"}, []string{"ask", "hi"}, exitUsage, "GOMAXPROCS must be"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
