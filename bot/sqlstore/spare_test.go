@@ -6,17 +6,17 @@ import (
 )
 
 func TestSpareProcessor(t *testing.T) {
-	// As if the operator set GOMAXPROCS=1: the runtime's default here
-	// would be the machine's cores.
-	KeepGOMAXPROCS(1)
-	defer KeepGOMAXPROCS(0)
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
+	// Its own sparer, so no other store's writer shares it; fixed: as if
+	// the operator set GOMAXPROCS=1 (the runtime's default here would be
+	// the machine's cores).
+	s := &sparer{fixed: true}
 
 	var inside int
-	spareProc.run(func() {
+	s.run(func() {
 		inside = runtime.GOMAXPROCS(0)
 		// Nested and concurrent users share the one raise.
-		spareProc.run(func() {})
+		s.run(func() {})
 		if got := runtime.GOMAXPROCS(0); got != 2 {
 			t.Errorf("after a nested user left, GOMAXPROCS = %d, want 2 until the outer one leaves", got)
 		}
@@ -29,9 +29,15 @@ func TestSpareProcessor(t *testing.T) {
 	}
 
 	runtime.GOMAXPROCS(4)
-	spareProc.run(func() {
+	s.run(func() {
 		if got := runtime.GOMAXPROCS(0); got != 4 {
 			t.Errorf("with 4 processors, GOMAXPROCS = %d during disk work, want 4 (unchanged)", got)
 		}
 	})
+
+	KeepGOMAXPROCS(1)
+	defer KeepGOMAXPROCS(0)
+	if !spareProc.fixed {
+		t.Error("KeepGOMAXPROCS(1) did not reach the exchange log's sparer")
+	}
 }
