@@ -77,8 +77,9 @@ func startDebug(addr string, log *slog.Logger) {
 // idle connections for the answer workers (net/http's default keeps two
 // per host, so busy workers would open a connection per answer), and its
 // write buffer holds a whole answer: with the default 4 KiB, a typical
-// chat.postMessage (6 KB of form-encoded blocks) went out in two write
-// system calls, headers and the body's head first, then the rest.
+// chat.postMessage (6 KB of form-encoded blocks) went out over HTTP/1.1 in
+// two write system calls, headers and the body's head first, then the
+// rest. (HTTP/2, which Slack's API offers over TLS, keeps its own buffer.)
 func apiClient() *http.Client {
 	t := http.DefaultTransport.(*http.Transport).Clone()
 	t.MaxIdleConns = 128

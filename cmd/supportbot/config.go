@@ -158,15 +158,15 @@ func loadConfig(getenv func(string) string) (Config, error) {
 	c.RedisURL = getenv("REDIS_URL")
 	c.DatabaseURL = getenv("DATABASE_URL")
 	c.GCPercent = defaultGCPercent
-	if v := getenv("GOGC"); v != "" {
+	if v := getenv("GOGC"); v != "" { // as Go reads it: a negative number is off too
 		n, err := strconv.Atoi(v)
 		switch {
-		case strings.EqualFold(v, "off"):
+		case v == "off":
 			c.GCPercent = -1
-		case err != nil || n <= 0:
-			return c, fmt.Errorf("GOGC must be a whole number above 0, such as 100, or off, got %q", v)
+		case err != nil:
+			return c, fmt.Errorf("GOGC must be a whole number, such as 100, or off, got %q", v)
 		default:
-			c.GCPercent = n
+			c.GCPercent = max(n, -1)
 		}
 	}
 	if v := getenv("GOMAXPROCS"); v != "" {

@@ -280,13 +280,12 @@ func cmdServe(ctx context.Context, a *app, args []string) int {
 	}
 	// Loading allocates about 10 MB that is mostly garbage a moment later;
 	// collecting during it would only delay the first answer.
+	if a.cfg.Procs > 0 {
+		runtime.GOMAXPROCS(a.cfg.Procs) // it may come from .env, which the runtime does not read
+	}
 	debug.SetGCPercent(-1)
 	closeStore, err := a.openServing(ctx)
 	debug.SetGCPercent(a.cfg.GCPercent)
-	if a.cfg.Procs > 0 {
-		runtime.GOMAXPROCS(a.cfg.Procs) // set in .env, which the runtime does not read
-		sqlstore.KeepGOMAXPROCS(a.cfg.Procs)
-	}
 	if err != nil {
 		ln.Close()
 		fmt.Fprintln(a.stderr, "supportbot:", err)

@@ -526,6 +526,8 @@ func TestRuntimeSettings(t *testing.T) {
 		{nil, defaultGCPercent, 0},
 		{map[string]string{"GOGC": "150", "GOMAXPROCS": "1"}, 150, 1},
 		{map[string]string{"GOGC": "off"}, -1, 0},
+		{map[string]string{"GOGC": "-5"}, -1, 0},
+		{map[string]string{"GOGC": "0"}, 0, 0},
 	} {
 		cfg, err := loadConfig(func(k string) string { return tt.env[k] })
 		if err != nil || cfg.GCPercent != tt.gogc || cfg.Procs != tt.procs {
@@ -549,7 +551,7 @@ func TestRunErrors(t *testing.T) {
 		{"bad LOG_LEVEL is a usage error", map[string]string{"LOG_LEVEL": "loud"}, []string{"ask", "hi"}, exitUsage, "LOG_LEVEL"},
 		{"unknown flag is a usage error", nil, []string{"checknum", "--nope", "138"}, exitUsage, "not defined: -nope"},
 		{"a public profiler address is refused", map[string]string{"DEBUG_ADDR": ":6060"}, []string{"ask", "hi"}, exitUsage, "DEBUG_ADDR must be a loopback address"},
-		{"a bad GOGC is a usage error", map[string]string{"GOGC": "fast"}, []string{"ask", "hi"}, exitUsage, "GOGC must be"},
+		{"a bad GOGC is a usage error", map[string]string{"GOGC": "OFF"}, []string{"ask", "hi"}, exitUsage, "GOGC must be"},
 		{"a bad GOMAXPROCS is a usage error", map[string]string{"GOMAXPROCS": "0"}, []string{"ask", "hi"}, exitUsage, "GOMAXPROCS must be"},
 	}
 	for _, tt := range tests {
