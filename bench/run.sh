@@ -132,6 +132,10 @@ for r in $(seq "$rounds"); do
   prev=-1; while :; do read -r n s < <(curl -s $fake/stats); [ "$n" = "$prev" ] && break; prev=$n; sleep 1; done
   R[e2e_$r]=$(awk -v n="$n" -v s="$s" 'BEGIN {printf "%.0f", (s > 0 ? n / s : 0)}')
   R[answered_$r]=$n
+  # The yardstick under the same paced loads: the floor that the machine,
+  # the kernel and wrk set for the acks' p99 at this moment.
+  read -r R[cev_rps_$r] R[cev_p99_$r] _ < <(EVENTS_DELAY_MS=$delay EVENTS_FILE="$tmp/events.txt" load control-events http://$control/slack/events "$tmp/events.lua")
+  read -r R[clt_rps_$r] R[clt_p99_$r] _ < <(EVENTS_DELAY_MS=$light EVENTS_FILE="$tmp/events.txt" load control-light http://$control/slack/events "$tmp/events.lua")
   # The same at a lighter load: the acks' latency when the CPU is not
   # mostly busy answering.
   "$tmp/benchtool" events -n $((40000 * secs)) -secret $secret -prefix "R${r}L" >"$tmp/events.txt"
@@ -171,11 +175,13 @@ fi
 printf '%-44s %10s %9s   (503 busy: %s)\n' "Events API ack, paced (${delay} ms per connection)" "$(m ev_rps)" "$(m ev_p99)" "$(m ev_bad)"
 printf '%-44s %10s   (answers posted: %s)\n' "  answered end to end, per second" "$(m e2e)" "$(m answered)"
 printf '%-44s %10s %9s   (503 busy: %s)\n' "Events API ack, paced (${light} ms per connection)" "$(m lt_rps)" "$(m lt_p99)" "$(m lt_bad)"
+printf '%-44s %10s %9s\n' "  control, paced (${delay} ms per connection)" "$(m cev_rps)" "$(m cev_p99)"
+printf '%-44s %10s %9s\n' "  control, paced (${light} ms per connection)" "$(m clt_rps)" "$(m clt_p99)"
 printf '%-44s %10s %9s   (503 busy: %s)\n' "Events API ack, flooded" "$(m fl_rps)" "$(m fl_p99)" "$(m fl_bad)"
 printf '%-44s %10s\n' "  answered end to end, per second" "$(m fl_e2e)"
 printf '%-44s %10s %9s\n' "web POST /api/chat" "$(m web_rps)" "$(m web_p99)"
 echo "resident memory: peak ${rss_peak} MB, now ${rss_now} MB"
 echo "ready to serve after start: ${ready_ms} ms (median of 5: ${readies[*]})"
-echo "each round, p99 ms: control $(all ctl_p99)| /checknum $(all go_p99)| events paced $(all ev_p99)| lighter $(all lt_p99)| web $(all web_p99)"
+echo "each round, p99 ms: control $(all ctl_p99)| /checknum $(all go_p99)| events paced $(all ev_p99)| lighter $(all lt_p99)| control paced $(all cev_p99)/ $(all clt_p99)| web $(all web_p99)"
 grep -c 'level=ERROR' "$tmp/bot.log" | xargs echo "bot log errors:"
 grep 'level=ERROR' "$tmp/bot.log" | cut -c1-300 | sort | uniq -c | sort -rn | head -5
