@@ -221,10 +221,9 @@ func (s *Store) writer() {
 		// a spare one (see spareProc). A large flush is mostly CPU work,
 		// which pauses between statements instead: run beside the server
 		// on the same CPU, it would take the kernel's whole time slices.
-		quiet := len(batch) < checkpointQuiet
 		switch {
-		case len(batch) == 0:
-		case quiet && !s.pg:
+		case len(batch) == 0: // nothing to do: no spare processor either
+		case !s.pg && len(batch) < checkpointQuiet:
 			spareProc.run(flush)
 		default:
 			flush()
@@ -245,7 +244,8 @@ func (s *Store) writer() {
 // 5-45 ms on a virtual disk. Go's scheduler gets a CPU back from a thread
 // blocked in a system call only when its monitor next looks, up to 10 ms
 // later, so on a busy server with one CPU every request waits that long.
-// The writer checkpoints itself instead, at a quiet moment: once enough
+// The writer checkpoints itself instead, with a spare processor (see
+// spareProc), at a quiet moment: once enough
 // log has built up and the last flush was small. Under sustained load it
 // waits until the log reaches checkpointForced rows (about 720 bytes of
 // log each), which bounds the log's size.

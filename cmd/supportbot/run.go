@@ -278,11 +278,11 @@ func cmdServe(ctx context.Context, a *app, args []string) int {
 		a.log.Error("listen", "addr", a.cfg.ListenAddr, "err", err)
 		return exitFailure
 	}
-	// Loading allocates about 10 MB that is mostly garbage a moment later;
-	// collecting during it would only delay the first answer.
 	if a.cfg.Procs > 0 {
 		runtime.GOMAXPROCS(a.cfg.Procs) // it may come from .env, which the runtime does not read
 	}
+	// Loading allocates about 10 MB that is mostly garbage a moment later;
+	// collecting during it would only delay the first answer.
 	debug.SetGCPercent(-1)
 	closeStore, err := a.openServing(ctx)
 	debug.SetGCPercent(a.cfg.GCPercent)
