@@ -409,6 +409,22 @@ func TestTypoFixKeepsStemWords(t *testing.T) {
 	}
 }
 
+// Every answer in the FAQ is rendered into a builder allocated once: the
+// size hint covers the whole rendering.
+func TestRenderSizeHint(t *testing.T) {
+	b := newTestBot(t)
+	for _, in := range b.KB().Rules.Intents {
+		for _, lang := range []string{"zh", "en"} {
+			r := b.AnswerIntent(in.ID, lang)
+			for name, text := range map[string]string{"plain": r.PlainText(), "markdown": r.Markdown()} {
+				if hint := r.sizeHint(0); len(text) > hint {
+					t.Errorf("%s/%s %s: %d bytes, hint %d", in.ID, lang, name, len(text), hint)
+				}
+			}
+		}
+	}
+}
+
 func TestPlainTextPrefix(t *testing.T) {
 	b := newTestBot(t)
 	for _, q := range []string{"收不到管局短信", "sms never arrived", "验证失败了", "你好"} {

@@ -134,10 +134,10 @@ func (r Reply) Render(inline func(*strings.Builder, knowledge.Text), title func(
 
 // render writes the title, then the blocks, separated by blank lines:
 // lists one item a line, sub-items indented. With limit > 0 it stops after
-// the block during which the text passed limit bytes.
+// the paragraph or list item during which the text passed limit bytes.
 func (r Reply) render(limit int, inline func(*strings.Builder, knowledge.Text), title func(*strings.Builder, string)) string {
 	var b strings.Builder
-	b.Grow(512)
+	b.Grow(r.sizeHint(limit))
 	first := true
 	part := func() {
 		if !first {
@@ -159,6 +159,9 @@ func (r Reply) render(limit int, inline func(*strings.Builder, knowledge.Text), 
 			continue
 		}
 		for i, it := range bl.Items {
+			if limit > 0 && b.Len() > limit {
+				break
+			}
 			if i > 0 {
 				b.WriteByte('\n')
 			}
@@ -176,6 +179,34 @@ func (r Reply) render(limit int, inline func(*strings.Builder, knowledge.Text), 
 		}
 	}
 	return b.String()
+}
+
+// sizeHint is about the length of a rendering, so that its builder is
+// allocated once rather than grown by doubling (an answer is a few KB, and
+// one is rendered for every message): the texts and link targets, a
+// little for each part's number, separator or markup, and an eighth more
+// for escapes. With limit > 0 it allows for the part that passes limit.
+func (r Reply) sizeHint(limit int) int {
+	n := len(r.Title) + 8
+	text := func(t knowledge.Text) {
+		for _, s := range t {
+			n += len(s.Text) + len(s.URL) + 4
+		}
+		n += 8
+	}
+	for _, bl := range r.Blocks {
+		text(bl.Text)
+		for _, it := range bl.Items {
+			text(it.Text)
+			for _, sub := range it.Sub {
+				text(sub)
+			}
+		}
+	}
+	if limit > 0 {
+		n = min(n, limit+1024)
+	}
+	return n + n/8
 }
 
 var markdownEscaper = strings.NewReplacer(`\`, `\\`, `*`, `\*`, `_`, `\_`, "`", "\\`", `[`, `\[`, `]`, `\]`, `<`, `&lt;`)
