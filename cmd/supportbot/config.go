@@ -14,12 +14,11 @@ import (
 	"github.com/supportbot/supportbot/handlers/wecom"
 )
 
-// defaultGCPercent is the collector's lowest target when GOGC is not set
-// (gcTuner raises it while the live heap is small). The bot's live heap
-// is small (the matcher's table, the dedup's keys, the conversations:
-// about 17 MB under the load tests), so Go's default of 100 lets the heap
-// double before each collection; at 70 it stays about 4 MB smaller under
-// the load tests, for about 2% more CPU in collection.
+// defaultGCPercent is the collector's target when GOGC is not set. The
+// bot's live heap is small (the matcher's table, the dedup's keys, the
+// conversations: about 17 MB under the load tests), so Go's default of
+// 100 lets the heap double before each collection; at 70 it stays about 4
+// MB smaller under the load tests, for about 2% more CPU in collection.
 const defaultGCPercent = 70
 
 // Config is every setting supportbot reads from the environment. Each one is
@@ -44,9 +43,8 @@ type Config struct {
 	// Go's runtime reads these itself from the process's environment; they
 	// are read here too, so a .env file can set them and the bot knows
 	// which ones the operator chose.
-	GCPercent int  // GOGC: the collector's target, -1 for off (default 70, not Go's 100)
-	GCAuto    bool // GOGC is not set: the target follows the live heap, 70 at least (see gcTuner)
-	Procs     int  // GOMAXPROCS: 0 for the runtime's own choice
+	GCPercent int // GOGC: the collector's target, -1 for off (default 70, not Go's 100)
+	Procs     int // GOMAXPROCS: 0 for the runtime's own choice
 
 	Slack SlackConfig
 	WeCom WeComConfig
@@ -159,9 +157,8 @@ func loadConfig(getenv func(string) string) (Config, error) {
 	}
 	c.RedisURL = getenv("REDIS_URL")
 	c.DatabaseURL = getenv("DATABASE_URL")
-	c.GCPercent, c.GCAuto = defaultGCPercent, true
+	c.GCPercent = defaultGCPercent
 	if v := getenv("GOGC"); v != "" { // as Go reads it: a negative number is off too
-		c.GCAuto = false
 		n, err := strconv.Atoi(v)
 		switch {
 		case v == "off":

@@ -286,9 +286,6 @@ func cmdServe(ctx context.Context, a *app, args []string) int {
 	debug.SetGCPercent(-1)
 	closeStore, err := a.openServing(ctx)
 	debug.SetGCPercent(a.cfg.GCPercent)
-	if a.cfg.GCAuto {
-		defer startGCTuner(a.cfg.GCPercent).stop()
-	}
 	if err != nil {
 		ln.Close()
 		fmt.Fprintln(a.stderr, "supportbot:", err)

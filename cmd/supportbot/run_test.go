@@ -522,18 +522,16 @@ func TestRuntimeSettings(t *testing.T) {
 	for _, tt := range []struct {
 		env         map[string]string
 		gogc, procs int
-		auto        bool
 	}{
-		{nil, defaultGCPercent, 0, true},
-		{map[string]string{"GOGC": "150", "GOMAXPROCS": "1"}, 150, 1, false},
-		{map[string]string{"GOGC": "off"}, -1, 0, false},
-		{map[string]string{"GOGC": "-5"}, -1, 0, false},
-		{map[string]string{"GOGC": "0"}, 0, 0, false},
-		{map[string]string{"GOGC": "70"}, 70, 0, false},
+		{nil, defaultGCPercent, 0},
+		{map[string]string{"GOGC": "150", "GOMAXPROCS": "1"}, 150, 1},
+		{map[string]string{"GOGC": "off"}, -1, 0},
+		{map[string]string{"GOGC": "-5"}, -1, 0},
+		{map[string]string{"GOGC": "0"}, 0, 0},
 	} {
 		cfg, err := loadConfig(func(k string) string { return tt.env[k] })
-		if err != nil || cfg.GCPercent != tt.gogc || cfg.Procs != tt.procs || cfg.GCAuto != tt.auto {
-			t.Errorf("%v: GCPercent %d, Procs %d, GCAuto %v, err %v; want %d, %d, %v", tt.env, cfg.GCPercent, cfg.Procs, cfg.GCAuto, err, tt.gogc, tt.procs, tt.auto)
+		if err != nil || cfg.GCPercent != tt.gogc || cfg.Procs != tt.procs {
+			t.Errorf("%v: GCPercent %d, Procs %d, err %v; want %d, %d", tt.env, cfg.GCPercent, cfg.Procs, err, tt.gogc, tt.procs)
 		}
 	}
 }
