@@ -1,7 +1,10 @@
 package sqlstore
 
 import (
+	"cmp"
 	"context"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/supportbot/supportbot/bot"
@@ -75,28 +78,116 @@ type Line struct {
 // reach the log through the batched writer, so the newest may lag by a
 // moment.
 func (s *Store) Transcript(ctx context.Context, channel, user string, since time.Time) ([]Line, error) {
-	hash := bot.HashUser(channel, user)
-	rows, err := s.db.QueryContext(ctx, s.q(`SELECT at, 'user', text, intent, id FROM exchanges WHERE user_hash = ? AND channel = ? AND at >= ?
-		UNION ALL SELECT at, 'agent', text, '', id FROM agent_messages WHERE user_hash = ? AND at >= ?
-		ORDER BY 1 DESC, 2 ASC, 5 DESC LIMIT 50`), hash, channel, since.UnixMilli(), hash, since.UnixMilli())
+	ts, err := s.Transcripts(ctx, []TranscriptQuery{{Channel: channel, User: user, Since: since}})
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	var out []Line
+	return ts[0], nil
+}
+
+// TranscriptQuery asks for one user's transcript since a time.
+type TranscriptQuery struct {
+	Channel, User string
+	Since         time.Time
+}
+
+// transcriptLines is the most lines a transcript keeps, the newest.
+const transcriptLines = 50
+
+// Transcripts returns the transcript of each query (see Transcript). The
+// exchange log has no index by user: on a busy server every logged
+// message paid for one, a page of it written and often read at each
+// commit. So the users' lines come from one pass over the exchanges since
+// the earliest time asked for, as the report reads its period; agents'
+// lines are few, and indexed by user.
+func (s *Store) Transcripts(ctx context.Context, qs []TranscriptQuery) ([][]Line, error) {
+	type line struct {
+		Line
+		id int64
+	}
+	lines := make([][]line, len(qs))
+	if len(qs) == 0 {
+		return [][]Line{}, nil
+	}
+	byHash := map[string][]int{} // user hash -> queries
+	var args []any
+	since := qs[0].Since
+	for i, q := range qs {
+		h := bot.HashUser(q.Channel, q.User)
+		if _, ok := byHash[h]; !ok {
+			args = append(args, h)
+		}
+		byHash[h] = append(byHash[h], i)
+		if q.Since.Before(since) {
+			since = q.Since
+		}
+	}
+	marks := strings.Repeat(", ?", len(args))[2:]
+	rows, err := s.db.QueryContext(ctx, s.q(`SELECT at, text, intent, id, user_hash, channel FROM exchanges WHERE at >= ? AND user_hash IN (`+marks+`)`),
+		append([]any{since.UnixMilli()}, args...)...)
+	if err != nil {
+		return nil, err
+	}
 	for rows.Next() {
-		var l Line
-		var at, id int64
-		if err := rows.Scan(&at, &l.From, &l.Text, &l.Intent, &id); err != nil {
+		var l line
+		var at int64
+		var hash, channel string
+		if err := rows.Scan(&at, &l.Text, &l.Intent, &l.id, &hash, &channel); err != nil {
+			rows.Close()
 			return nil, err
 		}
-		l.At = time.UnixMilli(at)
-		out = append(out, l)
+		l.At, l.From = time.UnixMilli(at), "user"
+		for _, i := range byHash[hash] {
+			if qs[i].Channel == channel && at >= qs[i].Since.UnixMilli() {
+				lines[i] = append(lines[i], l)
+			}
+		}
 	}
-	for i, j := 0, len(out)-1; i < j; i, j = i+1, j-1 {
-		out[i], out[j] = out[j], out[i]
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
 	}
-	return out, rows.Err()
+	for i, q := range qs {
+		rows, err := s.db.QueryContext(ctx, s.q(`SELECT at, text, id FROM agent_messages WHERE user_hash = ? AND at >= ?`),
+			bot.HashUser(q.Channel, q.User), q.Since.UnixMilli())
+		if err != nil {
+			return nil, err
+		}
+		for rows.Next() {
+			l := line{Line: Line{From: "agent"}}
+			var at int64
+			if err := rows.Scan(&at, &l.Text, &l.id); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			l.At = time.UnixMilli(at)
+			lines[i] = append(lines[i], l)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+	}
+	out := make([][]Line, len(qs))
+	for i, ls := range lines {
+		// In order, a user line before an agent line of the same
+		// millisecond; then the newest transcriptLines of them.
+		slices.SortFunc(ls, func(a, b line) int {
+			if c := a.At.Compare(b.At); c != 0 {
+				return c
+			}
+			if a.From != b.From {
+				return -strings.Compare(a.From, b.From) // "user" first
+			}
+			return cmp.Compare(a.id, b.id)
+		})
+		ls = ls[max(0, len(ls)-transcriptLines):]
+		out[i] = make([]Line, len(ls))
+		for j, l := range ls {
+			out[i][j] = l.Line
+		}
+	}
+	return out, nil
 }
 
 // DayCount is how often an intent was answered on one day (UTC).

@@ -2,6 +2,8 @@ package sqlstore
 
 import (
 	"context"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -108,5 +110,122 @@ func TestAgentMessageIDsAreNotReused(t *testing.T) {
 	}
 	if id <= last {
 		t.Errorf("id %d after pruning, want more than %d", id, last)
+	}
+}
+
+func TestTranscripts(t *testing.T) {
+	dir := t.TempDir()
+	testTranscripts(t, func() (*Store, error) { return Open(context.Background(), dir) })
+
+	// The log has no index by user (every message would pay for it), and
+	// transcripts read the exchanges by time, not all of them.
+	s, err := Open(context.Background(), dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	var n int
+	if err := s.db.QueryRow(`SELECT COUNT(*) FROM sqlite_master WHERE name = 'exchanges_user'`).Scan(&n); err != nil || n != 0 {
+		t.Fatalf("index exchanges_user: %d, %v; want none", n, err)
+	}
+	rows, err := s.db.Query(`EXPLAIN QUERY PLAN SELECT at, text, intent, id, user_hash, channel FROM exchanges WHERE at >= ? AND user_hash IN (?, ?)`, 0, "a", "b")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var plan []string
+	for rows.Next() {
+		var id, parent, notused int
+		var detail string
+		if err := rows.Scan(&id, &parent, &notused, &detail); err != nil {
+			t.Fatal(err)
+		}
+		plan = append(plan, detail)
+	}
+	if !strings.Contains(strings.Join(plan, "\n"), "USING INDEX exchanges_at") {
+		t.Errorf("transcript query plan %q, want a search of exchanges_at", plan)
+	}
+}
+
+// testTranscripts: several users' transcripts at once, each from its own
+// time, one channel's user apart from another's, the newest 50 lines, a
+// user's line before an agent's of the same millisecond.
+func testTranscripts(t *testing.T, open func() (*Store, error)) {
+	ctx := context.Background()
+	s, err := open()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	base := time.Now().Add(-time.Hour).Truncate(time.Millisecond)
+	user := func(channel, u string, at time.Time, text string) {
+		t.Helper()
+		if err := s.Record(ctx, bot.Exchange{At: at, Channel: channel, UserHash: bot.HashUser(channel, u), Text: text, Intent: "none"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	tu := "tu-" + strconv.FormatInt(time.Now().UnixNano(), 36) // PostgreSQL's tables outlive a run
+	for i := range 60 {
+		user("web", tu+"1", base.Add(time.Duration(i)*time.Second), "m"+strconv.Itoa(i))
+	}
+	user("slack", tu+"1", base.Add(10*time.Minute), "slack's user of the same id")
+	user("web", tu+"2", base.Add(-time.Minute), "before u2's window")
+	user("web", tu+"2", base.Add(time.Minute), "u2 hello 13812345678")
+	if _, err := s.AddAgentMessage(ctx, "web", tu+"2", "h2", "agent to u2"); err != nil {
+		t.Fatal(err)
+	}
+	// Wait for the batched writer.
+	var ts [][]Line
+	qs := []TranscriptQuery{{"web", tu + "1", base}, {"web", tu + "2", base}, {"wecom", tu + "9", base}}
+	for range 200 {
+		if ts, err = s.Transcripts(ctx, qs); err != nil {
+			t.Fatal(err)
+		}
+		if len(ts[0]) == 50 && len(ts[1]) == 2 {
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if len(ts) != 3 || len(ts[0]) != 50 || ts[0][0].Text != "m10" || ts[0][49].Text != "m59" {
+		t.Fatalf("u1: %d lines %+v", len(ts[0]), ts[0])
+	}
+	for _, l := range ts[0] {
+		if l.From != "user" || l.Text == "slack's user of the same id" {
+			t.Fatalf("u1 line %+v", l)
+		}
+	}
+	if got := ts[1]; len(got) != 2 || got[0].Text != "u2 hello 138****5678" || got[1].From != "agent" || got[1].Text != "agent to u2" {
+		t.Fatalf("u2: %+v", got)
+	}
+	if len(ts[2]) != 0 {
+		t.Fatalf("a user with nothing logged: %+v", ts[2])
+	}
+	if got, err := s.Transcripts(ctx, nil); err != nil || len(got) != 0 {
+		t.Fatalf("no queries: %v, %v", got, err)
+	}
+
+	// Same millisecond: the user's line first.
+	at := time.Now().Truncate(time.Millisecond)
+	if _, err := s.AddAgentMessage(ctx, "web", tu+"3", "h3", "agent"); err != nil {
+		t.Fatal(err)
+	}
+	var agentAt int64
+	if err := s.db.QueryRowContext(ctx, s.q(`SELECT at FROM agent_messages WHERE user_hash = ?`), bot.HashUser("web", tu+"3")).Scan(&agentAt); err != nil {
+		t.Fatal(err)
+	}
+	at = time.UnixMilli(agentAt)
+	user("web", tu+"3", at, "user")
+	var got []Line
+	for range 200 {
+		if got, err = s.Transcript(ctx, "web", tu+"3", at.Add(-time.Second)); err != nil {
+			t.Fatal(err)
+		}
+		if len(got) == 2 {
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if len(got) != 2 || got[0].From != "user" || got[1].From != "agent" {
+		t.Fatalf("same millisecond: %+v", got)
 	}
 }

@@ -97,6 +97,10 @@ var migrations = []string{
 	);
 	CREATE INDEX agent_messages_user ON agent_messages(user_hash, id);
 	CREATE INDEX exchanges_user ON exchanges(user_hash, at);`,
+	// The exchanges' index by user cost every logged message a page
+	// written, and often one read, at each commit; transcripts read the
+	// exchanges by time instead (see Transcripts).
+	`DROP INDEX IF EXISTS exchanges_user;`,
 }
 
 // Open opens (creating when needed) supportbot.db in dir and migrates it.

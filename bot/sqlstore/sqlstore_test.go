@@ -23,6 +23,7 @@ func TestPostgres(t *testing.T) {
 	url := statetest.StartPostgres(t)
 	testRecordAndReport(t, func() (*Store, error) { return OpenPostgres(context.Background(), url) })
 	testAgentMessages(t, func() (*Store, error) { return OpenPostgres(context.Background(), url) })
+	testTranscripts(t, func() (*Store, error) { return OpenPostgres(context.Background(), url) })
 	for i := 0; i < 2; i++ { // migrating again is a no-op
 		s, err := OpenPostgres(context.Background(), url)
 		if err != nil {

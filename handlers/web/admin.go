@@ -44,7 +44,7 @@ type AdminBot interface {
 type AdminStore interface {
 	Report(ctx context.Context, since time.Time) (sqlstore.Report, error)
 	IntentsByDay(ctx context.Context, since time.Time) ([]sqlstore.DayCount, error)
-	Transcript(ctx context.Context, channel, user string, since time.Time) ([]sqlstore.Line, error)
+	Transcripts(ctx context.Context, qs []sqlstore.TranscriptQuery) ([][]sqlstore.Line, error)
 	AddAgentMessage(ctx context.Context, channel, user, handoffID, text string) (int64, error)
 }
 
@@ -331,10 +331,18 @@ func (ad *Admin) load(ctx context.Context, since string, s session) page {
 		p.MoreHandoffs = len(hs) - maxHandoffsShown
 		hs = hs[:maxHandoffsShown]
 	}
-	for _, h := range hs {
+	qs := make([]sqlstore.TranscriptQuery, len(hs))
+	for i, h := range hs {
+		qs[i] = sqlstore.TranscriptQuery{Channel: h.Channel, User: h.User, Since: h.Opened.Add(-transcriptBefore)}
+	}
+	transcripts, err := ad.Store.Transcripts(ctx, qs)
+	if err != nil {
+		ad.Log.Error("admin: transcripts", "err", err)
+	}
+	for i, h := range hs {
 		v := handoffView{Handoff: h}
-		if v.Lines, err = ad.Store.Transcript(ctx, h.Channel, h.User, h.Opened.Add(-transcriptBefore)); err != nil {
-			ad.Log.Error("admin: transcript", "err", err)
+		if i < len(transcripts) {
+			v.Lines = transcripts[i]
 		}
 		for i, l := range v.Lines {
 			if l.From == "user" && l.Text == "/handoff" {
