@@ -101,10 +101,7 @@ const transcriptLines = 50
 // the earliest time asked for, as the report reads its period; agents'
 // lines are few, and indexed by user.
 func (s *Store) Transcripts(ctx context.Context, qs []TranscriptQuery) ([][]Line, error) {
-	type line struct {
-		Line
-		id int64
-	}
+	type line = transcriptLine
 	lines := make([][]line, len(qs))
 	if len(qs) == 0 {
 		return [][]Line{}, nil
@@ -122,9 +119,7 @@ func (s *Store) Transcripts(ctx context.Context, qs []TranscriptQuery) ([][]Line
 			since = q.Since
 		}
 	}
-	marks := strings.Repeat(", ?", len(args))[2:]
-	rows, err := s.db.QueryContext(ctx, s.q(`SELECT at, text, intent, id, user_hash, channel FROM exchanges WHERE at >= ? AND user_hash IN (`+marks+`)`),
-		append([]any{since.UnixMilli()}, args...)...)
+	rows, err := s.db.QueryContext(ctx, s.q(transcriptSQL(len(args))), append([]any{since.UnixMilli()}, args...)...)
 	if err != nil {
 		return nil, err
 	}
@@ -140,6 +135,9 @@ func (s *Store) Transcripts(ctx context.Context, qs []TranscriptQuery) ([][]Line
 		for _, i := range byHash[hash] {
 			if qs[i].Channel == channel && at >= qs[i].Since.UnixMilli() {
 				lines[i] = append(lines[i], l)
+				if len(lines[i]) == 2*transcriptLines { // a chatty user: keep the newest only
+					lines[i] = newest(lines[i])
+				}
 			}
 		}
 	}
@@ -148,8 +146,8 @@ func (s *Store) Transcripts(ctx context.Context, qs []TranscriptQuery) ([][]Line
 		return nil, err
 	}
 	for i, q := range qs {
-		rows, err := s.db.QueryContext(ctx, s.q(`SELECT at, text, id FROM agent_messages WHERE user_hash = ? AND at >= ?`),
-			bot.HashUser(q.Channel, q.User), q.Since.UnixMilli())
+		rows, err := s.db.QueryContext(ctx, s.q(`SELECT at, text, id FROM agent_messages WHERE user_hash = ? AND at >= ? ORDER BY id DESC LIMIT ?`),
+			bot.HashUser(q.Channel, q.User), q.Since.UnixMilli(), transcriptLines)
 		if err != nil {
 			return nil, err
 		}
@@ -170,24 +168,39 @@ func (s *Store) Transcripts(ctx context.Context, qs []TranscriptQuery) ([][]Line
 	}
 	out := make([][]Line, len(qs))
 	for i, ls := range lines {
-		// In order, a user line before an agent line of the same
-		// millisecond; then the newest transcriptLines of them.
-		slices.SortFunc(ls, func(a, b line) int {
-			if c := a.At.Compare(b.At); c != 0 {
-				return c
-			}
-			if a.From != b.From {
-				return -strings.Compare(a.From, b.From) // "user" first
-			}
-			return cmp.Compare(a.id, b.id)
-		})
-		ls = ls[max(0, len(ls)-transcriptLines):]
+		ls = newest(ls)
 		out[i] = make([]Line, len(ls))
 		for j, l := range ls {
 			out[i][j] = l.Line
 		}
 	}
 	return out, nil
+}
+
+// transcriptLine is a transcript's line with its row id, for the order.
+type transcriptLine struct {
+	Line
+	id int64
+}
+
+// newest sorts lines in order (a user line before an agent line of the
+// same millisecond) and keeps the last transcriptLines of them.
+func newest(ls []transcriptLine) []transcriptLine {
+	slices.SortFunc(ls, func(a, b transcriptLine) int {
+		if c := a.At.Compare(b.At); c != 0 {
+			return c
+		}
+		if a.From != b.From {
+			return -strings.Compare(a.From, b.From) // "user" first
+		}
+		return cmp.Compare(a.id, b.id)
+	})
+	return ls[max(0, len(ls)-transcriptLines):]
+}
+
+// transcriptSQL reads the exchanges of n users since a time.
+func transcriptSQL(n int) string {
+	return `SELECT at, text, intent, id, user_hash, channel FROM exchanges WHERE at >= ? AND user_hash IN (` + strings.Repeat(", ?", n)[2:] + `)`
 }
 
 // DayCount is how often an intent was answered on one day (UTC).

@@ -338,6 +338,7 @@ func (ad *Admin) load(ctx context.Context, since string, s session) page {
 	transcripts, err := ad.Store.Transcripts(ctx, qs)
 	if err != nil {
 		ad.Log.Error("admin: transcripts", "err", err)
+		p.Errors = append(p.Errors, "The conversations could not be read; the handoffs are shown without them.")
 	}
 	for i, h := range hs {
 		v := handoffView{Handoff: h}
