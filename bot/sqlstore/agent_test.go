@@ -165,7 +165,8 @@ func testTranscripts(t *testing.T, open func() (*Store, error)) {
 		}
 	}
 	tu := "tu-" + strconv.FormatInt(time.Now().UnixNano(), 36) // PostgreSQL's tables outlive a run
-	for i := range 130 {                                       // more than twice the 50 kept: read in trimmed steps
+	// More than twice the 50 kept: read in trimmed steps.
+	for i := range 130 {
 		user("web", tu+"1", base.Add(time.Duration(i)*time.Second), "m"+strconv.Itoa(i))
 	}
 	user("slack", tu+"1", base.Add(10*time.Minute), "slack's user of the same id")
