@@ -72,11 +72,7 @@ type Line struct {
 	Intent string    `json:"intent,omitempty"`
 }
 
-// Transcript returns what the user wrote since a time, and what agents
-// wrote back, in order (at most the last 50 lines; a user line before an
-// agent line of the same millisecond). The user's messages
-// reach the log through the batched writer, so the newest may lag by a
-// moment.
+// Transcript is Transcripts for one user.
 func (s *Store) Transcript(ctx context.Context, channel, user string, since time.Time) ([]Line, error) {
 	ts, err := s.Transcripts(ctx, []TranscriptQuery{{Channel: channel, User: user, Since: since}})
 	if err != nil {
@@ -94,23 +90,29 @@ type TranscriptQuery struct {
 // transcriptLines is the most lines a transcript keeps, the newest.
 const transcriptLines = 50
 
-// Transcripts returns the transcript of each query (see Transcript). The
-// exchange log has no index by user: on a busy server every logged
+// Transcripts returns, for each query, what the user wrote since its time
+// and what agents wrote back, in order (at most the newest 50 lines; a
+// user line before an agent line of the same millisecond). The users'
+// messages reach the log through the batched writer, so the newest may
+// lag by a moment.
+//
+// The exchange log has no index by user: on a busy server every logged
 // message paid for one, a page of it written and often read at each
 // commit. So the users' lines come from one pass over the exchanges since
 // the earliest time asked for, as the report reads its period; agents'
 // lines are few, and indexed by user.
 func (s *Store) Transcripts(ctx context.Context, qs []TranscriptQuery) ([][]Line, error) {
-	type line = transcriptLine
-	lines := make([][]line, len(qs))
 	if len(qs) == 0 {
 		return [][]Line{}, nil
 	}
+	lines := make([][]transcriptLine, len(qs))
+	hashes := make([]string, len(qs))
 	byHash := map[string][]int{} // user hash -> queries
 	var args []any
 	since := qs[0].Since
 	for i, q := range qs {
 		h := bot.HashUser(q.Channel, q.User)
+		hashes[i] = h
 		if _, ok := byHash[h]; !ok {
 			args = append(args, h)
 		}
@@ -124,7 +126,7 @@ func (s *Store) Transcripts(ctx context.Context, qs []TranscriptQuery) ([][]Line
 		return nil, err
 	}
 	for rows.Next() {
-		var l line
+		var l transcriptLine
 		var at int64
 		var hash, channel string
 		if err := rows.Scan(&at, &l.Text, &l.Intent, &l.id, &hash, &channel); err != nil {
@@ -147,12 +149,12 @@ func (s *Store) Transcripts(ctx context.Context, qs []TranscriptQuery) ([][]Line
 	}
 	for i, q := range qs {
 		rows, err := s.db.QueryContext(ctx, s.q(`SELECT at, text, id FROM agent_messages WHERE user_hash = ? AND at >= ? ORDER BY id DESC LIMIT ?`),
-			bot.HashUser(q.Channel, q.User), q.Since.UnixMilli(), transcriptLines)
+			hashes[i], q.Since.UnixMilli(), transcriptLines)
 		if err != nil {
 			return nil, err
 		}
 		for rows.Next() {
-			l := line{Line: Line{From: "agent"}}
+			l := transcriptLine{Line: Line{From: "agent"}}
 			var at int64
 			if err := rows.Scan(&at, &l.Text, &l.id); err != nil {
 				rows.Close()
