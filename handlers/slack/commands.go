@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"unicode/utf8"
 
 	goslack "github.com/slack-go/slack"
 	"github.com/supportbot/supportbot/bot"
@@ -34,7 +35,7 @@ func (a *Adapter) handleCommand(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "malformed slash command", http.StatusBadRequest)
 		return
 	}
-	writeJSON(w, a.command(r.Context(), cmd))
+	writeCommand(w, a.command(r.Context(), cmd))
 }
 
 // parseCommand reads a slash command's form body into the fields
@@ -140,9 +141,111 @@ func ephemeral(text string, bs []goslack.Block) commandResponse {
 	return commandResponse{ResponseType: "ephemeral", Text: text, Blocks: bs}
 }
 
-func writeJSON(w http.ResponseWriter, v any) {
+// writeCommand writes a slash command's response as JSON. A response of
+// text sections only, as every /checknum verdict is, is written by
+// appendJSON, without reflection; any other goes through encoding/json.
+func writeCommand(w http.ResponseWriter, c commandResponse) {
 	w.Header().Set("Content-Type", "application/json")
+	if b, ok := c.appendJSON(nil); ok {
+		w.Write(b)
+		return
+	}
 	enc := json.NewEncoder(w)
 	enc.SetEscapeHTML(false)
-	enc.Encode(v)
+	enc.Encode(c)
+}
+
+// appendJSON appends c as an encoding/json Encoder without HTML escaping
+// writes it, byte for byte (a test holds it to that), when its blocks are
+// all plain sections: a type and a text object with a type and a text.
+// Otherwise it reports false.
+func (c commandResponse) appendJSON(dst []byte) ([]byte, bool) {
+	size := 64 + len(c.ResponseType) + len(c.Text)
+	for _, b := range c.Blocks {
+		s, ok := b.(*goslack.SectionBlock)
+		if !ok || s.Text == nil || s.BlockID != "" || s.Fields != nil || s.Accessory != nil || s.Expand ||
+			s.Text.Emoji != nil || s.Text.Verbatim {
+			return dst, false
+		}
+		size += 48 + len(s.Type) + len(s.Text.Type) + len(s.Text.Text)
+	}
+	dst = slices.Grow(dst, size)
+	dst = append(dst, `{"response_type":`...)
+	dst = appendJSONString(dst, c.ResponseType)
+	dst = append(dst, `,"text":`...)
+	dst = appendJSONString(dst, c.Text)
+	if len(c.Blocks) > 0 {
+		dst = append(dst, `,"blocks":[`...)
+		for i, b := range c.Blocks {
+			s := b.(*goslack.SectionBlock)
+			if i > 0 {
+				dst = append(dst, ',')
+			}
+			dst = append(dst, `{"type":`...)
+			dst = appendJSONString(dst, string(s.Type))
+			dst = append(dst, `,"text":{"type":`...)
+			dst = appendJSONString(dst, s.Text.Type)
+			dst = append(dst, `,"text":`...)
+			dst = appendJSONString(dst, s.Text.Text)
+			dst = append(dst, "}}"...)
+		}
+		dst = append(dst, ']')
+	}
+	return append(dst, "}\n"...), true
+}
+
+// appendJSONString appends s as a JSON string, escaped as encoding/json
+// escapes it without HTML escaping: quote, backslash and control
+// characters; U+2028 and U+2029 (line ends to JavaScript); invalid UTF-8
+// becomes U+FFFD.
+func appendJSONString(dst []byte, s string) []byte {
+	const hex = "0123456789abcdef"
+	dst = append(dst, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		if b := s[i]; b < utf8.RuneSelf {
+			if b >= 0x20 && b != '"' && b != '\\' {
+				i++
+				continue
+			}
+			dst = append(dst, s[start:i]...)
+			switch b {
+			case '"', '\\':
+				dst = append(dst, '\\', b)
+			case '\b':
+				dst = append(dst, '\\', 'b')
+			case '\f':
+				dst = append(dst, '\\', 'f')
+			case '\n':
+				dst = append(dst, '\\', 'n')
+			case '\r':
+				dst = append(dst, '\\', 'r')
+			case '\t':
+				dst = append(dst, '\\', 't')
+			default:
+				dst = append(dst, '\\', 'u', '0', '0', hex[b>>4], hex[b&0xf])
+			}
+			i++
+			start = i
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			dst = append(dst, s[start:i]...)
+			dst = append(dst, `\ufffd`...)
+			i += size
+			start = i
+			continue
+		}
+		if r == '\u2028' || r == '\u2029' {
+			dst = append(dst, s[start:i]...)
+			dst = append(dst, '\\', 'u', '2', '0', '2', hex[r&0xf])
+			i += size
+			start = i
+			continue
+		}
+		i += size
+	}
+	dst = append(dst, s[start:]...)
+	return append(dst, '"')
 }

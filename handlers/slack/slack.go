@@ -172,18 +172,22 @@ func (a *Adapter) readVerified(w http.ResponseWriter, r *http.Request) ([]byte, 
 	return body, true
 }
 
-// readBody reads a request body of at most limit bytes, usually in one
-// allocation: of the declared length, up to 64 KiB (beyond that the buffer
-// grows with what arrives, so a client that declares a large body and
-// sends it slowly does not make the server hold memory for it).
+// readBody reads a request body of at most limit bytes. A body whose
+// declared length is within the limit (and 64 KiB) is read into a buffer
+// of exactly that length: the server's body reader ends there. Any other
+// body is read into a buffer that grows with what arrives, so a client
+// that declares a large body and sends it slowly does not make the
+// server hold memory for it.
 func readBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, error) {
-	rd := http.MaxBytesReader(w, r.Body, limit)
-	size := 512
-	if n := r.ContentLength; n > 0 {
-		size = int(min(n, limit, 64<<10)) + 1 // +1: ReadFrom sees EOF without growing
+	if n := r.ContentLength; n > 0 && n <= min(limit, 64<<10) {
+		buf := make([]byte, n)
+		if _, err := io.ReadFull(r.Body, buf); err != nil {
+			return nil, err
+		}
+		return buf, nil
 	}
-	buf := bytes.NewBuffer(make([]byte, 0, size))
-	if _, err := buf.ReadFrom(rd); err != nil {
+	buf := bytes.NewBuffer(make([]byte, 0, 512))
+	if _, err := buf.ReadFrom(http.MaxBytesReader(w, r.Body, limit)); err != nil {
 		return nil, err
 	}
 	return buf.Bytes(), nil

@@ -220,6 +220,10 @@ func (h *harness) send(t testing.TB, path, contentType, body string, header map[
 	req.Header.Set("X-Slack-Request-Timestamp", ts)
 	req.Header.Set("X-Slack-Signature", sign(secret, ts, []byte(body)))
 	for k, v := range header {
+		if k == "Transfer-Encoding" { // a body of unknown length
+			req.ContentLength, req.Body = -1, io.NopCloser(strings.NewReader(body))
+			continue
+		}
 		req.Header.Set(k, v)
 	}
 	resp, err := http.DefaultClient.Do(req)
@@ -278,6 +282,16 @@ func TestMalformedAndHugeBodies(t *testing.T) {
 	huge := eventBody("Ev9", dm(strings.Repeat("a", 2<<20)))
 	if got, _ := h.send(t, "/slack/events", "application/json", huge, nil); got != http.StatusRequestEntityTooLarge {
 		t.Errorf("huge body: status %d, want 413", got)
+	}
+	// Without a declared length (chunked), the limit holds as well, and a
+	// body within it is read whole.
+	chunked := map[string]string{"Transfer-Encoding": "chunked"}
+	if got, _ := h.send(t, "/slack/events", "application/json", huge, chunked); got != http.StatusRequestEntityTooLarge {
+		t.Errorf("huge chunked body: status %d, want 413", got)
+	}
+	challenge := `{"token":"x","challenge":"` + strings.Repeat("c", 3000) + `","type":"url_verification"}`
+	if got, body := h.send(t, "/slack/events", "application/json", challenge, chunked); got != http.StatusOK || body != strings.Repeat("c", 3000) {
+		t.Errorf("chunked body: got %d %.20q, want 200 and the challenge", got, body)
 	}
 }
 
