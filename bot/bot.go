@@ -577,10 +577,10 @@ func (e *engine) checknum(args, lang string) Reply {
 	}
 	nums := []Number{CheckNumber(e.kb, args)}
 	if !nums[0].Valid {
-		if fields := strings.FieldsFunc(args, func(r rune) bool { return strings.ContainsRune(" ,，、;；\n\t", r) }); len(fields) > 1 {
+		if parts := listedNumbers(args); len(parts) > 0 {
 			nums = nums[:0]
-			for _, f := range fields {
-				nums = append(nums, CheckNumber(e.kb, f))
+			for _, p := range parts {
+				nums = append(nums, CheckNumber(e.kb, p))
 			}
 		}
 	}

@@ -115,6 +115,50 @@ func TestExtractNumbers(t *testing.T) {
 	}
 }
 
+func TestChecknumSeveralNumbers(t *testing.T) {
+	b := newTestBot(t)
+	tests := []struct {
+		args string
+		want []string // normalized, or "!input" for an invalid one
+	}{
+		{"13812345678", []string{"13812345678"}},
+		{"+86 138 1234 5678", []string{"13812345678"}},
+		{"13812345678 13912345678", []string{"13812345678", "13912345678"}},
+		{"192 193 194", []string{"192", "193", "194"}},
+		{"13812345678，192；170-1234-5678", []string{"13812345678", "192", "17012345678"}},
+		// Numbers written in groups, one after another.
+		{"+86 170-1234-5678 19212345678", []string{"17012345678", "19212345678"}},
+		{"138 1234 5678 139 1234 5678", []string{"13812345678", "13912345678"}},
+		{"+86 170 1234 5678 +86 192 1234 5678", []string{"17012345678", "19212345678"}},
+		{"13812345678和13912345678", []string{"13812345678", "13912345678"}},
+		{"１３８１２３４５６７８ １９２", []string{"13812345678", "192"}},
+		// What is not a number gets its own verdict, when it has digits.
+		{"13812345678 12ab", []string{"13812345678", "!12ab"}},
+		{"138 12345678 139", []string{"13812345678", "139"}},
+		{"1 3 8 1 2 3 4 5 6 7 8, 192", []string{"13812345678", "192"}},
+		{"13812345678 1381234567", []string{"13812345678", "!1381234567"}},
+		{"13812345678 abc", []string{"13812345678"}},
+		{"abc def", []string{"!abc def"}},
+		{"12ab", []string{"!12ab"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.args, func(t *testing.T) {
+			r := b.CheckNumbers(context.Background(), "test", "u1", tt.args, "")
+			var got []string
+			for _, n := range r.Numbers {
+				if n.Valid {
+					got = append(got, n.Normalized)
+				} else {
+					got = append(got, "!"+n.Input)
+				}
+			}
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("(-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
 func TestMaskText(t *testing.T) {
 	tests := map[string]string{
 		"号码13812345678收不到":     "号码138****5678收不到",

@@ -1,6 +1,7 @@
 package bot
 
 import (
+	"context"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -10,6 +11,9 @@ import (
 
 func FuzzCheckNumber(f *testing.F) {
 	for _, s := range []string{"13812345678", "+86 138 1234 5678", "0086-192-1234-5678", "１３８１２３４５６７８", "192", "138****5678", "", "abc", "+", "86", "8613812345678", "\xff"} {
+		f.Add(s)
+	}
+	for _, s := range []string{"+86 170-1234-5678 19212345678", "138 1234 5678 139 1234 5678", "13812345678和192", "1 3 8, 12ab"} {
 		f.Add(s)
 	}
 	b := newTestBot(f)
@@ -32,6 +36,16 @@ func FuzzCheckNumber(f *testing.F) {
 			if x.Valid && x.Normalized[0] != '1' {
 				t.Fatalf("ExtractNumbers(%q) found %q", s, x.Normalized)
 			}
+		}
+		// Several numbers in one /checknum: every part has a verdict, and
+		// none of them is empty.
+		for _, p := range listedNumbers(s) {
+			if strings.TrimSpace(p) == "" {
+				t.Fatalf("listedNumbers(%q) gave an empty part", s)
+			}
+		}
+		if r := b.CheckNumbers(context.Background(), "fuzz", "u", s, ""); strings.TrimSpace(s) != "" && len(r.Numbers) == 0 {
+			t.Fatalf("CheckNumbers(%q) gave no verdict", s)
 		}
 		if m := MaskText(s); utf8.ValidString(s) && !utf8.ValidString(m) {
 			t.Fatalf("MaskText(%q) made invalid UTF-8", s)

@@ -81,6 +81,7 @@ func MaskText(s string) string {
 
 // CheckNumber checks one /checknum input: a phone number with or without
 // spaces, dashes, +86/0086/86 and full-width digits, or a bare prefix.
+// With a nil kb it checks the form only, not the prefix table.
 func CheckNumber(kb *knowledge.KB, input string) Number {
 	n := Number{Input: input}
 	s := nfkc(strings.TrimSpace(input))
@@ -119,8 +120,64 @@ func CheckNumber(kb *knowledge.KB, input string) Number {
 		return n
 	}
 	n.Valid, n.Normalized = true, ds
-	lookup(kb, &n)
+	if kb != nil {
+		lookup(kb, &n)
+	}
 	return n
+}
+
+// listedNumbers splits a /checknum argument that is not one number into
+// the numbers it lists. Commas, semicolons, 、 and line ends always
+// separate. Within a piece that is not one number, a number may be
+// written in groups ("+86 170 1234 5678 192 1234 5678" is two): from each
+// word on, the shortest run of two to five words that makes a whole number
+// is one, else the word alone. A word that is numbers joined by other
+// characters ("13812345678和13912345678") is split; any other word with a
+// digit in it gets a verdict of its own, and words without digits ("和",
+// "and") are left out, so an argument without digits gives nothing.
+func listedNumbers(args string) []string {
+	var out []string
+	for _, piece := range strings.FieldsFunc(nfkc(args), func(r rune) bool { return strings.ContainsRune(",，、;；\n\t", r) }) {
+		if isNumber(piece, false) {
+			out = append(out, strings.TrimSpace(piece))
+			continue
+		}
+		words := strings.Fields(piece)
+	next:
+		for i := 0; i < len(words); {
+			digits := 0
+			for n := 1; n <= 5 && i+n <= len(words); n++ {
+				digits += digitCount(words[i+n-1])
+				if n == 1 || digits != 11 && digits != 13 && digits != 15 { // with 86 or 0086
+					continue
+				}
+				if joined := strings.Join(words[i:i+n], " "); isNumber(joined, true) {
+					out = append(out, joined)
+					i += n
+					continue next
+				}
+			}
+			w := words[i]
+			i++
+			parts := strings.FieldsFunc(w, func(r rune) bool { return !strings.ContainsRune("0123456789+-().*xX", r) })
+			switch {
+			case isNumber(w, false):
+				out = append(out, w)
+			case len(parts) > 1 && !slices.ContainsFunc(parts, func(p string) bool { return !isNumber(p, false) }):
+				out = append(out, parts...)
+			case strings.ContainsAny(w, "0123456789"):
+				out = append(out, w)
+			}
+		}
+	}
+	return out
+}
+
+// isNumber reports whether s is a phone number in form, or a prefix
+// unless whole is set.
+func isNumber(s string, whole bool) bool {
+	n := CheckNumber(nil, s)
+	return n.Valid && (!whole || n.Digits == 11)
 }
 
 func lookup(kb *knowledge.KB, n *Number) {
