@@ -163,7 +163,7 @@ func (c commandResponse) appendJSON(dst []byte) ([]byte, bool) {
 	size := 64 + len(c.ResponseType) + len(c.Text)
 	for _, b := range c.Blocks {
 		s, ok := b.(*goslack.SectionBlock)
-		if !ok || s.Text == nil || s.BlockID != "" || s.Fields != nil || s.Accessory != nil || s.Expand ||
+		if !ok || s == nil || s.Text == nil || s.BlockID != "" || s.Fields != nil || s.Accessory != nil || s.Expand ||
 			s.Text.Emoji != nil || s.Text.Verbatim {
 			return dst, false
 		}

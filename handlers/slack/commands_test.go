@@ -53,14 +53,44 @@ func TestCommandResponseJSON(t *testing.T) {
 	if _, ok := withButton.appendJSON(nil); ok {
 		t.Error("a response with buttons should not be encoded directly")
 	}
-	plain := goslack.NewTextBlockObject(goslack.PlainTextType, "x", true, false)
-	if _, ok := ephemeral("x", []goslack.Block{goslack.NewSectionBlock(plain, nil, nil)}).appendJSON(nil); ok {
-		t.Error("a text object with emoji set should not be encoded directly")
+	// So does a section with anything more than a text, and anything odd.
+	mrkdwn := func() *goslack.TextBlockObject {
+		return goslack.NewTextBlockObject(goslack.MarkdownType, "x", false, false)
+	}
+	verbatim := mrkdwn()
+	verbatim.Verbatim = true
+	withID := goslack.NewSectionBlock(mrkdwn(), nil, nil, goslack.SectionBlockOptionBlockID("b1"))
+	expand := goslack.NewSectionBlock(mrkdwn(), nil, nil)
+	expand.Expand = true
+	others := map[string]goslack.Block{
+		"emoji set":  goslack.NewSectionBlock(goslack.NewTextBlockObject(goslack.PlainTextType, "x", true, false), nil, nil),
+		"verbatim":   goslack.NewSectionBlock(verbatim, nil, nil),
+		"block id":   withID,
+		"fields":     goslack.NewSectionBlock(mrkdwn(), []*goslack.TextBlockObject{mrkdwn()}, nil),
+		"expand":     expand,
+		"no text":    &goslack.SectionBlock{Type: goslack.MBTSection},
+		"nil":        (*goslack.SectionBlock)(nil),
+		"a value":    goslack.SectionBlock{Type: goslack.MBTSection, Text: mrkdwn()},
+		"a divider":  goslack.NewDividerBlock(),
+		"empty text": goslack.NewSectionBlock(&goslack.TextBlockObject{Type: goslack.MarkdownType}, nil, nil),
+	}
+	for name, b := range others {
+		c := ephemeral("x", []goslack.Block{section("first"), b})
+		got, ok := c.appendJSON(nil)
+		if name == "empty text" { // a plain section after all
+			if want := encodingJSON(t, c); !ok || !bytes.Equal(got, want) {
+				t.Errorf("%s:\n got %s (%v)\nwant %s", name, got, ok, want)
+			}
+			continue
+		}
+		if ok {
+			t.Errorf("%s: encoded directly as %s", name, got)
+		}
 	}
 }
 
 func FuzzAppendJSONString(f *testing.F) {
-	for _, s := range []string{"", "a", "\"\\", "\x00\x1f\x7f", "\u2028\u2029", "\xff", "中文\xe4\xb8", "<>&", "\t\n\r\b\f"} {
+	for _, s := range []string{"", "a", "\"\\", "\x00\x1f\x7f", "\u2028\u2029", "\xff", "中文\xe4\xb8", "<>&", "\t\n\r\b\f", "\uFFFD", "a\uFFFDb\xff"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {

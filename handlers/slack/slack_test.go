@@ -295,6 +295,48 @@ func TestMalformedAndHugeBodies(t *testing.T) {
 	}
 }
 
+// TestBodyLimits checks the body size limit at its edge, below and above
+// the 64 KiB up to which a body of declared length is read in one piece.
+func TestBodyLimits(t *testing.T) {
+	// challenge is a URL verification of exactly n bytes.
+	challenge := func(n int) (body, want string) {
+		head, tail := `{"type":"url_verification","challenge":"`, `"}`
+		want = strings.Repeat("c", n-len(head)-len(tail))
+		return head + want + tail, want
+	}
+	small := newHarness(t, "", func(c *Config) { c.MaxBody = 1000 })
+	big := newHarness(t, "")
+	tests := []struct {
+		name    string
+		h       *harness
+		size    int
+		chunked bool
+		want    int
+	}{
+		{"at a small limit", small, 1000, false, http.StatusOK},
+		{"past a small limit", small, 1001, false, http.StatusRequestEntityTooLarge},
+		{"chunked, at a small limit", small, 1000, true, http.StatusOK},
+		{"chunked, past a small limit", small, 1001, true, http.StatusRequestEntityTooLarge},
+		{"64 KiB", big, 64 << 10, false, http.StatusOK},
+		{"past 64 KiB", big, 64<<10 + 1, false, http.StatusOK},
+		{"at the default limit", big, 1 << 20, false, http.StatusOK},
+		{"past the default limit", big, 1<<20 + 1, false, http.StatusRequestEntityTooLarge},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			body, want := challenge(tt.size)
+			var hdr map[string]string
+			if tt.chunked {
+				hdr = map[string]string{"Transfer-Encoding": "chunked"}
+			}
+			code, got := tt.h.send(t, "/slack/events", "application/json", body, hdr)
+			if code != tt.want || code == http.StatusOK && got != want {
+				t.Errorf("status %d (body of %d bytes back), want %d", code, len(got), tt.want)
+			}
+		})
+	}
+}
+
 func TestURLVerification(t *testing.T) {
 	h := newHarness(t, "")
 	code, body := h.send(t, "/slack/events", "application/json", `{"token":"x","challenge":"3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P","type":"url_verification"}`, nil)
