@@ -100,19 +100,25 @@ func TestExtractNumbers(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.text, func(t *testing.T) {
-			var got []string
-			for _, n := range ExtractNumbers(kb, tt.text) {
-				if n.Valid {
-					got = append(got, n.Normalized)
-				} else {
-					got = append(got, "!"+n.Input)
-				}
-			}
-			if diff := cmp.Diff(tt.want, got); diff != "" {
+			if diff := cmp.Diff(tt.want, numberList(ExtractNumbers(kb, tt.text))); diff != "" {
 				t.Errorf("(-want +got):\n%s", diff)
 			}
 		})
 	}
+}
+
+// numberList lists numbers as the tests above write them: normalized, or
+// "!input" for an invalid one.
+func numberList(nums []Number) []string {
+	var out []string
+	for _, n := range nums {
+		if n.Valid {
+			out = append(out, n.Normalized)
+		} else {
+			out = append(out, "!"+n.Input)
+		}
+	}
+	return out
 }
 
 func TestChecknumSeveralNumbers(t *testing.T) {
@@ -144,15 +150,7 @@ func TestChecknumSeveralNumbers(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.args, func(t *testing.T) {
 			r := b.CheckNumbers(context.Background(), "test", "u1", tt.args, "")
-			var got []string
-			for _, n := range r.Numbers {
-				if n.Valid {
-					got = append(got, n.Normalized)
-				} else {
-					got = append(got, "!"+n.Input)
-				}
-			}
-			if diff := cmp.Diff(tt.want, got); diff != "" {
+			if diff := cmp.Diff(tt.want, numberList(r.Numbers)); diff != "" {
 				t.Errorf("(-want +got):\n%s", diff)
 			}
 		})
