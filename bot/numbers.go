@@ -87,16 +87,23 @@ func CheckNumber(kb *knowledge.KB, input string) Number {
 	s := nfkc(strings.TrimSpace(input))
 	var b strings.Builder
 	masked := false
+	tail, gap := false, false // digits after the stars; a separator after those
 	for _, r := range s {
 		switch {
 		case r >= '0' && r <= '9':
 			if masked { // digits after the stars of 138****5678
+				if gap { // and then more: "138****5678 139****1234" is two numbers
+					n.Reason = "number_invalid_chars"
+					return n
+				}
+				tail = true
 				continue
 			}
 			b.WriteRune(r)
 		case r == '*' || r == 'x' || r == 'X':
-			masked = true
+			masked, gap = true, false
 		case r == ' ' || r == '-' || r == '.' || r == '(' || r == ')' || r == '+' || r == '_' || r == '/' || r == '\u3000':
+			gap = tail
 		default:
 			n.Reason = "number_invalid_chars"
 			return n
