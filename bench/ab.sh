@@ -9,13 +9,15 @@
 #
 # Knobs: EVENTS_DELAY_MS (8: paced, about 16 x 1000/8 = 2,000 events/s; the
 # figure is the ack p99 in ms; 0: flooded, the figure is events answered end
-# to end per second), SECS (4). The bot runs on CPU 1, wrk and the fake Slack
-# API on CPU 0, as in run.sh.
+# to end per second), SECS (4), LOAD (events; checknum: the signed /checknum
+# of run.sh at full speed instead, the figure is requests per second). The
+# bot runs on CPU 1, wrk and the fake Slack API on CPU 0, as in run.sh.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-[ $# -ge 2 ] || { sed -n 2,14p "$0"; exit 2; }
+[ $# -ge 2 ] || { sed -n 2,15p "$0"; exit 2; }
 rounds=$1; shift
-delay=${EVENTS_DELAY_MS:-8} secs=${SECS:-4} secret=benchsecret
+delay=${EVENTS_DELAY_MS:-8} secs=${SECS:-4} secret=benchsecret mode=${LOAD:-events}
+case "$mode" in events | checknum) ;; *) echo "LOAD is events or checknum"; exit 2 ;; esac
 bot=127.0.0.1:18090 fake=127.0.0.1:18092
 command -v wrk >/dev/null || { echo "install wrk (apt-get install wrk)"; exit 1; }
 server=() load=()
@@ -38,6 +40,20 @@ for r in $(seq "$rounds"); do
     SLACK_BOT_TOKEN=xoxb-bench SLACK_SIGNING_SECRET=$secret SLACK_API_URL=http://$fake/api/ LISTEN_ADDR=$bot \
       DATA_DIR="$tmp/data" RATE_LIMIT_PER_MIN=0 "${server[@]}" "$bin" serve >"$tmp/bot.log" 2>&1 & botpid=$!
     for _ in $(seq 50); do curl -sf $bot/healthz >/dev/null && break; sleep 0.1; done
+    if [ "$mode" = checknum ]; then
+      # The same request as run.sh's /checknum, signed now (the signature
+      # is good for 5 minutes).
+      body='command=%2Fchecknum&text=13812345678&user_id=U1&channel_id=C1&response_url=http%3A%2F%2F127.0.0.1%3A9%2Fr'
+      ts=$(date +%s)
+      sig=$(printf 'v0:%s:%s' "$ts" "$body" | openssl dgst -sha256 -hmac "$secret" -hex | sed 's/^.* //')
+      printf 'wrk.method = "POST"\nwrk.body = [[%s]]\nwrk.headers["Content-Type"] = "application/x-www-form-urlencoded"\nwrk.headers["X-Slack-Request-Timestamp"] = "%s"\nwrk.headers["X-Slack-Signature"] = "v0=%s"\n' \
+        "$body" "$ts" "$sig" >"$tmp/checknum.lua"
+      out=$("${load[@]}" wrk -t1 -c16 -d"${secs}s" -s "$tmp/checknum.lua" http://$bot/slack/commands)
+      v=$(echo "$out" | awk '/^Requests\/sec/ {printf "%.0f", $2}')
+      res[$bin]="${res[$bin]:-} $v"
+      kill $botpid; wait $botpid 2>/dev/null || true
+      continue
+    fi
     "$tmp/benchtool" events -n $((20000 * secs)) -secret $secret -prefix "AB${r}x$RANDOM" >"$tmp/events.txt"
     curl -s -X POST $fake/reset
     out=$(WRK_THREADS=1 EVENTS_DELAY_MS=$delay EVENTS_FILE="$tmp/events.txt" "${load[@]}" wrk -t1 -c16 -d"${secs}s" --latency -s "$tmp/events.lua" http://$bot/slack/events)
@@ -52,6 +68,7 @@ for r in $(seq "$rounds"); do
   done
 done
 what="ack p99 ms, paced ${delay} ms per connection"; [ "$delay" = 0 ] && what="events answered end to end per second, flooded"
+[ "$mode" = checknum ] && what="signed /checknum, requests per second"
 echo "$what, $rounds alternating rounds of ${secs}s, each on a fresh bot:"
 for bin in "$@"; do
   printf '%s:%s | median %s\n' "$bin" "${res[$bin]}" "$(printf '%s\n' ${res[$bin]} | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')"
