@@ -3,6 +3,7 @@ package bot
 import (
 	"slices"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/supportbot/supportbot/knowledge"
@@ -87,23 +88,29 @@ func CheckNumber(kb *knowledge.KB, input string) Number {
 	s := nfkc(strings.TrimSpace(input))
 	var b strings.Builder
 	masked := false
-	tail, gap := false, false // digits after the stars; a separator after those
+	tail, gap := 0, false // digits after the stars; a separator after those
 	for _, r := range s {
 		switch {
 		case r >= '0' && r <= '9':
-			if masked { // digits after the stars of 138****5678
-				if gap { // and then more: "138****5678 139****1234" is two numbers
+			if masked { // the last digits of 138****5678
+				tail++
+				// More than a masked number holds is a second number:
+				// "138****5678 139****1234", "138**** 13912345678".
+				if gap || tail > 4 {
 					n.Reason = "number_invalid_chars"
 					return n
 				}
-				tail = true
 				continue
 			}
 			b.WriteRune(r)
 		case r == '*' || r == 'x' || r == 'X':
-			masked, gap = true, false
+			if tail > 0 { // stars after the last digits: "141x xxxx xxx 142x xxxx xxx"
+				n.Reason = "number_invalid_chars"
+				return n
+			}
+			masked = true
 		case r == ' ' || r == '-' || r == '.' || r == '(' || r == ')' || r == '+' || r == '_' || r == '/' || r == '\u3000':
-			gap = tail
+			gap = tail > 0
 		default:
 			n.Reason = "number_invalid_chars"
 			return n
@@ -134,45 +141,35 @@ func CheckNumber(kb *knowledge.KB, input string) Number {
 }
 
 // listedNumbers splits a /checknum argument that is not one number into
-// the numbers it lists. Commas, semicolons, 、 and line ends always
-// separate. Within a piece that is not one number, a number may be
-// written in groups ("+86 170 1234 5678 192 1234 5678" is two): from each
-// word on, the shortest run of two to five words that makes a whole number
-// is one, else the word alone. A word that is numbers joined by other
-// characters ("13812345678和13912345678") is split; any other word with a
-// digit in it gets a verdict of its own, and words without digits ("和",
-// "and") are left out, so an argument without digits gives nothing.
+// the inputs it lists, as the agent wrote them. Commas, semicolons, 、 and
+// line ends always separate. Within a piece that is not one number, a
+// number may be written in groups (see groupedNumber): "+86 170 1234 5678
+// 192 1234 5678" is two. A word that holds numbers among other characters
+// ("13812345678和13912345678", "手机13812345678。") gives those; any other
+// word with a digit in it gets a verdict of its own, and words without
+// digits ("和", "and") are left out, so an argument without digits gives
+// nothing.
 func listedNumbers(args string) []string {
 	var out []string
-	for _, piece := range strings.FieldsFunc(nfkc(args), func(r rune) bool { return strings.ContainsRune(",，、;；\n\t", r) }) {
-		if isNumber(piece, false) {
+	for _, piece := range strings.FieldsFunc(args, func(r rune) bool { return strings.ContainsRune(",，、;；\n\t", r) }) {
+		if CheckNumber(nil, piece).Valid {
 			out = append(out, strings.TrimSpace(piece))
 			continue
 		}
 		words := strings.Fields(piece)
-	next:
 		for i := 0; i < len(words); {
-			digits := 0
-			for n := 1; n <= 5 && i+n <= len(words); n++ {
-				digits += digitCount(words[i+n-1])
-				if n == 1 || digits != 11 && digits != 13 && digits != 15 { // with 86 or 0086
-					continue
-				}
-				if joined := strings.Join(words[i:i+n], " "); isNumber(joined, true) {
-					out = append(out, joined)
-					i += n
-					continue next
-				}
+			if n, number := groupedNumber(words[i:]); n > 0 {
+				out = append(out, number)
+				i += n
+				continue
 			}
 			w := words[i]
 			i++
-			parts := strings.FieldsFunc(w, func(r rune) bool { return !strings.ContainsRune("0123456789+-().*xX", r) })
-			switch {
-			case isNumber(w, false):
+			if CheckNumber(nil, w).Valid {
 				out = append(out, w)
-			case len(parts) > 1 && !slices.ContainsFunc(parts, func(p string) bool { return !isNumber(p, false) }):
+			} else if parts := numberParts(w); parts != nil {
 				out = append(out, parts...)
-			case strings.ContainsAny(w, "0123456789"):
+			} else if strings.ContainsFunc(w, unicode.IsDigit) {
 				out = append(out, w)
 			}
 		}
@@ -180,11 +177,73 @@ func listedNumbers(args string) []string {
 	return out
 }
 
-// isNumber reports whether s is a phone number in form, or a prefix
-// unless whole is set.
-func isNumber(s string, whole bool) bool {
-	n := CheckNumber(nil, s)
-	return n.Valid && (!whole || n.Digits == 11)
+// groupedNumber reports how many of words, from the first, are one phone
+// number written in groups, and that number; 0 when they are not. The
+// groups are an optional country code (+86, 86, 0086), a first group of
+// three or more digits, then groups of four or more digits or of masks
+// (138 1234 5678, +86 138 12345678, 141x xxxx xxx). So a list marker, a
+// stray digit or a prefix next to a mistyped number is never taken for
+// the rest of it: "1391234567 3." stays a wrong number and "3.".
+func groupedNumber(words []string) (int, string) {
+	count := 0 // digits and masks so far
+	first := true
+	for n := 1; n <= 5 && n <= len(words); n++ {
+		w := nfkc(words[n-1])
+		c, masks := 0, 0
+		for i := 0; i < len(w); i++ {
+			switch {
+			case isDigit(w[i]):
+				c++
+			case isMask(w[i]):
+				c++
+				masks++
+			}
+		}
+		switch {
+		case n == 1 && (strings.Trim(w, "()+") == "86" || strings.Trim(w, "()+") == "0086"):
+			// a country code; the first group comes next
+		case first && c >= 3, !first && (c >= 4 || c == masks && c > 0):
+			first = false
+		default:
+			return 0, ""
+		}
+		count += c
+		if n >= 2 && !first && (count == 11 || count == 13 || count == 15) {
+			joined := strings.TrimRightFunc(strings.Join(words[:n], " "), func(r rune) bool { return !isNumberRune(r) })
+			if m := CheckNumber(nil, joined); m.Valid && (m.Digits == 11 || strings.ContainsAny(nfkc(joined), "*xX")) {
+				return n, joined
+			}
+		}
+		if count > 15 {
+			return 0, ""
+		}
+	}
+	return 0, ""
+}
+
+// numberParts are the numbers in a word that holds other characters too,
+// and the rest of its digit runs, which get verdicts of their own; nil
+// when none of them is a number.
+func numberParts(w string) []string {
+	var parts []string
+	found := false
+	for _, p := range strings.FieldsFunc(nfkc(w), func(r rune) bool { return !isNumberRune(r) }) {
+		if !strings.ContainsAny(p, "0123456789") {
+			continue // "x" of "xiaoming"
+		}
+		parts = append(parts, p)
+		found = found || CheckNumber(nil, p).Valid
+	}
+	if !found {
+		return nil
+	}
+	return parts
+}
+
+// isNumberRune reports whether r can be part of a written phone number:
+// a digit, a mask or a separator inside it.
+func isNumberRune(r rune) bool {
+	return unicode.IsDigit(r) || strings.ContainsRune("+-().*xX＋－（）．＊", r)
 }
 
 func lookup(kb *knowledge.KB, n *Number) {
