@@ -185,7 +185,7 @@ func listedNumbers(args string) []string {
 // stray digit or a prefix next to a mistyped number is never taken for
 // the rest of it: "1391234567 3." stays a wrong number and "3.".
 func groupedNumber(words []string) (int, string) {
-	count := 0 // digits and masks so far
+	count, masked := 0, 0 // digits and masks so far; masks
 	first := true
 	for n := 1; n <= 5 && n <= len(words); n++ {
 		w := nfkc(words[n-1])
@@ -199,18 +199,19 @@ func groupedNumber(words []string) (int, string) {
 				masks++
 			}
 		}
-		switch {
-		case n == 1 && (strings.Trim(w, "()+") == "86" || strings.Trim(w, "()+") == "0086"):
+		switch code := strings.Trim(w, "()+"); {
+		case n == 1 && (code == "86" || code == "0086"):
 			// a country code; the first group comes next
 		case first && c >= 3, !first && (c >= 4 || c == masks && c > 0):
 			first = false
 		default:
 			return 0, ""
 		}
-		count += c
+		count, masked = count+c, masked+masks
 		if n >= 2 && !first && (count == 11 || count == 13 || count == 15) {
 			joined := strings.TrimRightFunc(strings.Join(words[:n], " "), func(r rune) bool { return !isNumberRune(r) })
-			if m := CheckNumber(nil, joined); m.Valid && (m.Digits == 11 || strings.ContainsAny(nfkc(joined), "*xX")) {
+			// A masked number's digits are its prefix only.
+			if m := CheckNumber(nil, joined); m.Valid && (m.Digits == 11 || masked > 0) {
 				return n, joined
 			}
 		}
