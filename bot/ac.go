@@ -3,18 +3,31 @@ package bot
 import (
 	"fmt"
 	"math"
+	"slices"
 )
 
 // automaton is an Aho-Corasick matcher over bytes, compiled into a dense
 // transition table over the byte classes that occur in the patterns, so a
 // scan is one table step per byte of the message.
+//
+// It is built with few allocations, all of their final size: the bot
+// compiles one at every start and every knowledge reload, and on a
+// virtual machine each fresh page of memory costs a page fault of several
+// microseconds.
 type automaton struct {
-	class    [256]uint16
-	nclass   int
-	delta    []uint16  // state*nclass + class -> next state
-	out      [][]int32 // patterns ending in a state, suffix matches included
-	patLen   []int
-	patterns []string
+	class  [256]uint16
+	nclass int
+	delta  []uint16 // state*nclass + class -> next state
+	// The patterns that end in a state, suffix matches included, are
+	// found from dict: the state itself or the nearest state on its
+	// failure path in which a pattern ends (none: -1); then that state's
+	// dictNext, and so on. In each, first[state] is the first pattern
+	// that ends there and same[pattern] the next one of the same string.
+	dict, dictNext []int32
+	first          []int32
+	same           []int32
+	patLen         []int
+	patterns       []string
 }
 
 // maxStates is the most states an automaton has: its transitions are
@@ -22,89 +35,103 @@ type automaton struct {
 const maxStates = math.MaxUint16
 
 func newAutomaton(patterns []string) (*automaton, error) {
-	a := &automaton{patterns: patterns, nclass: 1}
-	for _, p := range patterns {
-		for i := 0; i < len(p); i++ {
-			if a.class[p[i]] == 0 {
-				a.class[p[i]] = uint16(a.nclass)
+	a := &automaton{patterns: patterns, nclass: 1, patLen: make([]int, len(patterns))}
+	for i, p := range patterns {
+		for j := 0; j < len(p); j++ {
+			if a.class[p[j]] == 0 {
+				a.class[p[j]] = uint16(a.nclass)
 				a.nclass++
 			}
 		}
-		a.patLen = append(a.patLen, len(p))
+		a.patLen[i] = len(p)
 	}
-	// The trie first, with each state's edges in a short list; then the
-	// dense table, allocated once at its final size.
-	type edge struct {
-		class uint16
-		to    int32
-	}
-	var edges [][]edge
-	newState := func() int32 {
-		edges = append(edges, nil)
-		a.out = append(a.out, nil)
-		return int32(len(edges) - 1)
-	}
-	newState()
-	for id, p := range patterns {
-		s := int32(0)
-		for i := 0; i < len(p); i++ {
-			c := a.class[p[i]]
-			next := int32(-1)
-			for _, e := range edges[s] {
-				if e.class == c {
-					next = e.to
-					break
-				}
+	// The trie has one state per distinct prefix: counted on the sorted
+	// patterns, where a pattern's new prefixes are those longer than what
+	// it shares with the one before it.
+	sorted := slices.Clone(patterns)
+	slices.Sort(sorted)
+	states := 1
+	for i, p := range sorted {
+		shared := 0
+		if i > 0 {
+			prev := sorted[i-1]
+			for shared < len(p) && shared < len(prev) && p[shared] == prev[shared] {
+				shared++
 			}
-			if next < 0 {
-				next = newState()
-				edges[s] = append(edges[s], edge{c, next})
-			}
-			s = next
 		}
-		a.out[s] = append(a.out[s], int32(id))
+		states += len(p) - shared
 	}
-	if len(edges) > maxStates {
-		return nil, fmt.Errorf("the rules' phrases make %d matcher states; at most %d fit: remove some phrases", len(edges), maxStates)
+	if states > maxStates {
+		return nil, fmt.Errorf("the rules' phrases make %d matcher states; at most %d fit: remove some phrases", states, maxStates)
 	}
 	// noEdge is never a state: there are at most maxStates, numbered
 	// from 0.
 	const noEdge = math.MaxUint16
-	d := make([]uint16, len(edges)*a.nclass)
+	n := a.nclass
+	d := make([]uint16, states*n)
 	for i := range d {
 		d[i] = noEdge
 	}
-	for s, es := range edges {
-		for _, e := range es {
-			d[s*a.nclass+int(e.class)] = uint16(e.to)
-		}
+	a.first = make([]int32, states)
+	for i := range a.first {
+		a.first[i] = -1
 	}
-	edges = nil
-	// Breadth first: failure links become transitions.
-	fail := make([]uint16, len(a.out))
-	queue := []uint16{}
-	for c := range a.nclass {
+	a.same = make([]int32, len(patterns))
+	last := make([]int32, states) // the last pattern in a state's list so far
+	used := 1
+	for id, p := range patterns {
+		s := 0
+		for j := 0; j < len(p); j++ {
+			i := s*n + int(a.class[p[j]])
+			if d[i] == noEdge {
+				d[i] = uint16(used)
+				used++
+			}
+			s = int(d[i])
+		}
+		a.same[id] = -1
+		if a.first[s] < 0 {
+			a.first[s] = int32(id)
+		} else {
+			a.same[last[s]] = int32(id)
+		}
+		last[s] = int32(id)
+	}
+	// Breadth first: failure links become transitions, and each state's
+	// dictionary links follow from its failure state's.
+	fail := make([]uint16, states)
+	a.dict = make([]int32, states)
+	a.dictNext = make([]int32, states)
+	queue := last[:0] // last's room, as it is no longer needed: every state but the root passes once
+	a.dictNext[0] = -1
+	a.dict[0] = -1
+	if a.first[0] >= 0 {
+		a.dict[0] = 0
+	}
+	for c := range n {
 		t := d[c]
 		if t == noEdge {
 			d[c] = 0
 			continue
 		}
-		fail[t] = 0
-		queue = append(queue, t)
+		queue = append(queue, int32(t))
 	}
-	for len(queue) > 0 {
-		s := queue[0]
-		queue = queue[1:]
-		a.out[s] = append(a.out[s], a.out[fail[s]]...)
-		for c := range a.nclass {
-			t := d[int(s)*a.nclass+c]
-			f := d[int(fail[s])*a.nclass+c]
+	for k := 0; k < len(queue); k++ {
+		s := int(queue[k])
+		f := int(fail[s])
+		a.dictNext[s] = a.dict[f]
+		a.dict[s] = a.dictNext[s]
+		if a.first[s] >= 0 {
+			a.dict[s] = int32(s)
+		}
+		for c := range n {
+			t := d[s*n+c]
 			if t == noEdge {
-				d[int(s)*a.nclass+c] = f
+				d[s*n+c] = d[f*n+c]
 				continue
 			}
-			fail[t] = f
-			queue = append(queue, t)
+			fail[t] = d[f*n+c]
+			queue = append(queue, int32(t))
 		}
 	}
 	a.delta = d
@@ -112,13 +139,15 @@ func newAutomaton(patterns []string) (*automaton, error) {
 }
 
 // scan calls hit for every occurrence of a pattern in s, with the byte
-// offsets of the occurrence.
+// offsets of the occurrence: at each end offset in turn, longest first.
 func (a *automaton) scan(s string, hit func(pattern, start, end int)) {
 	st := int32(0)
 	for i := 0; i < len(s); i++ {
 		st = int32(a.delta[int(st)*a.nclass+int(a.class[s[i]])])
-		for _, p := range a.out[st] {
-			hit(int(p), i+1-a.patLen[p], i+1)
+		for t := a.dict[st]; t >= 0; t = a.dictNext[t] {
+			for p := a.first[t]; p >= 0; p = a.same[p] {
+				hit(int(p), i+1-a.patLen[p], i+1)
+			}
 		}
 	}
 }
