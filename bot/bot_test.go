@@ -12,6 +12,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/liuzl/da"
+	"github.com/longbridgeapp/opencc"
 	"github.com/supportbot/supportbot/knowledge"
 )
 
@@ -437,8 +439,11 @@ func TestTraditionalQuestionGetsTraditionalAnswer(t *testing.T) {
 		!strings.Contains(text, "https://cloud.tencent.com/document/product/243/13435#resend") {
 		t.Errorf("intent %s traditional %v:\n%s", r.Intent, r.Traditional, text)
 	}
-	if simp := respond(t, "换了新手机，怎么重发短信"); simp.Traditional {
-		t.Error("a simplified question got a traditional answer")
+	// 覆 and 瞭 are simplified characters too (t2s leaves them as they are).
+	for _, q := range []string{"换了新手机，怎么重发短信", "收不到管局短信，是不是被覆盖了", "我不明瞭为什么收不到短信"} {
+		if simp := respond(t, q); simp.Traditional {
+			t.Errorf("%s: a simplified question got a traditional answer", q)
+		}
 	}
 }
 
@@ -508,5 +513,49 @@ func TestPlainTextPrefix(t *testing.T) {
 				t.Errorf("%q: prefix(%d) has %d runes, want at least %d", q, n, got, n)
 			}
 		}
+	}
+}
+
+// The traditional characters are found from the dictionaries' keys; every
+// rune of the range looked up in turn must give the same set. (PrefixMatch,
+// as the converter does: the dictionaries' Get gives some keys another
+// key's value, and marked 覆, 瞭 and four more, which t2s leaves as they
+// are.)
+func TestTraditionalCharactersFromKeys(t *testing.T) {
+	cc, err := opencc.New("t2s")
+	if err != nil {
+		t.Fatal(err)
+	}
+	changes := func(d *da.Dict, k string) bool {
+		m, _ := d.PrefixMatch(k)
+		v := m[k]
+		return len(v) > 0 && v[0] != k
+	}
+	checked := 0
+	for _, g := range cc.DictChains {
+		for i, d := range g.Dicts {
+			if !strings.Contains(g.Files[i], "Characters") {
+				continue
+			}
+			got := make([]uint64, (hanHi-hanLo)/64+1)
+			markChanged(got, d)
+			n := 0
+			for r := rune(hanLo); r <= hanHi; r++ {
+				want := changes(d, string(r))
+				if want {
+					n++
+				}
+				if has := got[(r-hanLo)/64]&(1<<((r-hanLo)%64)) != 0; has != want {
+					t.Errorf("%s: %c (U+%04X): marked %v, lookup says %v", g.Files[i], r, r, has, want)
+				}
+			}
+			if n < 1000 {
+				t.Errorf("%s: only %d characters change", g.Files[i], n)
+			}
+			checked++
+		}
+	}
+	if checked == 0 {
+		t.Fatal("no character dictionary in t2s")
 	}
 }

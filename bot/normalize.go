@@ -48,30 +48,35 @@ func NewNormalizer() (*Normalizer, error) {
 	n := &Normalizer{t2s: cc, trad: make([]uint64, (hanHi-hanLo)/64+1)}
 	for _, g := range cc.DictChains {
 		for i, d := range g.Dicts {
-			f := g.Files[i]
-			if !strings.Contains(f, "Characters") {
-				continue // phrase dictionaries are keyed by characters listed here too
-			}
-			for r := rune(hanLo); r <= hanHi; r++ {
-				if changes(d, string(r)) {
-					n.trad[(r-hanLo)/64] |= 1 << ((r - hanLo) % 64)
-				}
+			if strings.Contains(g.Files[i], "Characters") { // phrase dictionaries are keyed by characters listed here too
+				markChanged(n.trad, d)
 			}
 		}
 	}
 	return n, nil
 }
 
-// changes reports whether dictionary d maps the one-rune string k to
-// something else. Get misses keys that also start longer keys, so those are
-// looked up again by prefix.
-func changes(d *da.Dict, k string) bool {
-	v, err := d.Get(k)
-	if err != nil && strings.Contains(err.Error(), "no value") {
-		m, _ := d.PrefixMatch(k)
-		v = m[k]
+// markChanged sets the bits of the runes in [hanLo, hanHi] that dictionary
+// d maps to something else, going through its keys (a few thousand)
+// rather than looking up every rune of the range (27,648).
+func markChanged(bits []uint64, d *da.Dict) {
+	for _, id := range d.Trie.PrefixPredict(nil, 0) {
+		k, err := d.Trie.Key(id)
+		if err != nil {
+			continue
+		}
+		r, size := utf8.DecodeRune(k)
+		if size != len(k) || r < hanLo || r > hanHi {
+			continue
+		}
+		v, err := d.Trie.Value(id)
+		if err != nil || v < 0 || v >= len(d.Values) {
+			continue
+		}
+		if vs := d.Values[v]; len(vs) > 0 && vs[0] != string(k) {
+			bits[(r-hanLo)/64] |= 1 << ((r - hanLo) % 64)
+		}
 	}
-	return len(v) > 0 && v[0] != k
 }
 
 func (n *Normalizer) isTrad(r rune) bool {
