@@ -8,6 +8,8 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"math/rand/v2"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -349,6 +351,28 @@ func TestClientIP(t *testing.T) {
 		}
 		if got := clientIP(r); got != c.want {
 			t.Errorf("clientIP(%s, %v) = %s, want %s", c.remote, c.xff, got, c.want)
+		}
+	}
+}
+
+// isIntentID accepts what the regular expression it replaced did.
+func TestIsIntentID(t *testing.T) {
+	re := regexp.MustCompile(`^[a-z][a-z_]{0,30}(\.[a-z][a-z_]{0,30}){0,3}$`)
+	cases := []string{"", "a", "sms_missing", "sms_missing.resend", "a.b.c.d", "a.b.c.d.e", "A", "_a", "a.", ".a", "a..b",
+		"a1", "sms-missing", "é", "a" + strings.Repeat("b", 30), "a" + strings.Repeat("b", 31), "x." + strings.Repeat("y", 31),
+		"x." + strings.Repeat("y", 32), "a_", "a__b.c_", "a.b\n", "a b"}
+	r := rand.New(rand.NewPCG(3, 4))
+	const letters = "ab_.Z1"
+	for range 20000 {
+		b := make([]byte, r.IntN(12))
+		for i := range b {
+			b[i] = letters[r.IntN(len(letters))]
+		}
+		cases = append(cases, string(b))
+	}
+	for _, s := range cases {
+		if got, want := isIntentID(s), re.MatchString(s); got != want {
+			t.Errorf("isIntentID(%q) = %v, want %v", s, got, want)
 		}
 	}
 }
