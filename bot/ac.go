@@ -64,14 +64,11 @@ func newAutomaton(patterns []string) (*automaton, error) {
 	if states > maxStates {
 		return nil, fmt.Errorf("the rules' phrases make %d matcher states; at most %d fit: remove some phrases", states, maxStates)
 	}
-	// noEdge is never a state: there are at most maxStates, numbered
-	// from 0.
-	const noEdge = math.MaxUint16
+	// Until the failure links are in, 0 is no edge: the trie has no edge
+	// back to its root.
+	const noEdge = 0
 	n := a.nclass
 	d := make([]uint16, states*n)
-	for i := range d {
-		d[i] = noEdge
-	}
 	a.first = make([]int32, states)
 	for i := range a.first {
 		a.first[i] = -1
@@ -108,13 +105,10 @@ func newAutomaton(patterns []string) (*automaton, error) {
 	if a.first[0] >= 0 {
 		a.dict[0] = 0
 	}
-	for c := range n {
-		t := d[c]
-		if t == noEdge {
-			d[c] = 0
-			continue
+	for _, t := range d[:n] { // the root's missing edges lead back to it: 0 already
+		if t != noEdge {
+			queue = append(queue, int32(t))
 		}
-		queue = append(queue, int32(t))
 	}
 	for k := 0; k < len(queue); k++ {
 		s := int(queue[k])
@@ -124,13 +118,13 @@ func newAutomaton(patterns []string) (*automaton, error) {
 		if a.first[s] >= 0 {
 			a.dict[s] = int32(s)
 		}
-		for c := range n {
-			t := d[s*n+c]
+		row, frow := d[s*n:(s+1)*n], d[f*n:(f+1)*n]
+		for c, t := range row {
 			if t == noEdge {
-				d[s*n+c] = d[f*n+c]
+				row[c] = frow[c]
 				continue
 			}
-			fail[t] = d[f*n+c]
+			fail[t] = frow[c]
 			queue = append(queue, int32(t))
 		}
 	}
