@@ -1,11 +1,12 @@
 package knowledge
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"io"
+	"reflect"
 	"regexp"
+	"slices"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
@@ -122,19 +123,23 @@ func ParseRules(file string, r io.Reader) (*Rules, error) {
 		return nil, fmt.Errorf("read %s: %w", file, err)
 	}
 	errs := problems{file: file, list: new(Problems)}
-	var rf rulesFile
-	dec := yaml.NewDecoder(bytes.NewReader(src))
-	dec.KnownFields(true)
-	if err := dec.Decode(&rf); err != nil {
-		if errors.Is(err, io.EOF) {
-			errs.add(0, "the file is empty")
-		} else {
-			errs.add(yamlErrLine(err), "%s", yamlErrMsg(err))
-		}
+	// The file is parsed once, into nodes, which give the lines, and then
+	// decoded from them. (Decoding it strictly from the text as well took
+	// half of the start's time in here.)
+	var root yaml.Node
+	if err := yaml.Unmarshal(src, &root); err != nil {
+		errs.add(yamlErrLine(err), "%s", yamlErrMsg(err))
 		return nil, *errs.list
 	}
-	var root yaml.Node
-	_ = yaml.Unmarshal(src, &root) // it decoded above, so it parses
+	if len(root.Content) == 0 {
+		errs.add(0, "the file is empty")
+		return nil, *errs.list
+	}
+	var rf rulesFile
+	if err := decodeKnownFields(&root, &rf); err != nil {
+		errs.add(yamlErrLine(err), "%s", yamlErrMsg(err))
+		return nil, *errs.list
+	}
 	intentNodes, signalNodes := nodeLines(&root)
 
 	rs := &Rules{File: file, Settings: rf.Settings, Concepts: rf.Concepts, Messages: rf.Messages}
@@ -302,6 +307,96 @@ func mapValue(n *yaml.Node, key string) *yaml.Node {
 		}
 	}
 	return nil
+}
+
+// decodeKnownFields decodes n into v, and reports a key that names no
+// field, as a yaml.Decoder with KnownFields does: the problems come in the
+// file's order, each as "line N: ...".
+func decodeKnownFields(n *yaml.Node, v any) error {
+	var list []string
+	if err := n.Decode(v); err != nil {
+		var te *yaml.TypeError
+		if !errors.As(err, &te) {
+			return err
+		}
+		list = te.Errors
+	}
+	unknownFields(n, reflect.TypeOf(v), &list)
+	if len(list) == 0 {
+		return nil
+	}
+	line := func(s string) int { return yamlErrLine(errors.New(s)) }
+	slices.SortStableFunc(list, func(a, b string) int { return line(a) - line(b) })
+	return &yaml.TypeError{Errors: list}
+}
+
+// unknownFields adds a problem for each mapping key under n that names no
+// field of the struct that t (or what it holds) is.
+func unknownFields(n *yaml.Node, t reflect.Type, list *[]string) {
+	for n.Kind == yaml.AliasNode && n.Alias != nil {
+		n = n.Alias
+	}
+	if n.Kind == yaml.DocumentNode {
+		for _, c := range n.Content {
+			unknownFields(c, t, list)
+		}
+		return
+	}
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	switch {
+	case t.Kind() == reflect.Slice && n.Kind == yaml.SequenceNode:
+		for _, c := range n.Content {
+			unknownFields(c, t.Elem(), list)
+		}
+	case t.Kind() == reflect.Map && n.Kind == yaml.MappingNode:
+		for i := 1; i < len(n.Content); i += 2 {
+			unknownFields(n.Content[i], t.Elem(), list)
+		}
+	case t.Kind() == reflect.Struct && n.Kind == yaml.MappingNode:
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k, val := n.Content[i], n.Content[i+1]
+			if k.Kind == yaml.ScalarNode && k.Tag == "!!merge" { // <<: *defaults, or a list of them
+				if val.Kind == yaml.SequenceNode {
+					for _, c := range val.Content {
+						unknownFields(c, t, list)
+					}
+				} else {
+					unknownFields(val, t, list)
+				}
+				continue
+			}
+			f, ok := yamlField(t, k.Value)
+			if !ok {
+				*list = append(*list, fmt.Sprintf("line %d: field %s not found in type %s", k.Line, k.Value, t))
+				continue
+			}
+			unknownFields(val, f.Type, list)
+		}
+	}
+}
+
+// yamlField finds the field of struct t that the yaml key name sets: its
+// yaml tag's name, or else its name in lower case.
+func yamlField(t reflect.Type, name string) (reflect.StructField, bool) {
+	for i := range t.NumField() {
+		f := t.Field(i)
+		if !f.IsExported() {
+			continue
+		}
+		tag, _, _ := strings.Cut(f.Tag.Get("yaml"), ",")
+		if tag == "-" {
+			continue
+		}
+		if tag == "" {
+			tag = strings.ToLower(f.Name)
+		}
+		if tag == name {
+			return f, true
+		}
+	}
+	return reflect.StructField{}, false
 }
 
 var yamlLine = regexp.MustCompile(`line (\d+)`)
