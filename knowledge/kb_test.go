@@ -180,7 +180,7 @@ func TestLoadChecksFilesAgainstEachOther(t *testing.T) {
 			"unknown concept @blockd"},
 		{"unknown field",
 			map[string]string{FileRules: "    yield: true=>    yeld: true"},
-			"field yeld not found"},
+			`unknown key "yeld" in intent`},
 		{"missing message",
 			map[string]string{FileRules: "  checknum_usage:=>  checknum_usag:"},
 			`message "checknum_usage" is missing`},

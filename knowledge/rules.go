@@ -136,8 +136,11 @@ func ParseRules(file string, r io.Reader) (*Rules, error) {
 		return nil, *errs.list
 	}
 	var rf rulesFile
-	if err := decodeKnownFields(&root, &rf); err != nil {
-		errs.add(yamlErrLine(err), "%s", yamlErrMsg(err))
+	if list := decodeKnownFields(&root, &rf); len(list) > 0 {
+		for _, p := range list { // each at its own line
+			err := errors.New(p)
+			errs.add(yamlErrLine(err), "%s", yamlErrMsg(err))
+		}
 		return nil, *errs.list
 	}
 	intentNodes, signalNodes := nodeLines(&root)
@@ -309,36 +312,35 @@ func mapValue(n *yaml.Node, key string) *yaml.Node {
 	return nil
 }
 
-// decodeKnownFields decodes n into v, and reports a key that names no
-// field, as a yaml.Decoder with KnownFields does: the problems come in the
-// file's order, each as "line N: ...".
-func decodeKnownFields(n *yaml.Node, v any) error {
+// decodeKnownFields decodes n into v and reports, besides the decoder's
+// own problems (a value of the wrong kind), every key that names no field:
+// a mistyped key would otherwise be dropped without a word. The problems
+// come in the file's order, each as "line N: ...".
+func decodeKnownFields(n *yaml.Node, v any) []string {
 	var list []string
 	if err := n.Decode(v); err != nil {
 		var te *yaml.TypeError
 		if !errors.As(err, &te) {
-			return err
+			return []string{err.Error()}
 		}
 		list = te.Errors
 	}
-	unknownFields(n, reflect.TypeOf(v), &list)
-	if len(list) == 0 {
-		return nil
-	}
+	unknownKeys(n, reflect.TypeOf(v), "", &list)
 	line := func(s string) int { return yamlErrLine(errors.New(s)) }
 	slices.SortStableFunc(list, func(a, b string) int { return line(a) - line(b) })
-	return &yaml.TypeError{Errors: list}
+	return list
 }
 
-// unknownFields adds a problem for each mapping key under n that names no
-// field of the struct that t (or what it holds) is.
-func unknownFields(n *yaml.Node, t reflect.Type, list *[]string) {
+// unknownKeys adds a problem for each mapping key under n that names no
+// field of the struct that t (or what it holds) is; where says where n is
+// in the file, as a person would look for it ("" at the top level).
+func unknownKeys(n *yaml.Node, t reflect.Type, where string, list *[]string) {
 	for n.Kind == yaml.AliasNode && n.Alias != nil {
 		n = n.Alias
 	}
 	if n.Kind == yaml.DocumentNode {
 		for _, c := range n.Content {
-			unknownFields(c, t, list)
+			unknownKeys(c, t, where, list)
 		}
 		return
 	}
@@ -347,12 +349,16 @@ func unknownFields(n *yaml.Node, t reflect.Type, list *[]string) {
 	}
 	switch {
 	case t.Kind() == reflect.Slice && n.Kind == yaml.SequenceNode:
-		for _, c := range n.Content {
-			unknownFields(c, t.Elem(), list)
+		for i, c := range n.Content {
+			at := fmt.Sprintf("%s[%d]", where, i)
+			if id := mapValue(c, "id"); id != nil && id.Kind == yaml.ScalarNode && id.Value != "" && where == "intents" {
+				at = "intent " + id.Value + ":" // ids are what people search the file for
+			}
+			unknownKeys(c, t.Elem(), at, list)
 		}
 	case t.Kind() == reflect.Map && n.Kind == yaml.MappingNode:
-		for i := 1; i < len(n.Content); i += 2 {
-			unknownFields(n.Content[i], t.Elem(), list)
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			unknownKeys(n.Content[i+1], t.Elem(), where+"."+n.Content[i].Value, list)
 		}
 	case t.Kind() == reflect.Struct && n.Kind == yaml.MappingNode:
 		for i := 0; i+1 < len(n.Content); i += 2 {
@@ -360,19 +366,31 @@ func unknownFields(n *yaml.Node, t reflect.Type, list *[]string) {
 			if k.Kind == yaml.ScalarNode && k.Tag == "!!merge" { // <<: *defaults, or a list of them
 				if val.Kind == yaml.SequenceNode {
 					for _, c := range val.Content {
-						unknownFields(c, t, list)
+						unknownKeys(c, t, where, list)
 					}
 				} else {
-					unknownFields(val, t, list)
+					unknownKeys(val, t, where, list)
 				}
 				continue
 			}
 			f, ok := yamlField(t, k.Value)
 			if !ok {
-				*list = append(*list, fmt.Sprintf("line %d: field %s not found in type %s", k.Line, k.Value, t))
+				in := "at the top level"
+				if where != "" {
+					in = "in " + strings.TrimSuffix(where, ":")
+				}
+				*list = append(*list, fmt.Sprintf("line %d: unknown key %q %s; the keys there are %s",
+					k.Line, k.Value, in, strings.Join(yamlKeys(t), ", ")))
 				continue
 			}
-			unknownFields(val, f.Type, list)
+			inner := k.Value
+			switch {
+			case strings.HasSuffix(where, ":"):
+				inner = where + " " + k.Value
+			case where != "":
+				inner = where + "." + k.Value
+			}
+			unknownKeys(val, f.Type, inner, list)
 		}
 	}
 }
@@ -381,22 +399,37 @@ func unknownFields(n *yaml.Node, t reflect.Type, list *[]string) {
 // yaml tag's name, or else its name in lower case.
 func yamlField(t reflect.Type, name string) (reflect.StructField, bool) {
 	for i := range t.NumField() {
-		f := t.Field(i)
-		if !f.IsExported() {
-			continue
-		}
-		tag, _, _ := strings.Cut(f.Tag.Get("yaml"), ",")
-		if tag == "-" {
-			continue
-		}
-		if tag == "" {
-			tag = strings.ToLower(f.Name)
-		}
-		if tag == name {
+		if f := t.Field(i); yamlName(f) == name {
 			return f, true
 		}
 	}
 	return reflect.StructField{}, false
+}
+
+// yamlKeys lists the keys that set struct t's fields, in its order.
+func yamlKeys(t reflect.Type) []string {
+	var keys []string
+	for i := range t.NumField() {
+		if name := yamlName(t.Field(i)); name != "" {
+			keys = append(keys, name)
+		}
+	}
+	return keys
+}
+
+// yamlName is the key that sets field f, or "" for none.
+func yamlName(f reflect.StructField) string {
+	if !f.IsExported() {
+		return ""
+	}
+	tag, _, _ := strings.Cut(f.Tag.Get("yaml"), ",")
+	switch tag {
+	case "-":
+		return ""
+	case "":
+		return strings.ToLower(f.Name)
+	}
+	return tag
 }
 
 var yamlLine = regexp.MustCompile(`line (\d+)`)

@@ -9,25 +9,23 @@ import (
 	"testing"
 )
 
-// Broken rules files get problems a person can act on, at the right line;
-// these are the ones a strict yaml.Decoder gave when the file was also
-// parsed a second time for the lines.
+// Broken rules files get problems a person can act on, each at its line.
 func TestRulesProblems(t *testing.T) {
 	src, _ := fs.ReadFile(Embedded(), FileRules)
 	base := string(src)
 	cases := []struct{ name, old, new, want string }{
 		{"unknown top-level key", "\nconcepts:\n", "\nconcept:\n",
-			`intents.yaml:{line}: field concept not found in type knowledge.rulesFile`},
+			`intents.yaml:{line}: unknown key "concept" at the top level; the keys there are settings, concepts, messages, intents`},
 		{"unknown setting", "  max_runes: 500", "  max_rune: 500",
-			`intents.yaml:{line}: field max_rune not found in type knowledge.Settings`},
+			`intents.yaml:{line}: unknown key "max_rune" in settings; the keys there are threshold, clarify_margin, negative_penalty, max_runes`},
 		{"unknown intent key", "    yield: true", "    yeld: true",
-			`intents.yaml:{line}: field yeld not found in type knowledge.intentYAML`},
+			`intents.yaml:{line}: unknown key "yeld" in intent greeting; the keys there are id, answer, handoff, yield, max_units, signals, negatives, examples, counterexamples`},
 		{"unknown answer key", "answer: {entry: 管局短信核验失败怎么办？}", "answer: {entri: 管局短信核验失败怎么办？}",
-			`intents.yaml:{line}: field entri not found in type struct { Entry string "yaml:\"entry\""; Step int "yaml:\"step\""; Message string "yaml:\"message\"" }`},
+			`intents.yaml:{line}: unknown key "entri" in intent verify_failed: answer; the keys there are entry, step, message`},
 		{"unknown signal key", "weight: ", "wieght: ",
-			`intents.yaml:{line}: field wieght not found in type knowledge.signalYAML`},
+			`intents.yaml:{line}: unknown key "wieght" in intent verify_failed: signals[0]; the keys there are all, weight`},
 		{"two unknown keys", "  max_runes: 500", "  max_rune: 500\n  foo: 1",
-			`intents.yaml:{line}: field max_rune not found in type knowledge.Settings : field foo not found in type knowledge.Settings`},
+			`intents.yaml:{line}: unknown key "max_rune" in settings; the keys there are threshold, clarify_margin, negative_penalty, max_runes | intents.yaml:{line+1}: unknown key "foo" in settings; the keys there are threshold, clarify_margin, negative_penalty, max_runes`},
 		{"wrong type", "  max_runes: 500", "  max_runes: many",
 			"intents.yaml:{line}: cannot unmarshal !!str `many` into int"},
 		{"wrong type in a signal", "weight: ", "weight: [1] #",
@@ -47,9 +45,9 @@ func TestRulesProblems(t *testing.T) {
 		{"anchor and alias", "  max_runes: 500", "  max_runes: &m 500\n  threshold: *m",
 			`intents.yaml:{line+1}: mapping key "threshold" already defined at`},
 		{"merge key", "\nsettings:\n", "\nbase: &b {threshold: 0.6}\nsettings:\n  <<: *b\n",
-			`intents.yaml:{line}: field base not found in type knowledge.rulesFile`},
+			`intents.yaml:{line}: unknown key "base" at the top level; the keys there are settings, concepts, messages, intents`},
 		{"merge list", "\nsettings:\n", "\nsettings:\n  <<: [{threshold: 0.6}, {treshold: 0.5}]\n",
-			`intents.yaml:{line+1}: field treshold not found in type knowledge.Settings`},
+			`intents.yaml:{line+1}: unknown key "treshold" in settings; the keys there are threshold, clarify_margin, negative_penalty, max_runes`},
 	}
 	for _, c := range cases {
 		at := strings.Index(base, c.old)
