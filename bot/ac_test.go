@@ -74,12 +74,34 @@ func TestAutomatonEdges(t *testing.T) {
 			t.Errorf("text %q: got %v, want %v", s, got, want)
 		}
 	}
-	// Too many states for uint16 transitions: refused, with the count.
-	var many []string
-	for i := range 9000 {
-		many = append(many, string(rune(0x4e00+i))+string(rune(0x5e00+i))+string(rune(0x6e00+i))+string(rune(0x7e00+i)))
+	// The empty phrase never reaches the automaton (a phrase must have
+	// something left after normalisation), but it ends at every byte offset.
+	e, err := newAutomaton([]string{"局", ""})
+	if err != nil {
+		t.Fatal(err)
 	}
-	if _, err := newAutomaton(many); err == nil || !strings.Contains(err.Error(), "matcher states") {
-		t.Errorf("9000 distinct 4-character phrases: err %v, want too many states", err)
+	if got, want := scanHits(e, "管局"), [][3]int{{1, 1, 1}, {1, 2, 2}, {1, 3, 3}, {1, 4, 4}, {1, 5, 5}, {0, 3, 6}, {1, 6, 6}}; !slices.Equal(got, want) {
+		t.Errorf("with an empty phrase: got %v, want %v", got, want)
+	}
+	// The most states that fit: all 32,768 strings of 15 letters a and b
+	// make 65,534 prefixes, plus the root. One longer string is one too many.
+	var all []string
+	for i := range 1 << 15 {
+		b := make([]byte, 15)
+		for j := range b {
+			b[j] = "ab"[i>>j&1]
+		}
+		all = append(all, string(b))
+	}
+	full, err := newAutomaton(all)
+	if err != nil {
+		t.Fatalf("%d states: %v", maxStates, err)
+	}
+	text := "abbabaabbbababbbaabaab"
+	if got, want := scanHits(full, text), naiveHits(all, text); !slices.Equal(got, want) {
+		t.Errorf("full automaton: got %v, want %v", got, want)
+	}
+	if _, err := newAutomaton(append(all, strings.Repeat("a", 16))); err == nil || !strings.Contains(err.Error(), "65536 matcher states") {
+		t.Errorf("one state too many: err %v", err)
 	}
 }

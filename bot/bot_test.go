@@ -12,7 +12,6 @@ import (
 	"unicode/utf8"
 
 	"github.com/google/go-cmp/cmp"
-	"github.com/liuzl/da"
 	"github.com/longbridgeapp/opencc"
 	"github.com/supportbot/supportbot/knowledge"
 )
@@ -516,46 +515,34 @@ func TestPlainTextPrefix(t *testing.T) {
 	}
 }
 
-// The traditional characters are found from the dictionaries' keys; every
-// rune of the range looked up in turn must give the same set. (PrefixMatch,
-// as the converter does: the dictionaries' Get gives some keys another
-// key's value, and marked 覆, 瞭 and four more, which t2s leaves as they
-// are.)
+// The traditional characters are found from the dictionaries' keys: they
+// must be the characters that the t2s conversion changes, each on its own.
+// (The dictionaries' Get gives some keys another key's value, and looking
+// up every rune with it had marked 覆, 瞭 and four more, which t2s leaves
+// as they are.)
 func TestTraditionalCharactersFromKeys(t *testing.T) {
+	n, err := NewNormalizer()
+	if err != nil {
+		t.Fatal(err)
+	}
 	cc, err := opencc.New("t2s")
 	if err != nil {
 		t.Fatal(err)
 	}
-	changes := func(d *da.Dict, k string) bool {
-		m, _ := d.PrefixMatch(k)
-		v := m[k]
-		return len(v) > 0 && v[0] != k
-	}
-	checked := 0
-	for _, g := range cc.DictChains {
-		for i, d := range g.Dicts {
-			if !strings.Contains(g.Files[i], "Characters") {
-				continue
-			}
-			got := make([]uint64, (hanHi-hanLo)/64+1)
-			markChanged(got, d)
-			n := 0
-			for r := rune(hanLo); r <= hanHi; r++ {
-				want := changes(d, string(r))
-				if want {
-					n++
-				}
-				if has := got[(r-hanLo)/64]&(1<<((r-hanLo)%64)) != 0; has != want {
-					t.Errorf("%s: %c (U+%04X): marked %v, lookup says %v", g.Files[i], r, r, has, want)
-				}
-			}
-			if n < 1000 {
-				t.Errorf("%s: only %d characters change", g.Files[i], n)
-			}
-			checked++
+	marked := 0
+	for r := rune(hanLo); r <= hanHi; r++ {
+		out, err := cc.Convert(string(r))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if changes := out != string(r); n.isTrad(r) != changes {
+			t.Errorf("%c (U+%04X): marked %v, t2s gives %q", r, r, n.isTrad(r), out)
+		}
+		if n.isTrad(r) {
+			marked++
 		}
 	}
-	if checked == 0 {
-		t.Fatal("no character dictionary in t2s")
+	if marked < 1000 {
+		t.Errorf("only %d characters marked", marked)
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"reflect"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
@@ -115,6 +116,10 @@ type signalYAML struct {
 
 var intentID = regexp.MustCompile(`^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*$`)
 
+// IsIntentID reports whether s has the form of an intent id: parts of a
+// lower-case letter and then letters, digits or underscores, joined by dots.
+func IsIntentID(s string) bool { return intentID.MatchString(s) }
+
 // ParseRules parses an intents file. It checks the file on its own; the
 // references into the FAQ are checked by Load.
 func ParseRules(file string, r io.Reader) (*Rules, error) {
@@ -128,7 +133,7 @@ func ParseRules(file string, r io.Reader) (*Rules, error) {
 	// half of the start's time in here.)
 	var root yaml.Node
 	if err := yaml.Unmarshal(src, &root); err != nil {
-		errs.add(yamlErrLine(err), "%s", yamlErrMsg(err))
+		errs.add(yamlProblem(err.Error()))
 		return nil, *errs.list
 	}
 	if len(root.Content) == 0 {
@@ -138,8 +143,7 @@ func ParseRules(file string, r io.Reader) (*Rules, error) {
 	var rf rulesFile
 	if list := decodeKnownFields(&root, &rf); len(list) > 0 {
 		for _, p := range list { // each at its own line
-			err := errors.New(p)
-			errs.add(yamlErrLine(err), "%s", yamlErrMsg(err))
+			errs.add(yamlProblem(p))
 		}
 		return nil, *errs.list
 	}
@@ -301,6 +305,9 @@ func nodeLines(root *yaml.Node) (intents []int, signals [][]int) {
 }
 
 func mapValue(n *yaml.Node, key string) *yaml.Node {
+	for n.Kind == yaml.AliasNode && n.Alias != nil {
+		n = n.Alias
+	}
 	if n.Kind != yaml.MappingNode {
 		return nil
 	}
@@ -326,7 +333,7 @@ func decodeKnownFields(n *yaml.Node, v any) []string {
 		list = te.Errors
 	}
 	unknownKeys(n, reflect.TypeOf(v), "", &list)
-	line := func(s string) int { return yamlErrLine(errors.New(s)) }
+	line := func(s string) int { n, _, _ := yamlProblem(s); return n }
 	slices.SortStableFunc(list, func(a, b string) int { return line(a) - line(b) })
 	return list
 }
@@ -363,7 +370,14 @@ func unknownKeys(n *yaml.Node, t reflect.Type, where string, list *[]string) {
 	case t.Kind() == reflect.Struct && n.Kind == yaml.MappingNode:
 		for i := 0; i+1 < len(n.Content); i += 2 {
 			k, val := n.Content[i], n.Content[i+1]
-			if k.Kind == yaml.ScalarNode && k.Tag == "!!merge" { // <<: *defaults, or a list of them
+			at := k.Line
+			for k.Kind == yaml.AliasNode && k.Alias != nil { // &k id: ... then *k : ...
+				k = k.Alias
+			}
+			if k.Kind != yaml.ScalarNode {
+				continue // a list or mapping as a key: the decoder has said so
+			}
+			if k.Tag == "!!merge" { // <<: *defaults, or a list of them
 				if val.Kind == yaml.SequenceNode {
 					for _, c := range val.Content {
 						unknownKeys(c, t, where, list)
@@ -380,7 +394,7 @@ func unknownKeys(n *yaml.Node, t reflect.Type, where string, list *[]string) {
 					in = "in " + strings.TrimSuffix(where, ":")
 				}
 				*list = append(*list, fmt.Sprintf("line %d: unknown key %q %s; the keys there are %s",
-					k.Line, k.Value, in, strings.Join(yamlKeys(t), ", ")))
+					at, k.Value, in, strings.Join(yamlKeys(t), ", ")))
 				continue
 			}
 			inner := k.Value
@@ -432,21 +446,18 @@ func yamlName(f reflect.StructField) string {
 	return tag
 }
 
-var yamlLine = regexp.MustCompile(`line (\d+)`)
+var yamlLine = regexp.MustCompile(`^line (\d+): ?`)
 
-func yamlErrLine(err error) int {
-	m := yamlLine.FindStringSubmatch(err.Error())
-	if m == nil {
-		return 0
+// yamlProblem splits one of yaml's messages ("yaml: line 12: did not find
+// expected key") into its line and the rest, for problems.add. Only the
+// leading "line N:" is the problem's line: another one later in the
+// message ("already defined at line 8") is part of what it says.
+func yamlProblem(msg string) (line int, format string, arg string) {
+	msg = strings.TrimPrefix(msg, "yaml: ")
+	msg = strings.TrimSpace(strings.TrimPrefix(msg, "unmarshal errors:\n"))
+	if m := yamlLine.FindStringSubmatch(msg); m != nil {
+		line, _ = strconv.Atoi(m[1])
+		msg = msg[len(m[0]):]
 	}
-	n := 0
-	fmt.Sscan(m[1], &n)
-	return n
-}
-
-func yamlErrMsg(err error) string {
-	msg := strings.TrimPrefix(err.Error(), "yaml: ")
-	msg = strings.TrimPrefix(msg, "unmarshal errors:\n")
-	msg = yamlLine.ReplaceAllString(msg, "")
-	return strings.Join(strings.Fields(strings.Trim(msg, " :")), " ")
+	return line, "%s", strings.Join(strings.Fields(msg), " ")
 }

@@ -150,27 +150,12 @@ func (a *API) admin(h http.HandlerFunc) http.HandlerFunc {
 }
 
 // isIntentID reports whether s has the form of an intent id, so nothing
-// else is stored as one: one to four parts joined by dots, each a lower-case
-// letter and up to 30 more letters or underscores. (As a regular
-// expression, the counted repeats compiled into 1,700 allocations at
-// every start.)
-func isIntentID(s string) bool {
-	parts := strings.Split(s, ".")
-	if len(parts) > 4 {
-		return false
-	}
-	for _, p := range parts {
-		if len(p) == 0 || len(p) > 31 || p[0] < 'a' || p[0] > 'z' {
-			return false
-		}
-		for i := 1; i < len(p); i++ {
-			if (p[i] < 'a' || p[i] > 'z') && p[i] != '_' {
-				return false
-			}
-		}
-	}
-	return true
-}
+// else is stored as one. (The form is the rules file's; an id of another
+// form, or one the rules do not define, is refused.)
+func isIntentID(s string) bool { return len(s) <= maxIntentID && knowledge.IsIntentID(s) }
+
+// maxIntentID bounds what a client can make the log store as an intent.
+const maxIntentID = 128
 
 // feedbackRequest is the body of POST /api/feedback: a vote on the answer
 // for intent.
