@@ -37,7 +37,11 @@ type Normalizer struct {
 	trad []uint64
 }
 
-const hanLo, hanHi = 0x3400, 0x9FFF
+// hanLo and hanHi bound the characters t2s converts one by one: from CJK
+// Extension A to the supplementary planes' extensions (B and on: 354 of
+// them, such as 𠁞), with the compatibility ideographs between. A bit each:
+// 23 KB.
+const hanLo, hanHi = 0x3400, 0x2FFFF
 
 // NewNormalizer loads the OpenCC dictionaries.
 func NewNormalizer() (*Normalizer, error) {
