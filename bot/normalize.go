@@ -62,7 +62,7 @@ func NewNormalizer() (*Normalizer, error) {
 
 // markChanged sets the bits of the runes in [hanLo, hanHi] that dictionary
 // d maps to something else, going through its keys (a few thousand)
-// rather than looking up every rune of the range (27,648).
+// rather than looking up every rune of the range (183,296).
 func markChanged(bits []uint64, d *da.Dict) {
 	for _, id := range d.Trie.PrefixPredict(nil, 0) {
 		k, err := d.Trie.Key(id)

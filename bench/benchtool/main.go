@@ -6,6 +6,7 @@
 //	benchtool events -n 200000 -secret S > events.txt
 //	benchtool ready -url http://127.0.0.1:18090/healthz -- supportbot serve
 //	benchtool control -addr 127.0.0.1:18094
+//	benchtool pagefault -mb 16
 package main
 
 import (
@@ -26,7 +27,7 @@ import (
 
 func main() {
 	if len(os.Args) < 2 {
-		fmt.Fprintln(os.Stderr, "usage: benchtool fakeslack|events|ready|control ...")
+		fmt.Fprintln(os.Stderr, "usage: benchtool fakeslack|events|ready|control|pagefault ...")
 		os.Exit(2)
 	}
 	var err error
@@ -39,6 +40,8 @@ func main() {
 		err = ready(os.Args[2:])
 	case "control":
 		err = control(os.Args[2:])
+	case "pagefault":
+		err = pagefault(os.Args[2:])
 	default:
 		err = fmt.Errorf("unknown command %q", os.Args[1])
 	}
@@ -166,4 +169,28 @@ func control(args []string) error {
 		w.Write(reply)
 	})
 	return http.ListenAndServe(*addr, h)
+}
+
+// pagefault prints what the first touch of a page of fresh memory costs
+// here (a page fault), against a second touch of the same pages: the
+// start-up's cost is mostly the memory it allocates when this is high.
+func pagefault(args []string) error {
+	fs := flag.NewFlagSet("pagefault", flag.ExitOnError)
+	mb := fs.Int("mb", 16, "megabytes to touch")
+	fs.Parse(args)
+	const page = 4096
+	b := make([]byte, *mb<<20) // fresh from the OS: not touched yet
+	touch := func(v byte) time.Duration {
+		start := time.Now()
+		for i := 0; i < len(b); i += page {
+			b[i] = v
+		}
+		return time.Since(start)
+	}
+	first, second := touch(1), touch(2)
+	pages := len(b) / page
+	fmt.Printf("%d pages: first touch %v (%.2f µs a page), second %v (%.3f µs a page)\n", pages,
+		first.Round(time.Microsecond), float64(first.Nanoseconds())/float64(pages)/1000,
+		second.Round(time.Microsecond), float64(second.Nanoseconds())/float64(pages)/1000)
+	return nil
 }
