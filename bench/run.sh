@@ -11,6 +11,10 @@
 # (wrk, the fake Slack API) on CPU 0, so that the load generator and the server do not
 # take time slices from each other: unpinned, even a minimal Go server's p99 is set by that
 # contention (see the control line). PIN=0 runs everything unpinned.
+# The control lines are a minimal Go server under the same loads (benchtool control): what
+# the machine, the kernel and wrk allow at that moment; "control answering" also posts an
+# answer of the bot's size to the fake Slack API for every event, the floor for the acks'
+# latency while answers are being produced.
 #
 # Knobs: PROFILE_DIR (save the bot's CPU profiles of each load and its heap
 # at the end, for go tool pprof), WRK_THREADS (1: wrk keeps to one of the two cores), EVENTS_DELAY_MS
@@ -40,10 +44,11 @@ trap cleanup EXIT
 go build -o "$tmp/supportbot" ./cmd/supportbot
 go build -o "$tmp/benchtool" ./bench/benchtool
 secret=benchsecret
-bot=127.0.0.1:18090 bolt=127.0.0.1:18091 fake=127.0.0.1:18092 control=127.0.0.1:18094
+bot=127.0.0.1:18090 bolt=127.0.0.1:18091 fake=127.0.0.1:18092 control=127.0.0.1:18094 answering=127.0.0.1:18095
 
 "${load[@]}" "$tmp/benchtool" fakeslack -addr $fake >"$tmp/fake.log" 2>&1 & pids+=($!)
 "${server[@]}" "$tmp/benchtool" control -addr $control >/dev/null 2>&1 & pids+=($!)
+"${server[@]}" "$tmp/benchtool" control -addr $answering -answers http://$fake/api/ >/dev/null 2>&1 & pids+=($!)
 export SLACK_BOT_TOKEN=xoxb-bench SLACK_SIGNING_SECRET=$secret SLACK_API_URL=http://$fake/api/ \
   LISTEN_ADDR=$bot DATA_DIR="$tmp/data" RATE_LIMIT_PER_MIN=0 LOG_LEVEL=${LOG_LEVEL:-info}
 for _ in $(seq 50); do curl -sf $fake/stats >/dev/null && break; sleep 0.1; done
@@ -136,6 +141,10 @@ for r in $(seq "$rounds"); do
   # the kernel and wrk set for the acks' p99 at this moment.
   read -r R[cev_rps_$r] R[cev_p99_$r] _ < <(EVENTS_DELAY_MS=$delay EVENTS_FILE="$tmp/events.txt" load control-events http://$control/slack/events "$tmp/events.lua")
   read -r R[clt_rps_$r] R[clt_p99_$r] _ < <(EVENTS_DELAY_MS=$light EVENTS_FILE="$tmp/events.txt" load control-light http://$control/slack/events "$tmp/events.lua")
+  # And the yardstick that also posts an answer per event (benchtool control
+  # -answers): the floor for acks while answers are being produced.
+  read -r R[cav_rps_$r] R[cav_p99_$r] _ < <(EVENTS_DELAY_MS=$delay EVENTS_FILE="$tmp/events.txt" load answering-events http://$answering/slack/events "$tmp/events.lua")
+  read -r R[calt_rps_$r] R[calt_p99_$r] _ < <(EVENTS_DELAY_MS=$light EVENTS_FILE="$tmp/events.txt" load answering-light http://$answering/slack/events "$tmp/events.lua")
   # The same at a lighter load: the acks' latency when the CPU is not
   # mostly busy answering.
   "$tmp/benchtool" events -n $((40000 * secs)) -secret $secret -prefix "R${r}L" >"$tmp/events.txt"
@@ -177,11 +186,13 @@ printf '%-44s %10s   (answers posted: %s)\n' "  answered end to end, per second"
 printf '%-44s %10s %9s   (503 busy: %s)\n' "Events API ack, paced (${light} ms per connection)" "$(m lt_rps)" "$(m lt_p99)" "$(m lt_bad)"
 printf '%-44s %10s %9s\n' "  control, paced (${delay} ms per connection)" "$(m cev_rps)" "$(m cev_p99)"
 printf '%-44s %10s %9s\n' "  control, paced (${light} ms per connection)" "$(m clt_rps)" "$(m clt_p99)"
+printf '%-44s %10s %9s\n' "  control answering, paced (${delay} ms)" "$(m cav_rps)" "$(m cav_p99)"
+printf '%-44s %10s %9s\n' "  control answering, paced (${light} ms)" "$(m calt_rps)" "$(m calt_p99)"
 printf '%-44s %10s %9s   (503 busy: %s)\n' "Events API ack, flooded" "$(m fl_rps)" "$(m fl_p99)" "$(m fl_bad)"
 printf '%-44s %10s\n' "  answered end to end, per second" "$(m fl_e2e)"
 printf '%-44s %10s %9s\n' "web POST /api/chat" "$(m web_rps)" "$(m web_p99)"
 echo "resident memory: peak ${rss_peak} MB, now ${rss_now} MB"
 echo "ready to serve after start: ${ready_ms} ms (median of 5: ${readies[*]})"
-echo "each round, p99 ms: control $(all ctl_p99)| /checknum $(all go_p99)| events paced $(all ev_p99)| lighter $(all lt_p99)| control paced $(all cev_p99)/ $(all clt_p99)| web $(all web_p99)"
+echo "each round, p99 ms: control $(all ctl_p99)| /checknum $(all go_p99)| events paced $(all ev_p99)| lighter $(all lt_p99)| control paced $(all cev_p99)/ $(all clt_p99)| control answering $(all cav_p99)/ $(all calt_p99)| web $(all web_p99)"
 grep -c 'level=ERROR' "$tmp/bot.log" | xargs echo "bot log errors:"
 grep 'level=ERROR' "$tmp/bot.log" | cut -c1-300 | sort | uniq -c | sort -rn | head -5

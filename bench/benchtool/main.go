@@ -10,6 +10,7 @@
 package main
 
 import (
+	"bytes"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
@@ -18,9 +19,11 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 )
@@ -158,17 +161,66 @@ func ready(args []string) error {
 // control is the load test's yardstick: a minimal net/http server that
 // reads the body and answers a fixed JSON object. Under the same load as
 // the bot, it shows what the machine, the kernel and wrk alone allow.
+//
+// With -answers (the fake Slack API's base URL), it also posts one answer
+// for every Events API request it acknowledges, as the bot does: a fixed
+// form-encoded chat.postMessage the size of the bot's answer to a DM
+// (about 6 KB), sent by a few workers over kept-alive connections. That is
+// the floor for the acks' latency while answers are being produced: the
+// same system calls and network traffic per event, and none of the bot's
+// own work (verifying, classifying, composing, recording).
 func control(args []string) error {
 	fs := flag.NewFlagSet("control", flag.ExitOnError)
 	addr := fs.String("addr", "127.0.0.1:18094", "listen address")
+	answers := fs.String("answers", "", "fake Slack API base URL: post an answer per event")
 	fs.Parse(args)
 	reply := []byte(`{"response_type":"ephemeral","text":"ok"}` + "\n")
+	var queue chan struct{}
+	if *answers != "" {
+		queue = make(chan struct{}, 4096)
+		post := answerBody()
+		client := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 8, WriteBufferSize: 16 << 10}}
+		for range 4 {
+			go func() {
+				for range queue {
+					resp, err := client.Post(*answers+"chat.postMessage", "application/x-www-form-urlencoded", bytes.NewReader(post))
+					if err != nil {
+						fmt.Fprintln(os.Stderr, "control: post:", err)
+						continue
+					}
+					io.Copy(io.Discard, resp.Body)
+					resp.Body.Close()
+				}
+			}()
+		}
+	}
 	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		io.Copy(io.Discard, r.Body)
+		if queue != nil && r.URL.Path == "/slack/events" {
+			select {
+			case queue <- struct{}{}:
+			default: // full: the bot would answer 503; the yardstick just skips it
+			}
+		}
 		w.Header().Set("Content-Type", "application/json")
 		w.Write(reply)
 	})
 	return http.ListenAndServe(*addr, h)
+}
+
+// answerBody is a chat.postMessage form the size and shape of the bot's
+// answer to "收不到管局短信": a 700-byte text and 1.5 KB of blocks, in
+// Chinese, so about 6.5 KB once form-encoded (the bot's: 6.3 KB).
+func answerBody() []byte {
+	line := "如果您未收到短信，请您按如下操作进行排查：查看是否信息被手机管家识别为垃圾短信。\n"
+	blocks, _ := json.Marshal([]map[string]any{
+		{"type": "section", "text": map[string]any{"type": "mrkdwn", "text": strings.Repeat(line, 10)}},
+		{"type": "actions", "block_id": "answer_actions", "elements": []map[string]any{
+			{"type": "button", "text": map[string]any{"type": "plain_text", "text": "👍 有帮助"}, "action_id": "feedback_helpful", "value": "sms_missing|zh"},
+			{"type": "button", "text": map[string]any{"type": "plain_text", "text": "转人工"}, "action_id": "handoff", "value": "zh|收不到管局短信"},
+		}},
+	})
+	return []byte(url.Values{"token": {"xoxb-bench"}, "channel": {"D1"}, "text": {strings.Repeat(line, 6)}, "blocks": {string(blocks)}}.Encode())
 }
 
 // pagefault prints what the first touch of a page of fresh memory costs
