@@ -23,13 +23,8 @@ import (
 // characters. It is safe for concurrent use.
 type Normalizer struct {
 	t2s *opencc.OpenCC
-	// s2t turns answers into traditional characters for people who write
-	// them; it loads on first use.
-	s2tOnce sync.Once
-	s2t     *opencc.OpenCC
-	s2tErr  error
-	// s2tCache remembers conversions: answers are made of the same FAQ
-	// sentences again and again.
+	// s2tCache remembers conversions to traditional characters (s2tw):
+	// answers are made of the same FAQ sentences again and again.
 	s2tCache sync.Map
 	s2tSize  atomic.Int32
 	// trad marks the runes in [hanLo, hanHi] that the conversion changes,
@@ -100,19 +95,15 @@ func (n *Normalizer) HasTraditional(s string) bool {
 
 // ToTraditional converts simplified Chinese to traditional characters
 // (Taiwan standard, without phrase rewriting, which would change the FAQ's
-// terms); on failure s comes back as it was.
+// terms): OpenCC's s2tw, from the table in s2tw.txt.
 func (n *Normalizer) ToTraditional(s string) string {
-	n.s2tOnce.Do(func() { n.s2t, n.s2tErr = opencc.New("s2tw") })
-	if n.s2tErr != nil || s == "" {
+	if s == "" {
 		return s
 	}
 	if v, ok := n.s2tCache.Load(s); ok {
 		return v.(string)
 	}
-	out, err := n.s2t.Convert(s)
-	if err != nil {
-		return s
-	}
+	out := s2tw(s)
 	if n.s2tSize.Add(1) <= 4096 {
 		n.s2tCache.Store(s, out)
 	}
