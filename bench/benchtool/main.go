@@ -106,7 +106,8 @@ func fakeSlack(args []string) error {
 	return srv.ListenAndServe()
 }
 
-// events writes n signed Events API DMs with distinct event ids, one per
+// events writes n signed Events API DMs with distinct event ids (one in
+// eight in traditional characters, as some users write), one per
 // line as "timestamp TAB signature TAB body", for wrk's Lua script.
 func events(args []string) error {
 	fs := flag.NewFlagSet("events", flag.ExitOnError)
@@ -118,8 +119,12 @@ func events(args []string) error {
 	ts := strconv.FormatInt(time.Now().Unix(), 10)
 	w := os.Stdout
 	for i := 0; i < *n; i++ {
-		body := fmt.Sprintf(`{"type":"event_callback","event_id":"%s%d","event":{"type":"message","channel":"D%d","channel_type":"im","user":"U%d","text":"收不到管局短信","ts":"%d.000200"}}`,
-			*prefix, i, i%*users, i%*users, 1700000000+i)
+		text := "收不到管局短信"
+		if i%8 == 7 { // one in eight written in traditional characters, answered in them
+			text = "收不到管局簡訊"
+		}
+		body := fmt.Sprintf(`{"type":"event_callback","event_id":"%s%d","event":{"type":"message","channel":"D%d","channel_type":"im","user":"U%d","text":"%s","ts":"%d.000200"}}`,
+			*prefix, i, i%*users, i%*users, text, 1700000000+i)
 		m := hmac.New(sha256.New, []byte(*secret))
 		m.Write([]byte("v0:" + ts + ":" + body))
 		fmt.Fprintf(w, "%s\tv0=%s\t%s\n", ts, hex.EncodeToString(m.Sum(nil)), body)
