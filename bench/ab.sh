@@ -37,20 +37,17 @@ for _ in $(seq 50); do curl -sf $fake/stats >/dev/null && break; sleep 0.1; done
 # The same Lua script as run.sh: distinct pre-signed events, paced per connection.
 sed -n '/^cat >"\$tmp\/events.lua" <<.LUA.$/,/^LUA$/p' bench/run.sh | sed '1d;$d' >"$tmp/events.lua"
 
-# run BIN: the command line that starts it on $bot.
-run() {
-  case "$1" in
-    control) echo "$tmp/benchtool control -addr $bot" ;;
-    control-answering) echo "$tmp/benchtool control -addr $bot -answers http://$fake/api/" ;;
-    *) echo "$1 serve" ;;
-  esac
-}
 declare -A res
 for r in $(seq "$rounds"); do
   for bin in "$@"; do
     rm -rf "$tmp/data"
+    case "$bin" in
+      control) cmd=("$tmp/benchtool" control -addr $bot) ;;
+      control-answering) cmd=("$tmp/benchtool" control -addr $bot -answers "http://$fake/api/") ;;
+      *) cmd=("$bin" serve) ;;
+    esac
     SLACK_BOT_TOKEN=xoxb-bench SLACK_SIGNING_SECRET=$secret SLACK_API_URL=http://$fake/api/ LISTEN_ADDR=$bot \
-      DATA_DIR="$tmp/data" RATE_LIMIT_PER_MIN=0 "${server[@]}" $(run "$bin") >"$tmp/bot.log" 2>&1 & botpid=$!
+      DATA_DIR="$tmp/data" RATE_LIMIT_PER_MIN=0 "${server[@]}" "${cmd[@]}" >"$tmp/bot.log" 2>&1 & botpid=$!
     for _ in $(seq 50); do curl -sf $bot/healthz >/dev/null && break; sleep 0.1; done
     if [ "$mode" = checknum ]; then
       # The same request as run.sh's /checknum, signed now (the signature
