@@ -104,7 +104,7 @@ func (n *Normalizer) ToTraditional(s string) string {
 		return v.(string)
 	}
 	out := s2tw(s)
-	if n.s2tSize.Add(1) <= 4096 {
+	if n.s2tSize.Load() < 4096 && n.s2tSize.Add(1) <= 4096 { // Load first: misses go on forever
 		n.s2tCache.Store(s, out)
 	}
 	return out

@@ -21,7 +21,9 @@ import (
 // to build but an index of line starts (about 200 KB), made at first use.
 //
 // s2tw.txt is generated from the OpenCC module's dictionaries, and a test
-// checks that it still matches them and converts as OpenCC does:
+// checks that it still matches them and converts as OpenCC does (except
+// where OpenCC's trie mishandles U+0001: "\x01发" gives it "發發"; here
+// "\x01發"; and invalid UTF-8 stays as it is instead of becoming U+FFFD):
 //
 //	go test ./bot -run TestS2TWTable -update
 //
@@ -36,18 +38,21 @@ type s2twTables struct {
 	phrases, chars, variants dictTable
 }
 
-var loadS2TW = sync.OnceValue(func() *s2twTables {
-	t := &s2twTables{}
+var loadS2TW = sync.OnceValue(func() *s2twTables { return loadS2TWFrom(s2twData) })
+
+// loadS2TWFrom indexes the sections of data, a file like s2tw.txt.
+func loadS2TWFrom(data string) *s2twTables {
+	t := &s2twTables{phrases: dictTable{data: data}, chars: dictTable{data: data}, variants: dictTable{data: data}}
 	sections := map[string]*dictTable{"phrases": &t.phrases, "characters": &t.chars, "variants": &t.variants}
 	var cur *dictTable
-	for at := 0; at < len(s2twData); {
-		line := s2twData[at:]
+	for at := 0; at < len(data); {
+		line := data[at:]
 		if i := strings.IndexByte(line, '\n'); i >= 0 {
 			line = line[:i]
 		}
 		switch {
 		case strings.HasPrefix(line, "## "):
-			cur = sections[line[3:]]
+			cur = sections[strings.TrimSuffix(line[3:], "\r")] // \r: a checkout with CRLF line ends
 		case line == "" || line[0] == '#' || cur == nil:
 		case strings.IndexByte(line, '\t') > 0:
 			cur.lines = append(cur.lines, uint32(at))
@@ -60,25 +65,26 @@ var loadS2TW = sync.OnceValue(func() *s2twTables {
 		}
 	}
 	return t
-})
+}
 
-// dictTable is a sorted list of "key TAB value" lines of s2twData, by
-// where they start.
+// dictTable is a sorted list of "key TAB value" lines of data, by where
+// they start.
 type dictTable struct {
+	data  string
 	lines []uint32
 }
 
 func (d *dictTable) entry(i int) (key, value string) {
-	line := s2twData[d.lines[i]:]
+	line := d.data[d.lines[i]:]
 	if end := strings.IndexByte(line, '\n'); end >= 0 {
 		line = line[:end]
 	}
 	key, value, _ = strings.Cut(line, "\t")
-	return key, value
+	return key, strings.TrimSuffix(value, "\r")
 }
 
 func (d *dictTable) key(i int) string {
-	line := s2twData[d.lines[i]:]
+	line := d.data[d.lines[i]:]
 	return line[:strings.IndexByte(line, '\t')]
 }
 

@@ -27,12 +27,7 @@ func s2twTable(t *testing.T) []byte {
 	if err != nil {
 		t.Fatal(err)
 	}
-	mod, err := os.ReadFile("../go.mod")
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, version, _ := strings.Cut(string(mod), "github.com/longbridgeapp/opencc ")
-	version, _, _ = strings.Cut(version, "\n")
+	version := moduleVersion(t, "github.com/longbridgeapp/opencc")
 	var b bytes.Buffer
 	fmt.Fprintf(&b, "# OpenCC's dictionaries for simplified to traditional Chinese (Taiwan standard),\n")
 	fmt.Fprintf(&b, "# from github.com/longbridgeapp/opencc %s (Apache License 2.0): STPhrases,\n", version)
@@ -57,6 +52,26 @@ func s2twTable(t *testing.T) []byte {
 	return b.Bytes()
 }
 
+// moduleVersion reads the version of module path that go.mod requires.
+func moduleVersion(t *testing.T, path string) string {
+	t.Helper()
+	mod, err := os.ReadFile("../go.mod")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range strings.Split(string(mod), "\n") {
+		f := strings.Fields(line)
+		if len(f) > 0 && f[0] == "require" {
+			f = f[1:]
+		}
+		if len(f) >= 2 && f[0] == path {
+			return f[1]
+		}
+	}
+	t.Fatalf("go.mod does not require %s", path)
+	return ""
+}
+
 // dictEntries lists a dictionary's keys and first values, sorted, going
 // through the trie's keys (its Get gives some keys another key's value).
 func dictEntries(t *testing.T, d *da.Dict) [][2]string {
@@ -71,7 +86,7 @@ func dictEntries(t *testing.T, d *da.Dict) [][2]string {
 			t.Fatalf("%q: no value (%v)", k, err)
 		}
 		key, value := string(k), d.Values[v][0]
-		if strings.ContainsAny(key+value, "\t\n") || key == "" || strings.HasPrefix(key, "#") {
+		if strings.ContainsAny(key+value, "\t\r\n") || key == "" || strings.HasPrefix(key, "#") {
 			t.Fatalf("entry %q -> %q cannot be written as a line", key, value)
 		}
 		out = append(out, [2]string{key, value})
@@ -158,6 +173,22 @@ func TestS2TWConvertsAsOpenCC(t *testing.T) {
 		texts = append(texts, b.String())
 	}
 	texts = append(texts, "", "abc", "发", "后来的发展里面", "一个人的头发干了") // short and ambiguous
+	// Cut at the end too, traditional text, and near misses (a rune of a
+	// phrase changed), where the search cuts the text to a common prefix.
+	for range 5000 {
+		r := []rune(pieces[rng.IntN(len(pieces))])
+		switch rng.IntN(3) {
+		case 0:
+			r = r[:1+rng.IntN(len(r))]
+		case 1:
+			r[rng.IntN(len(r))] = rune(0x4e00 + rng.IntN(0x5000))
+		case 2:
+			if v := s2tw(string(r)); v != "" {
+				r = []rune(v)
+			}
+		}
+		texts = append(texts, string(r)+"。"+pieces[rng.IntN(len(pieces))])
+	}
 	bad := 0
 	for _, s := range texts {
 		want, err := cc.Convert(s)
@@ -170,6 +201,23 @@ func TestS2TWConvertsAsOpenCC(t *testing.T) {
 		}
 	}
 	t.Logf("%d texts", len(texts))
+	// Where OpenCC is wrong: its trie takes byte 0x01 back to the root, so
+	// the character after it is converted twice.
+	if got := s2tw("\x01发"); got != "\x01發" {
+		t.Errorf(`s2tw("\x01发") = %q`, got)
+	}
+}
+
+// A checkout that turned the table's line ends into CRLF still converts.
+func TestS2TWWithCRLF(t *testing.T) {
+	tab := loadS2TW()
+	crlf := loadS2TWFrom(strings.ReplaceAll(s2twData, "\n", "\r\n"))
+	if crlf.phrases.Len() != tab.phrases.Len() || crlf.chars.Len() != tab.chars.Len() || crlf.variants.Len() != tab.variants.Len() {
+		t.Fatalf("CRLF: %d/%d/%d entries", crlf.phrases.Len(), crlf.chars.Len(), crlf.variants.Len())
+	}
+	if got := convertStage("头发", &crlf.phrases, &crlf.chars); got != "頭髮" {
+		t.Errorf("CRLF: 头发 -> %q", got)
+	}
 }
 
 func BenchmarkS2TW(b *testing.B) {

@@ -182,13 +182,17 @@ func control(args []string) error {
 	reply := []byte(`{"response_type":"ephemeral","text":"ok"}` + "\n")
 	var queue chan struct{}
 	if *answers != "" {
+		endpoint, err := url.JoinPath(*answers, "chat.postMessage")
+		if err != nil {
+			return fmt.Errorf("-answers: %w", err)
+		}
 		queue = make(chan struct{}, 4096)
 		post := answerBody()
 		client := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 8, WriteBufferSize: 16 << 10}}
 		for range 4 {
 			go func() {
 				for range queue {
-					resp, err := client.Post(*answers+"chat.postMessage", "application/x-www-form-urlencoded", bytes.NewReader(post))
+					resp, err := client.Post(endpoint, "application/x-www-form-urlencoded", bytes.NewReader(post))
 					if err != nil {
 						fmt.Fprintln(os.Stderr, "control: post:", err)
 						continue
