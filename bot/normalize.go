@@ -4,15 +4,12 @@
 package bot
 
 import (
-	"fmt"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"unicode"
 	"unicode/utf8"
 
-	"github.com/liuzl/da"
-	"github.com/longbridgeapp/opencc"
 	"golang.org/x/text/unicode/norm"
 )
 
@@ -22,7 +19,6 @@ import (
 // punctuation and emoji to single spaces, and no spaces between Chinese
 // characters. It is safe for concurrent use.
 type Normalizer struct {
-	t2s *opencc.OpenCC
 	// s2tCache remembers conversions to traditional characters (s2tw):
 	// answers are made of the same FAQ sentences again and again.
 	s2tCache sync.Map
@@ -38,43 +34,25 @@ type Normalizer struct {
 // 23 KB.
 const hanLo, hanHi = 0x3400, 0x2FFFF
 
-// NewNormalizer loads the OpenCC dictionaries.
+// NewNormalizer indexes the t2s table (see convert.go) and marks the
+// traditional characters.
 func NewNormalizer() (*Normalizer, error) {
-	cc, err := opencc.New("t2s")
-	if err != nil {
-		return nil, fmt.Errorf("load traditional chinese dictionaries: %w", err)
-	}
-	n := &Normalizer{t2s: cc, trad: make([]uint64, (hanHi-hanLo)/64+1)}
-	for _, g := range cc.DictChains {
-		for i, d := range g.Dicts {
-			if strings.Contains(g.Files[i], "Characters") { // phrase dictionaries are keyed by characters listed here too
-				markChanged(n.trad, d)
-			}
-		}
-	}
+	n := &Normalizer{trad: make([]uint64, (hanHi-hanLo)/64+1)}
+	markChanged(n.trad, &loadT2S().chars) // phrases are keyed by characters listed here too
 	return n, nil
 }
 
-// markChanged sets the bits of the runes in [hanLo, hanHi] that dictionary
-// d maps to something else, going through its keys (a few thousand)
-// rather than looking up every rune of the range (183,296).
-func markChanged(bits []uint64, d *da.Dict) {
-	for _, id := range d.Trie.PrefixPredict(nil, 0) {
-		k, err := d.Trie.Key(id)
-		if err != nil {
+// markChanged sets the bits of the runes in [hanLo, hanHi] that the
+// characters' table d maps to something else, going through its keys (a
+// few thousand) rather than looking up every rune of the range (183,296).
+func markChanged(bits []uint64, d *dictTable) {
+	for i := range d.Len() {
+		k, v := d.entry(i)
+		r, size := utf8.DecodeRuneInString(k)
+		if size != len(k) || r < hanLo || r > hanHi || v == k {
 			continue
 		}
-		r, size := utf8.DecodeRune(k)
-		if size != len(k) || r < hanLo || r > hanHi {
-			continue
-		}
-		v, err := d.Trie.Value(id)
-		if err != nil || v < 0 || v >= len(d.Values) {
-			continue
-		}
-		if vs := d.Values[v]; len(vs) > 0 && vs[0] != string(k) {
-			bits[(r-hanLo)/64] |= 1 << ((r - hanLo) % 64)
-		}
+		bits[(r-hanLo)/64] |= 1 << ((r - hanLo) % 64)
 	}
 }
 
@@ -115,9 +93,7 @@ func (n *Normalizer) Normalize(s string) string {
 	s = nfkc(s)
 	for _, r := range s {
 		if n.isTrad(r) {
-			if c, err := n.t2s.Convert(s); err == nil {
-				s = c
-			}
+			s = t2s(s)
 			break
 		}
 	}

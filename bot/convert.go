@@ -8,41 +8,51 @@ import (
 	"unicode/utf8"
 )
 
-// The conversion of answers to traditional characters (Taiwan standard)
-// uses OpenCC's s2tw dictionaries, as OpenCC applies them: the longest
-// phrase of STPhrases that starts at a position (looking at most
-// s2twWindow characters ahead), else the character of STCharacters, else
-// the character as it is; then TWVariants, character by character.
+// Conversion between simplified and traditional Chinese uses OpenCC's
+// dictionaries as OpenCC applies them: at each position the longest phrase
+// of the phrase dictionary that starts there (looking at most
+// convertWindow characters ahead), else the character's entry, else the
+// character as it is; for s2tw then TWVariants, character by character.
+// Messages in traditional characters are matched in simplified ones (t2s),
+// and answers go back to traditional characters, Taiwan standard (s2tw).
 //
 // Building OpenCC's own converter for s2tw takes 14 MB of memory and 70 ms
-// here (a double-array trie of the 49,000 phrases), at the first answer in
-// traditional characters after every start. The same dictionaries are kept
-// here as sorted text embedded in the program, searched in place: nothing
-// to build but an index of line starts (about 200 KB), made at first use.
+// here (a double-array trie of the 49,000 phrases), and for t2s 1 MB and
+// 2 ms at every start. The same dictionaries are kept here as sorted text
+// embedded in the program, searched in place: nothing to build but an
+// index of the lines (about 200 KB for s2tw), made at first use.
 //
-// s2tw.txt is generated from the OpenCC module's dictionaries, and a test
-// checks that it still matches them and converts as OpenCC does (except
-// where OpenCC's trie mishandles U+0001: "\x01发" gives it "發發"; here
-// "\x01發"; and invalid UTF-8 stays as it is instead of becoming U+FFFD):
+// s2tw.txt and t2s.txt are generated from the OpenCC module's
+// dictionaries, and a test checks that they still match them and convert
+// as OpenCC does (except where OpenCC's trie mishandles U+0001: "\x01发"
+// gives it "發發", here "\x01發"; and invalid UTF-8 stays as it is instead
+// of becoming U+FFFD):
 //
-//	go test ./bot -run TestS2TWTable -update
-//
-//go:embed s2tw.txt
-var s2twData string
+//	go test ./bot -run TestConversionTables -update
+var (
+	//go:embed s2tw.txt
+	s2twData string
+	//go:embed t2s.txt
+	t2sData string
+)
 
-// s2twWindow is how many characters ahead a phrase may reach (OpenCC's).
-const s2twWindow = 10
+// convertWindow is how many characters ahead a phrase may reach (OpenCC's).
+const convertWindow = 10
 
-// s2twTables is the parsed form of s2twData: one sorted table per section.
-type s2twTables struct {
+// convTables is the parsed form of a file like s2tw.txt: one sorted table
+// per section (t2s has no variants).
+type convTables struct {
 	phrases, chars, variants dictTable
 }
 
-var loadS2TW = sync.OnceValue(func() *s2twTables { return loadS2TWFrom(s2twData) })
+var (
+	loadS2TW = sync.OnceValue(func() *convTables { return loadTables(s2twData) })
+	loadT2S  = sync.OnceValue(func() *convTables { return loadTables(t2sData) })
+)
 
-// loadS2TWFrom indexes the sections of data, a file like s2tw.txt.
-func loadS2TWFrom(data string) *s2twTables {
-	t := &s2twTables{phrases: dictTable{data: data}, chars: dictTable{data: data}, variants: dictTable{data: data}}
+// loadTables indexes the sections of data, a file like s2tw.txt.
+func loadTables(data string) *convTables {
+	t := &convTables{phrases: dictTable{data: data}, chars: dictTable{data: data}, variants: dictTable{data: data}}
 	sections := map[string]*dictTable{"phrases": &t.phrases, "characters": &t.chars, "variants": &t.variants}
 	var cur *dictTable
 	for at := 0; at < len(data); {
@@ -93,13 +103,13 @@ func (d *dictTable) Less(i, j int) bool { return d.key(i) < d.key(j) }
 func (d *dictTable) Swap(i, j int)      { d.lines[i], d.lines[j] = d.lines[j], d.lines[i] }
 
 // longest returns the value and length in bytes of the longest key that
-// s starts with, looking at most s2twWindow characters ahead. The largest
+// s starts with, looking at most convertWindow characters ahead. The largest
 // key not above the text w is the answer if it is a prefix of w; if not,
 // no key longer than their common prefix can be one, so the search goes
 // on with w cut to it.
 func (d *dictTable) longest(s string) (string, int) {
 	end := 0
-	for n := 0; n < s2twWindow && end < len(s); n++ {
+	for n := 0; n < convertWindow && end < len(s); n++ {
 		_, size := utf8.DecodeRuneInString(s[end:])
 		end += size
 	}
@@ -126,6 +136,12 @@ func (d *dictTable) longest(s string) (string, int) {
 func s2tw(s string) string {
 	t := loadS2TW()
 	return convertStage(convertStage(s, &t.phrases, &t.chars), &t.variants)
+}
+
+// t2s converts s as OpenCC's t2s does.
+func t2s(s string) string {
+	t := loadT2S()
+	return convertStage(s, &t.phrases, &t.chars)
 }
 
 // convertStage is one step of OpenCC's conversion chain: at each position,
