@@ -9,6 +9,7 @@ import (
 	"os"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/liuzl/da"
@@ -287,4 +288,41 @@ func BenchmarkS2TWOpenCC(b *testing.B) {
 	for b.Loop() {
 		cc.Convert(string(body))
 	}
+}
+
+// The cache of conversions starts again when full, and answers stay right.
+func TestToTraditionalCacheStartsAgain(t *testing.T) {
+	n, err := NewNormalizer()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := n.ToTraditional("头发"); got != "頭髮" {
+		t.Fatalf("头发 -> %q", got)
+	}
+	first := n.s2t.Load()
+	for i := range s2tCacheSize + 10 {
+		s := fmt.Sprintf("号段 %d 属于联通", i)
+		if got, want := n.ToTraditional(s), fmt.Sprintf("號段 %d 屬於聯通", i); got != want {
+			t.Fatalf("%q -> %q, want %q", s, got, want)
+		}
+	}
+	if c := n.s2t.Load(); c == first || c.size.Load() > s2tCacheSize {
+		t.Errorf("the cache did not start again: size %d", c.size.Load())
+	}
+	if got := n.ToTraditional("头发"); got != "頭髮" {
+		t.Errorf("头发 after a new start -> %q", got)
+	}
+	// From several goroutines at once, across new starts (go test -race).
+	var wg sync.WaitGroup
+	for g := range 4 {
+		wg.Go(func() {
+			for i := range s2tCacheSize / 2 {
+				if got := n.ToTraditional(fmt.Sprintf("发%d-%d", g, i%300)); got != fmt.Sprintf("發%d-%d", g, i%300) {
+					t.Errorf("got %q", got)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
 }

@@ -19,14 +19,23 @@ import (
 // punctuation and emoji to single spaces, and no spaces between Chinese
 // characters. It is safe for concurrent use.
 type Normalizer struct {
-	// s2tCache remembers conversions to traditional characters (s2tw):
-	// answers are made of the same FAQ sentences again and again.
-	s2tCache sync.Map
-	s2tSize  atomic.Int32
+	// s2t remembers conversions to traditional characters (s2tw): answers
+	// are made of the same FAQ sentences again and again. When it holds
+	// s2tCacheSize of them it starts again empty, so spans said once (a
+	// number's verdict) do not keep their places for good.
+	s2t atomic.Pointer[s2tCache]
 	// trad marks the runes in [hanLo, hanHi] that the conversion changes,
 	// so that most messages skip the (slower) converter.
 	trad []uint64
 }
+
+// s2tCache is one generation of Normalizer's conversions.
+type s2tCache struct {
+	m    sync.Map
+	size atomic.Int32
+}
+
+const s2tCacheSize = 4096
 
 // hanLo and hanHi bound the characters t2s converts one by one: from CJK
 // Extension A to the supplementary planes' extensions (B and on: 354 of
@@ -78,13 +87,18 @@ func (n *Normalizer) ToTraditional(s string) string {
 	if s == "" {
 		return s
 	}
-	if v, ok := n.s2tCache.Load(s); ok {
-		return v.(string)
+	c := n.s2t.Load()
+	if c != nil {
+		if v, ok := c.m.Load(s); ok {
+			return v.(string)
+		}
 	}
 	out := s2tw(s)
-	if n.s2tSize.Load() < 4096 && n.s2tSize.Add(1) <= 4096 { // Load first: misses go on forever
-		n.s2tCache.Store(s, out)
+	if c == nil || c.size.Add(1) > s2tCacheSize {
+		c = &s2tCache{}
+		n.s2t.Store(c) // concurrent stores: one of the new caches wins
 	}
+	c.m.Store(s, out)
 	return out
 }
 
