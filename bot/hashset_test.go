@@ -40,3 +40,19 @@ func TestHashSetAgreesWithAMap(t *testing.T) {
 		t.Errorf("emptied set: %d keys in %d slots", s.n, len(s.slots))
 	}
 }
+
+// The set stays between 1/8 and 7/8 full as it grows by quarters: about
+// 10 bytes a key, not the 16 of a table that doubles.
+func TestHashSetDensity(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	var s hashSet
+	for i := range 260000 {
+		s.add(r.Uint64() | 1)
+		if i > 1000 && (s.n*8 > len(s.slots)*7 || s.n*8 < len(s.slots)) {
+			t.Fatalf("%d keys in %d slots", s.n, len(s.slots))
+		}
+	}
+	if bytes := len(s.slots) * 8; bytes > 260000*11 {
+		t.Errorf("260,000 keys take %d bytes", bytes)
+	}
+}

@@ -77,3 +77,42 @@ func TestMemoryDedupForgetThenSeenAgain(t *testing.T) {
 		t.Errorf("%d keys live, want 1", n)
 	}
 }
+
+// The queue keeps expiries in milliseconds after its block's first key:
+// a key never expires early, a sub-millisecond ttl still holds, and keys
+// pushed long after a block was begun (past what it can count) go on.
+func TestMemoryDedupExpiryUnits(t *testing.T) {
+	d := bot.NewMemoryDedup()
+	now := time.Unix(1000, 0)
+	d.SetClock(func() time.Time { return now })
+	ctx := context.Background()
+	d.FirstSeen(ctx, "a", 1500*time.Microsecond)
+	now = now.Add(1500 * time.Microsecond)
+	if first, _ := d.FirstSeen(ctx, "a", time.Minute); first {
+		t.Fatal("a key expired before its ttl")
+	}
+	now = now.Add(time.Millisecond)
+	if first, _ := d.FirstSeen(ctx, "a", time.Hour); !first {
+		t.Fatal("a key outlived its ttl by over a millisecond")
+	}
+	// A key kept for 60 days holds its block open; 50 days later, keys
+	// beyond the block's range of 49 days go in a new one.
+	d.FirstSeen(ctx, "long", 60*24*time.Hour)
+	now = now.Add(50 * 24 * time.Hour)
+	for i := range 3 {
+		if first, _ := d.FirstSeen(ctx, fmt.Sprint("late", i), time.Minute); !first {
+			t.Fatalf("late%d not first", i)
+		}
+		if first, _ := d.FirstSeen(ctx, fmt.Sprint("late", i), time.Minute); first {
+			t.Fatalf("late%d first twice", i)
+		}
+	}
+	if first, _ := d.FirstSeen(ctx, "long", time.Minute); first {
+		t.Fatal("the 60-day key was first again")
+	}
+	now = now.Add(11 * 24 * time.Hour)
+	d.FirstSeen(ctx, "last", time.Minute)
+	if n := d.Len(); n != 1 {
+		t.Errorf("%d keys live, want 1", n)
+	}
+}
