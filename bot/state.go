@@ -3,7 +3,6 @@ package bot
 import (
 	"context"
 	"hash/maphash"
-	"math"
 	"math/bits"
 	"sync"
 	"time"
@@ -25,7 +24,7 @@ type Dedup interface {
 // key (a collision among a million live keys has odds of about 1 in 10^7)
 // in a set, and the hashes with their expiry in a queue, oldest first, in
 // blocks of fixed size; it expires keys from the front of the queue a few
-// per call, so memory stays small (about 22 bytes a key) and no call
+// per call, so memory stays small (about 26 bytes a key) and no call
 // sweeps the whole set. Keys given a longer ttl than those after them
 // hold those back: use one ttl per Dedup.
 type MemoryDedup struct {
@@ -54,7 +53,7 @@ func (d *MemoryDedup) FirstSeen(_ context.Context, key string, ttl time.Duration
 		return false, nil
 	}
 	d.live.add(h)
-	d.queue.push(h, now, now+int64(ttl))
+	d.queue.push(dedupEntry{h, now + int64(ttl)})
 	return true, nil
 }
 
@@ -148,7 +147,7 @@ func (s *hashSet) add(h uint64) {
 // remove removes h if present, moving back the entries after it that
 // would otherwise be cut off from their home slot.
 func (s *hashSet) remove(h uint64) {
-	if s.n == 0 {
+	if s.n == 0 || h == 0 { // 0 marks an empty slot, never a key
 		return
 	}
 	size := len(s.slots)
@@ -193,55 +192,27 @@ type dedupEntry struct {
 
 // dedupQueue is a FIFO of entries in blocks of dedupBlock.
 type dedupQueue struct {
-	blocks []*queueBlock
+	blocks []*[dedupBlock]dedupEntry
 	head   int // in blocks[0]
 	tail   int // in the last block
 }
 
 const dedupBlock = 1024
 
-// queueBlock holds the entries' hashes, and their expiry in milliseconds
-// after the block's first push, rounded up (a key may stay up to 1 ms
-// longer, never less): 12 bytes an entry instead of 16.
-type queueBlock struct {
-	base int64 // unix nanoseconds
-	h    [dedupBlock]uint64
-	ms   [dedupBlock]uint32 // forgottenMS: forgotten
-}
-
-const forgottenMS = math.MaxUint32
-
-// push adds h, expiring at exp, at now.
-func (q *dedupQueue) push(h uint64, now, exp int64) {
-	if len(q.blocks) == 0 || q.tail == dedupBlock || q.tail > 0 && !q.blocks[len(q.blocks)-1].fits(exp) {
-		q.blocks = append(q.blocks, new(queueBlock))
+func (q *dedupQueue) push(e dedupEntry) {
+	if len(q.blocks) == 0 || q.tail == dedupBlock {
+		q.blocks = append(q.blocks, new([dedupBlock]dedupEntry))
 		q.tail = 0
 	}
-	b := q.blocks[len(q.blocks)-1]
-	if q.tail == 0 {
-		b.base = min(now, exp)
-	}
-	b.h[q.tail] = h
-	b.ms[q.tail] = uint32((exp - b.base + 999_999) / 1_000_000)
+	q.blocks[len(q.blocks)-1][q.tail] = e
 	q.tail++
-}
-
-// fits reports whether exp can be written in b: not before its base, and
-// less than 49 days after it.
-func (b *queueBlock) fits(exp int64) bool {
-	return exp >= b.base && (exp-b.base+999_999)/1_000_000 < forgottenMS
 }
 
 func (q *dedupQueue) front() (dedupEntry, bool) {
 	if len(q.blocks) == 0 || (len(q.blocks) == 1 && q.head == q.tail) {
 		return dedupEntry{}, false
 	}
-	b := q.blocks[0]
-	e := dedupEntry{h: b.h[q.head], exp: forgotten}
-	if ms := b.ms[q.head]; ms != forgottenMS {
-		e.exp = b.base + int64(ms)*1_000_000
-	}
-	return e, true
+	return q.blocks[0][q.head], true
 }
 
 func (q *dedupQueue) pop() {
@@ -267,10 +238,9 @@ func (q *dedupQueue) markBack(h uint64) {
 		if b == 0 {
 			lo = q.head
 		}
-		blk := q.blocks[b]
 		for i := hi - 1; i >= lo; i-- {
-			if blk.h[i] == h && blk.ms[i] != forgottenMS {
-				blk.ms[i] = forgottenMS
+			if q.blocks[b][i].h == h && q.blocks[b][i].exp != forgotten {
+				q.blocks[b][i].exp = forgotten
 				return
 			}
 		}

@@ -78,10 +78,10 @@ func TestMemoryDedupForgetThenSeenAgain(t *testing.T) {
 	}
 }
 
-// The queue keeps expiries in milliseconds after its block's first key:
-// a key never expires early, a sub-millisecond ttl still holds, and keys
-// pushed long after a block was begun (past what it can count) go on.
-func TestMemoryDedupExpiryUnits(t *testing.T) {
+// A key is never forgotten before its ttl: sub-millisecond ttls, a key
+// kept for 60 days, the wall clock stepping back, and sparse traffic with
+// a long ttl that keeps the queue from ever emptying.
+func TestMemoryDedupNeverForgetsEarly(t *testing.T) {
 	d := bot.NewMemoryDedup()
 	now := time.Unix(1000, 0)
 	d.SetClock(func() time.Time { return now })
@@ -114,5 +114,69 @@ func TestMemoryDedupExpiryUnits(t *testing.T) {
 	d.FirstSeen(ctx, "last", time.Minute)
 	if n := d.Len(); n != 1 {
 		t.Errorf("%d keys live, want 1", n)
+	}
+
+	// The wall clock steps back 20 minutes: a key seen a minute before
+	// is still remembered.
+	now = now.Add(time.Hour)
+	d.FirstSeen(ctx, "x", 15*time.Minute)
+	now = now.Add(time.Minute)
+	d.FirstSeen(ctx, "y", 15*time.Minute)
+	now = now.Add(-20 * time.Minute)
+	d.FirstSeen(ctx, "z", 15*time.Minute)
+	if first, _ := d.FirstSeen(ctx, "y", 15*time.Minute); first {
+		t.Error("after the clock stepped back, a key seen a minute before was first again")
+	}
+
+	// Sparse traffic with a day's ttl for 120 days: each event's retry six
+	// hours later is still a duplicate, also after a Forget of another key.
+	s := bot.NewMemoryDedup()
+	at := time.Unix(1000, 0)
+	s.SetClock(func() time.Time { return at })
+	for i := range 120 * 12 {
+		key := fmt.Sprint("e", i)
+		if first, _ := s.FirstSeen(ctx, key, 24*time.Hour); !first {
+			t.Fatalf("%s not first", key)
+		}
+		if i == 100*12 {
+			s.Forget(ctx, "e1")
+		}
+		if i >= 3 {
+			if first, _ := s.FirstSeen(ctx, fmt.Sprint("e", i-3), 24*time.Hour); first {
+				t.Fatalf("day %d: the retry of an event 6 hours old was first", i/12)
+			}
+		}
+		at = at.Add(2 * time.Hour)
+	}
+}
+
+// Regressions from a review of a denser queue that was tried and dropped:
+// a clock stepping back must not make later keys be forgotten early, nor
+// may a ttl of more than 2^32 ms.
+func TestMemoryDedupClockBackAndLongTTL(t *testing.T) {
+	ctx := context.Background()
+	d := bot.NewMemoryDedup()
+	t0 := time.Unix(1_700_000_000, 0)
+	now := t0
+	d.SetClock(func() time.Time { return now })
+	ttl := 15 * time.Minute
+	d.FirstSeen(ctx, "a", ttl)
+	now = t0.Add(-20 * time.Minute) // the wall clock steps back
+	d.FirstSeen(ctx, "b", ttl)
+	now = t0.Add(14 * time.Minute)
+	for i := range 5 {
+		d.FirstSeen(ctx, fmt.Sprint("x", i), ttl)
+	}
+	now = t0.Add(15*time.Minute + time.Millisecond)
+	if first, _ := d.FirstSeen(ctx, "x1", ttl); first {
+		t.Error("a key seen a minute before was first again")
+	}
+
+	d = bot.NewMemoryDedup()
+	d.SetClock(func() time.Time { return now })
+	d.FirstSeen(ctx, "long", 60*24*time.Hour)
+	now = now.Add(11 * 24 * time.Hour)
+	if first, _ := d.FirstSeen(ctx, "long", time.Minute); first {
+		t.Error("a 60-day key was forgotten after 11 days")
 	}
 }
