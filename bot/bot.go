@@ -5,7 +5,6 @@ import (
 	"context"
 	"log/slog"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -42,9 +41,8 @@ type Observer interface {
 
 // engine is one knowledge version with its compiled matcher.
 type engine struct {
-	kb    *knowledge.KB
-	m     *Matcher
-	index *passageIndex
+	kb *knowledge.KB
+	m  *Matcher
 	// prefixes are the table's lines per language, built once: answers
 	// share them read-only, as they share the FAQ's texts.
 	prefixes map[string][]knowledge.Text
@@ -102,7 +100,7 @@ func (b *Bot) Reload(kb *knowledge.KB) error {
 	if err != nil {
 		return err
 	}
-	e := &engine{kb: kb, m: m, index: newPassageIndex(kb, b.norm)}
+	e := &engine{kb: kb, m: m}
 	e.prefixes = map[string][]knowledge.Text{"zh": e.buildPrefixLines("zh"), "en": e.buildPrefixLines("en")}
 	b.cur.Store(e)
 	return nil
@@ -120,7 +118,7 @@ func (b *Bot) NeedsModel(text string) bool {
 	}
 	c := e.m.classify(text, false)
 	return c.Intent == knowledge.None && len(c.Clarify) == 0 &&
-		len(e.index.search(b.norm.Normalize(text), Lang(text, "zh"), 1)) > 0
+		len(e.passages(b.norm.Normalize(text), Lang(text, "zh"), 1)) > 0
 }
 
 // KB returns the knowledge in service.
@@ -380,7 +378,7 @@ func (b *Bot) respond(ctx context.Context, msg Message, st *State) Reply {
 		for _, o := range r.Clarify {
 			st.Options = append(st.Options, o.Intent)
 		}
-	case r.Intent == "sms_missing.prefix" && len(c.Numbers) == 0 && e.m.HasConcept(text, "my_number"):
+	case len(c.Numbers) == 0 && e.asksNumber(r.Intent) && e.m.HasConcept(text, e.kb.Rules.Settings.OwnNumber):
 		// "我的号码能收到吗" without the number: ask for it.
 		r = e.message(r.Intent, "ask_number", lang)
 		r.Confidence = c.Confidence
@@ -394,8 +392,9 @@ var errFallbackFailed = errorString("fallback failed")
 // finish updates the conversation after an answer and writes traditional
 // characters for people who use them.
 func (b *Bot) finish(r Reply, text string, st *State) Reply {
+	e := b.cur.Load()
 	if r.Source != nil {
-		if intentFamily(st.LastIntent) != intentFamily(r.Intent) {
+		if e.family(st.LastIntent) != e.family(r.Intent) {
 			st.Shown = nil
 		}
 		if r.Source.Step == 0 {
@@ -416,12 +415,27 @@ func (b *Bot) finish(r Reply, text string, st *State) Reply {
 	return r
 }
 
-// intentFamily is the top-level intent: "sms_missing" for its steps.
-func intentFamily(id string) string {
-	if i := strings.IndexByte(id, '.'); i > 0 {
-		return id[:i]
+// family is the answer an answer belongs to: its entry, for a step or
+// case; itself otherwise.
+func (e *engine) family(id string) string {
+	if t, ok := e.kb.Target(id); ok && t.IsEntry() {
+		return e.kb.ZH.Entries[t.Entry].ID
 	}
 	return id
+}
+
+// asksNumber reports whether an answer needs the user's phone number: its
+// item or entry says asks: number.
+func (e *engine) asksNumber(id string) bool {
+	t, ok := e.kb.Target(id)
+	if !ok || !t.IsEntry() {
+		return false
+	}
+	entry := &e.kb.ZH.Entries[t.Entry]
+	if t.Step > 0 {
+		return entry.Items[t.Step-1].Asks == "number"
+	}
+	return entry.Asks == "number"
 }
 
 // continueConversation answers a message that continues the last answer:
@@ -434,23 +448,22 @@ func (b *Bot) continueConversation(e *engine, text, lang string, st *State) (Rep
 			st.Pending, st.Options = "", nil
 			return e.compose(Classification{Intent: id, Confidence: 1, Lang: lang}, lang), true
 		}
-	case "number":
-		if nums := ExtractNumbers(e.kb, text); len(nums) > 0 {
+	case "number": // the answer that asked for it
+		nums := ExtractNumbers(e.kb, text)
+		if n := CheckNumber(e.kb, text); len(nums) == 0 && n.Valid {
+			nums = []Number{n}
+		}
+		if len(nums) > 0 {
 			st.Pending = ""
-			c := Classification{Intent: "sms_missing.prefix", Confidence: 1, Lang: lang, Numbers: nums}
-			if _, ok := e.kb.Intent(c.Intent); !ok {
+			if _, ok := e.kb.Target(st.LastIntent); !ok || !e.kb.HasTable() {
 				return e.checknum(text, lang), true
 			}
-			return e.compose(c, lang), true
-		}
-		if n := CheckNumber(e.kb, text); n.Valid {
-			st.Pending = ""
-			return e.compose(Classification{Intent: "sms_missing.prefix", Confidence: 1, Lang: lang, Numbers: []Number{n}}, lang), true
+			return e.compose(Classification{Intent: st.LastIntent, Confidence: 1, Lang: lang, Numbers: nums}, lang), true
 		}
 	}
-	if st.LastIntent != "" && e.m.HasConcept(text, "still") {
+	if st.LastIntent != "" && e.m.HasConcept(text, e.kb.Rules.Settings.Followup) {
 		c := e.m.classify(text, false)
-		if c.Intent == knowledge.None || intentFamily(c.Intent) == intentFamily(st.LastIntent) {
+		if c.Intent == knowledge.None || e.family(c.Intent) == e.family(st.LastIntent) {
 			return b.nextStep(e, lang, st), true
 		}
 	}
@@ -460,31 +473,18 @@ func (b *Bot) continueConversation(e *engine, text, lang string, st *State) (Rep
 // nextStep gives the next troubleshooting step not yet shown, and offers a
 // person once every step has been tried.
 func (b *Bot) nextStep(e *engine, lang string, st *State) Reply {
-	family := intentFamily(st.LastIntent)
-	var steps []*knowledge.Intent
-	for i := range e.kb.Rules.Intents {
-		in := &e.kb.Rules.Intents[i]
-		if in.Step > 0 && intentFamily(in.ID) == family {
-			steps = append(steps, in)
-		}
-	}
-	sort.Slice(steps, func(i, j int) bool { return steps[i].Step < steps[j].Step })
-	for _, in := range steps {
-		if !slices.Contains(st.Shown, in.Step) {
-			if !e.entryOrdered(in) {
-				break // cases are alternatives, not steps to work through
+	// Cases are alternatives, not steps to work through.
+	if t, ok := e.kb.Target(st.LastIntent); ok && t.IsEntry() && e.kb.ZH.Entries[t.Entry].Ordered {
+		entry := &e.kb.ZH.Entries[t.Entry]
+		for i := range entry.Items {
+			if !slices.Contains(st.Shown, i+1) {
+				return e.compose(Classification{Intent: entry.Items[i].ID, Confidence: 1, Lang: lang}, lang)
 			}
-			return e.compose(Classification{Intent: in.ID, Confidence: 1, Lang: lang}, lang)
 		}
 	}
 	r := e.message(knowledge.None, "followup_exhausted", lang)
 	r.Clarify = nil
 	return r
-}
-
-func (e *engine) entryOrdered(in *knowledge.Intent) bool {
-	i, ok := e.kb.ZH.Entry(in.Entry)
-	return ok && e.kb.ZH.Entries[i].Ordered
 }
 
 // chooseOption reads a reply to a clarify question: its number ("2",
@@ -602,8 +602,8 @@ func (b *Bot) AnswerIntent(intent, lang string) Reply {
 		lang = "zh"
 	}
 	c := Classification{Intent: knowledge.None, Lang: lang}
-	if _, ok := e.kb.Intent(intent); ok {
-		c.Intent, c.Confidence = intent, 1
+	if t, ok := e.kb.Target(intent); ok {
+		c.Intent, c.Confidence = t.ID, 1
 	}
 	return e.compose(c, lang)
 }
@@ -687,7 +687,7 @@ func (e *engine) compose(c Classification, lang string) Reply {
 	for _, id := range c.Clarify {
 		r.Clarify = append(r.Clarify, Option{Intent: id, Label: e.label(id, lang)})
 	}
-	in, ok := e.kb.Intent(c.Intent)
+	t, ok := e.kb.Target(c.Intent)
 	if !ok || len(r.Clarify) > 1 { // none, or too close to call: ask
 		if len(r.Clarify) > 0 {
 			r.Intent = "clarify"
@@ -702,23 +702,34 @@ func (e *engine) compose(c Classification, lang string) Reply {
 		r.Blocks = append(r.Blocks, Block{Text: knowledge.Text{{Text: e.kb.Message("none", lang)}}})
 		return r
 	}
-	r.Handoff = in.Handoff
-	if in.Message != "" {
-		r.Blocks = append(r.Blocks, Block{Text: knowledge.Text{{Text: e.kb.Message(in.Message, lang)}}})
+	r.Intent = t.ID
+	if !t.IsEntry() {
+		if in, ok := e.kb.Intent(t.ID); ok {
+			r.Handoff = in.Handoff
+		}
+		r.Blocks = append(r.Blocks, Block{Text: knowledge.Text{{Text: e.kb.Message(t.Message, lang)}}})
 		return r
 	}
-	for _, n := range c.Numbers {
-		r.Blocks = append(r.Blocks, Block{Text: knowledge.Text{{Text: e.verdict(n, lang)}}})
+	if e.kb.HasTable() {
+		for _, n := range c.Numbers {
+			r.Blocks = append(r.Blocks, Block{Text: knowledge.Text{{Text: e.verdict(n, lang)}}})
+		}
 	}
-	e.entryAnswer(&r, in, lang)
+	e.entryAnswer(&r, t, lang)
 	return r
 }
 
-// entryAnswer adds the FAQ entry (or one step of it) that in answers with.
-func (e *engine) entryAnswer(r *Reply, in *knowledge.Intent, lang string) {
-	idx, _ := e.kb.ZH.Entry(in.Entry) // Load checked that it exists
-	faq := e.kb.FAQ(lang)
-	entry := &faq.Entries[idx]
+// entryAnswer adds the FAQ entry (or one step of it) that t answers with.
+// English readers of an entry without an English twin get the Chinese one
+// with a note saying so.
+func (e *engine) entryAnswer(r *Reply, t knowledge.Target, lang string) {
+	idx := t.Entry
+	entry := e.kb.Entry(idx, lang)
+	in := struct{ Step int }{t.Step}
+	if entry.Lang != lang {
+		r.Blocks = append(r.Blocks, Block{Text: knowledge.Text{{Text: e.kb.Message("only_chinese", lang)}}, Note: true})
+		lang = entry.Lang
+	}
 	r.Title = entry.Question
 	r.Source = &Source{Entry: idx, Question: entry.Question, Step: in.Step, Total: len(entry.Items)}
 	if in.Step == 0 {
@@ -808,16 +819,15 @@ func (e *engine) prefixBlock(lang string) Block {
 // label names an intent for a clarify option: the question, or the first
 // sentence of the step.
 func (e *engine) label(id, lang string) string {
-	in, ok := e.kb.Intent(id)
-	if !ok || in.Entry == "" {
+	t, ok := e.kb.Target(id)
+	if !ok || !t.IsEntry() {
 		return id
 	}
-	idx, _ := e.kb.ZH.Entry(in.Entry)
-	entry := &e.kb.FAQ(lang).Entries[idx]
-	if in.Step == 0 {
+	entry := e.kb.Entry(t.Entry, lang)
+	if t.Step == 0 {
 		return entry.Question
 	}
-	s := strings.Join(strings.Fields(entry.Items[in.Step-1].Text.Plain()), " ")
+	s := strings.Join(strings.Fields(entry.Items[t.Step-1].Text.Plain()), " ")
 	for _, stop := range []string{"。", ". ", "；", "; "} {
 		if i := strings.Index(s, stop); i > 0 {
 			s = s[:i]

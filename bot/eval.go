@@ -1,15 +1,66 @@
 package bot
 
 import (
+	"fmt"
 	"sort"
+	"strings"
 
 	"github.com/supportbot/supportbot/knowledge"
 )
 
-// Labelled is one message of an evaluation set.
+// Labelled is one message of an evaluation set, labelled with the answer
+// it should get: an answer's id (Intent: an entry's or item's id, or a
+// rule's), or a question as written in the Chinese FAQ (Question, "" for
+// none), optionally with one of its steps or cases (Step). Kind says what
+// sort of message it is ("typo", "near_miss"...), for the report.
 type Labelled struct {
-	Text   string `json:"text"`
-	Intent string `json:"intent"`
+	Text     string `json:"text"`
+	Intent   string `json:"intent,omitempty"`
+	Question string `json:"question,omitempty"`
+	Step     int    `json:"step,omitempty"`
+	Kind     string `json:"kind,omitempty"`
+}
+
+// Resolve checks the label against kb and sets Intent to the id of the
+// answer it names (knowledge.None for none).
+func (l *Labelled) Resolve(kb *knowledge.KB) error {
+	if l.Intent != "" && l.Question != "" {
+		return fmt.Errorf("give intent or question, not both")
+	}
+	if l.Intent != "" {
+		if l.Intent == knowledge.None {
+			return nil
+		}
+		t, ok := kb.Target(l.Intent)
+		if !ok {
+			return fmt.Errorf("unknown intent %q", l.Intent)
+		}
+		l.Intent = t.ID
+		return nil
+	}
+	if l.Question == "" {
+		l.Intent = knowledge.None
+		return nil
+	}
+	i, ok := kb.ZH.Entry(l.Question)
+	if !ok {
+		if t, found := kb.Target(knowledge.DerivedID(l.Question)); found && t.IsEntry() && t.Step == 0 {
+			i, ok = t.Entry, true
+		}
+	}
+	if !ok {
+		return fmt.Errorf("no question %q in the FAQ", l.Question)
+	}
+	e := &kb.ZH.Entries[i]
+	switch {
+	case l.Step == 0:
+		l.Intent = e.ID
+	case l.Step > len(e.Items):
+		return fmt.Errorf("question %q has no %s %d", l.Question, e.Kind(), l.Step)
+	default:
+		l.Intent = e.Items[l.Step-1].ID
+	}
+	return nil
 }
 
 // EvalReport scores a matcher on a labelled set, in the manner of NLU test
@@ -20,17 +71,42 @@ type EvalReport struct {
 	Correct  int          `json:"correct"`
 	Accuracy float64      `json:"accuracy"`
 	Intents  []IntentEval `json:"intents"`
+	// InScope counts the messages labelled with an FAQ entry or item;
+	// EntryCorrect those that got the right entry (any of its steps, or
+	// the whole), and EntryAccuracy the share: the "top-1" figure.
+	InScope       int     `json:"in_scope"`
+	EntryCorrect  int     `json:"entry_correct"`
+	EntryAccuracy float64 `json:"entry_accuracy"`
 	// OutOfScope counts messages labelled none; FalseAnswers those of them
-	// that got an intent, and FalseAnswerRate the share.
-	OutOfScope      int     `json:"out_of_scope"`
-	FalseAnswers    int     `json:"false_answers"`
-	FalseAnswerRate float64 `json:"false_answer_rate"`
-	Clarified       int     `json:"clarified"` // answers that came with clarify candidates
+	// that got an answer, and FalseAnswerRate the share; the Clarified
+	// figures count a clarify question as an answer too.
+	OutOfScope           int     `json:"out_of_scope"`
+	FalseAnswers         int     `json:"false_answers"`
+	FalseAnswerRate      float64 `json:"false_answer_rate"`
+	FalseOrClarified     int     `json:"false_or_clarified"`
+	FalseOrClarifiedRate float64 `json:"false_or_clarified_rate"`
+	Clarified            int     `json:"clarified"` // answers that came with clarify candidates
 	// ToModel counts the messages that would go to the fallback model when
 	// one is configured: no confident rule and a relevant FAQ passage.
-	ToModel    int         `json:"to_model"`
+	ToModel int `json:"to_model"`
+	// Langs and Kinds break the in-scope and out-of-scope figures down by
+	// the message's language and by the label's kind.
+	Langs      []GroupEval `json:"langs"`
+	Kinds      []GroupEval `json:"kinds,omitempty"`
 	Confusions []Confusion `json:"confusions"`
 	MacroF1    float64     `json:"macro_f1"`
+}
+
+// GroupEval is the report's figures for one group of messages.
+type GroupEval struct {
+	Group         string  `json:"group"`
+	InScope       int     `json:"in_scope"`
+	EntryAccuracy float64 `json:"entry_accuracy"`
+	OutOfScope    int     `json:"out_of_scope"`
+	// FalseAnswerRate counts a clarify question as an answer.
+	FalseAnswerRate float64 `json:"false_answer_rate"`
+
+	entryCorrect, falseAnswers int
 }
 
 // IntentEval is one intent's line of the report.
@@ -51,13 +127,20 @@ type Confusion struct {
 	Examples  []string `json:"examples"`
 }
 
-// Evaluate classifies every message of set.
+// Evaluate classifies every message of set, whose labels are resolved.
 func (b *Bot) Evaluate(set []Labelled) EvalReport {
 	e := b.cur.Load()
 	m := e.m
 	var r EvalReport
 	tp, support, predicted := map[string]int{}, map[string]int{}, map[string]int{}
 	conf := map[[2]string]*Confusion{}
+	langs, kinds := map[string]*GroupEval{}, map[string]*GroupEval{}
+	group := func(groups map[string]*GroupEval, name string) *GroupEval {
+		if groups[name] == nil {
+			groups[name] = &GroupEval{Group: name}
+		}
+		return groups[name]
+	}
 	for _, ex := range set {
 		c := m.classify(ex.Text, false)
 		r.Total++
@@ -66,13 +149,39 @@ func (b *Bot) Evaluate(set []Labelled) EvalReport {
 		if len(c.Clarify) > 0 && c.Intent != knowledge.None {
 			r.Clarified++
 		}
-		if c.Intent == knowledge.None && len(c.Clarify) == 0 && len(e.index.search(b.norm.Normalize(ex.Text), c.Lang, 1)) > 0 {
+		if c.Intent == knowledge.None && len(c.Clarify) == 0 && len(e.passages(b.norm.Normalize(ex.Text), c.Lang, 1)) > 0 {
 			r.ToModel++
 		}
-		if ex.Intent == knowledge.None {
+		gs := []*GroupEval{group(langs, c.Lang)}
+		if ex.Kind != "" {
+			gs = append(gs, group(kinds, ex.Kind))
+		}
+		answered := c.Intent != knowledge.None || len(c.Clarify) > 0
+		switch {
+		case ex.Intent == knowledge.None:
 			r.OutOfScope++
+			for _, g := range gs {
+				g.OutOfScope++
+			}
 			if c.Intent != knowledge.None {
 				r.FalseAnswers++
+			}
+			if answered {
+				r.FalseOrClarified++
+				for _, g := range gs {
+					g.falseAnswers++
+				}
+			}
+		case e.isEntry(ex.Intent):
+			r.InScope++
+			for _, g := range gs {
+				g.InScope++
+			}
+			if e.family(c.Intent) == e.family(ex.Intent) {
+				r.EntryCorrect++
+				for _, g := range gs {
+					g.entryCorrect++
+				}
 			}
 		}
 		if c.Intent == ex.Intent {
@@ -90,7 +199,10 @@ func (b *Bot) Evaluate(set []Labelled) EvalReport {
 		}
 	}
 	r.Accuracy = ratio(r.Correct, r.Total)
+	r.EntryAccuracy = ratio(r.EntryCorrect, r.InScope)
 	r.FalseAnswerRate = ratio(r.FalseAnswers, r.OutOfScope)
+	r.FalseOrClarifiedRate = ratio(r.FalseOrClarified, r.OutOfScope)
+	r.Langs, r.Kinds = groups(langs), groups(kinds)
 	names := map[string]bool{}
 	for k := range support {
 		names[k] = true
@@ -127,6 +239,23 @@ func (b *Bot) Evaluate(set []Labelled) EvalReport {
 	return r
 }
 
+func groups(m map[string]*GroupEval) []GroupEval {
+	var out []GroupEval
+	for _, g := range m {
+		g.EntryAccuracy = ratio(g.entryCorrect, g.InScope)
+		g.FalseAnswerRate = ratio(g.falseAnswers, g.OutOfScope)
+		out = append(out, *g)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Group < out[j].Group })
+	return out
+}
+
+// isEntry reports whether id answers from the FAQ.
+func (e *engine) isEntry(id string) bool {
+	t, ok := e.kb.Target(id)
+	return ok && t.IsEntry()
+}
+
 func ratio(a, b int) float64 {
 	if b == 0 {
 		return 0
@@ -141,14 +270,14 @@ func (b *Bot) CheckExamples() knowledge.Problems {
 	var ps knowledge.Problems
 	for _, in := range e.kb.Rules.Intents {
 		for _, ex := range in.Examples {
-			if got := e.m.classify(ex, false).Intent; got != in.ID {
-				ps = append(ps, knowledge.Problem{File: knowledge.FileRules, Line: in.Line,
+			if got := e.m.classify(ex, false).Intent; got != in.Target {
+				ps = append(ps, knowledge.Problem{File: e.kb.Rules.File, Line: in.Line,
 					Msg: "example " + quote(ex) + " of " + in.ID + " is classified as " + got})
 			}
 		}
 		for _, ex := range in.Counterexamples {
-			if got := e.m.classify(ex, false).Intent; got == in.ID {
-				ps = append(ps, knowledge.Problem{File: knowledge.FileRules, Line: in.Line,
+			if got := e.m.classify(ex, false).Intent; got == in.Target {
+				ps = append(ps, knowledge.Problem{File: e.kb.Rules.File, Line: in.Line,
 					Msg: "counterexample " + quote(ex) + " of " + in.ID + " is classified as " + in.ID})
 			}
 		}
@@ -156,4 +285,4 @@ func (b *Bot) CheckExamples() knowledge.Problems {
 	return ps
 }
 
-func quote(s string) string { return "\"" + s + "\"" }
+func quote(s string) string { return "\"" + strings.ReplaceAll(s, `"`, `\"`) + "\"" }

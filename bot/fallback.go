@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
-	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -221,74 +220,52 @@ func (f *fallbackRunner) succeeded() {
 	f.failures = 0
 }
 
-// passageIndex finds the FAQ passages most related to a question, by the
-// Chinese character pairs and English words they share.
-type passageIndex struct {
-	passages map[string][]indexedPassage // by language
-}
+// passageConf is how sure the retrieval index must be of an entry for its
+// text to be given to the fallback model: well under the answer threshold
+// (0.5), since the model is asked when no answer is confident, but over
+// what an unrelated question gets.
+const passageConf = 0.15
 
-type indexedPassage struct {
-	Passage
-	terms map[string]bool
-}
+// maxPassages caps what one question sends the model.
+const maxPassages = 12
 
-// retrievalStop are pairs and words too common to say two texts are related.
-var retrievalStop = map[string]bool{
-	"怎么": true, "么办": true, "什么": true, "如何": true, "可以": true, "是不": true, "不是": true, "我的": true,
-	"您的": true, "请问": true, "一下": true, "这个": true, "那个": true, "为什": true, "么我": true, "的话": true,
-	"需要": true, "您需": true, "我们": true, "进行": true,
-	"the": true, "what": true, "how": true, "and": true, "you": true, "your": true, "can": true, "does": true,
-	"for": true, "with": true, "this": true, "that": true, "should": true, "not": true, "have": true, "from": true,
-}
-
-func terms(norm string) map[string]bool {
-	t := map[string]bool{}
-	rs := []rune(norm)
-	for i := 0; i+1 < len(rs); i++ {
-		if isHan(rs[i]) && isHan(rs[i+1]) {
-			if k := string(rs[i : i+2]); !retrievalStop[k] {
-				t[k] = true
+// passages are the FAQ texts most related to a question, for the fallback
+// model: the best entries the retrieval index finds (each its
+// introduction and its steps or cases), in the reader's language. With
+// hundreds of entries, the model still gets only the few that matter.
+func (e *engine) passages(norm, lang string, entries int) []Passage {
+	var out []Passage
+	for _, h := range e.m.ret.Search(e.m.ret.Read(norm), entries) {
+		if h.Conf < passageConf {
+			continue
+		}
+		entry := e.kb.Entry(h.Doc, lang)
+		var intro []string
+		for _, t := range entry.Intro {
+			intro = append(intro, t.Plain())
+		}
+		for _, t := range entry.Outro {
+			intro = append(intro, t.Plain())
+		}
+		out = append(out, Passage{Entry: h.Doc, Question: entry.Question, Text: strings.Join(intro, "\n")})
+		for si, it := range entry.Items {
+			text := it.Text.Plain()
+			for _, s := range it.Sub {
+				text += "\n- " + s.Plain()
 			}
+			if it.Table {
+				text += "\n" + prefixSummary(e.kb, lang)
+			}
+			for _, l := range it.Text.Links() {
+				text += "\n(" + l.Text + ": " + l.URL + ")"
+			}
+			out = append(out, Passage{Entry: h.Doc, Step: si + 1, Question: entry.Question, Text: text})
+		}
+		if len(out) >= maxPassages {
+			return out[:maxPassages]
 		}
 	}
-	for _, w := range strings.Fields(norm) {
-		if utf8.RuneCountInString(w) >= 3 && isASCIIWord(w) && !retrievalStop[w] {
-			t[w] = true
-		}
-	}
-	return t
-}
-
-func newPassageIndex(kb *knowledge.KB, norm *Normalizer) *passageIndex {
-	idx := &passageIndex{passages: map[string][]indexedPassage{}}
-	for _, lang := range []string{"zh", "en"} {
-		faq := kb.FAQ(lang)
-		for ei, e := range faq.Entries {
-			var intro []string
-			for _, t := range e.Intro {
-				intro = append(intro, t.Plain())
-			}
-			add := func(step int, text string) {
-				p := Passage{Entry: ei, Step: step, Question: e.Question, Text: text}
-				idx.passages[lang] = append(idx.passages[lang], indexedPassage{p, terms(norm.Normalize(e.Question + " " + text))})
-			}
-			add(0, strings.Join(intro, "\n"))
-			for si, it := range e.Items {
-				text := it.Text.Plain()
-				for _, s := range it.Sub {
-					text += "\n- " + s.Plain()
-				}
-				if it.Table {
-					text += "\n" + prefixSummary(kb, lang)
-				}
-				for _, l := range it.Text.Links() {
-					text += "\n(" + l.Text + ": " + l.URL + ")"
-				}
-				add(si+1, text)
-			}
-		}
-	}
-	return idx
+	return out
 }
 
 // prefixSummary lists the supported prefixes for a passage.
@@ -303,37 +280,6 @@ func prefixSummary(kb *knowledge.KB, lang string) string {
 		return "Supported prefixes: " + strings.Join(ps, ", ")
 	}
 	return "支持的号段：" + strings.Join(ps, "、")
-}
-
-// search returns up to n passages sharing three of the question's terms,
-// or two that are a fifth of them, best first.
-func (idx *passageIndex) search(norm, lang string, n int) []Passage {
-	q := terms(norm)
-	if len(q) == 0 {
-		return nil
-	}
-	type hit struct {
-		p     Passage
-		score float64
-	}
-	var hits []hit
-	for _, ip := range idx.passages[lang] {
-		common := 0
-		for t := range q {
-			if ip.terms[t] {
-				common++
-			}
-		}
-		if common >= 3 || common >= 2 && float64(common) >= 0.2*float64(len(q)) {
-			hits = append(hits, hit{ip.Passage, float64(common) / float64(len(q))})
-		}
-	}
-	sort.SliceStable(hits, func(i, j int) bool { return hits[i].score > hits[j].score })
-	var out []Passage
-	for i := 0; i < len(hits) && i < n; i++ {
-		out = append(out, hits[i].p)
-	}
-	return out
 }
 
 // claimRE finds phone numbers and three-digit prefixes in a model's answer.
@@ -418,7 +364,7 @@ func containsAny(s string, list []string) bool {
 
 // askFallback answers c from the model, or says why not.
 func (b *Bot) askFallback(ctx context.Context, e *engine, text, lang string, c Classification, history []Turn) (Reply, bool) {
-	passages := e.index.search(b.norm.Normalize(text), lang, 3)
+	passages := e.passages(b.norm.Normalize(text), lang, 3)
 	if len(passages) == 0 {
 		return Reply{}, false // not covered: the rules' "none" answer stands
 	}

@@ -8,26 +8,38 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/supportbot/supportbot/bot/retrieval"
 	"github.com/supportbot/supportbot/knowledge"
 )
 
 // Classification is what the matcher makes of one message.
 type Classification struct {
-	Intent     string   // an intent id, or knowledge.None
+	// Intent is the id of the answer (an FAQ entry or item, or a rule's
+	// message; see knowledge.Target), or knowledge.None.
+	Intent     string
 	Confidence float64  // in [0, 1]
 	Lang       string   // "zh" or "en"
 	Numbers    []Number // phone numbers and prefixes in the message
-	// Clarify lists the intents to offer when the best ones are too close
-	// to call, best first; empty when the answer is clear.
+	// Clarify lists the answers to offer when the best ones are too
+	// close to call, best first; empty when the answer is clear.
 	Clarify []string
-	// Scores holds every intent's score, for explaining a decision.
+	// Nearest is the id of the FAQ entry nearest to the message, also when
+	// it is not the answer: reports group unanswered messages by it. ""
+	// when no entry is near.
+	Nearest string
+	// Scores holds the best answers' scores, for explaining a decision.
 	Scores []Score
 }
 
-// Score is one intent's score.
+// Score is one answer's score, with what the rules and the retrieval
+// index gave it.
 type Score struct {
-	Intent string  `json:"intent"`
-	Score  float64 `json:"score"`
+	Intent    string  `json:"intent"`
+	Score     float64 `json:"score"`
+	Rules     float64 `json:"rules,omitempty"`
+	Retrieval float64 `json:"retrieval,omitempty"`
+	// Features are the retrieval index's, for an entry it found.
+	Features *retrieval.Features `json:"features,omitempty"`
 }
 
 // Matcher scores messages against the intent rules. Build it with
@@ -50,6 +62,19 @@ type Matcher struct {
 	stems       []string // of "stem*" phrases: words they match are not typos
 	byLen       map[int][]string
 	pool        sync.Pool
+
+	// The answers: every FAQ entry and item without a rule, found by the
+	// retrieval index, and the rules' targets.
+	ret         *retrieval.Index
+	targets     []knowledge.Target
+	ruleTarget  []int   // intent -> target
+	entryTarget []int   // FAQ entry -> its target
+	partTarget  [][]int // FAQ entry, item -> target
+	ruleOf      []int   // target -> an intent answering with it, -1 for none
+	// ruled marks the FAQ entries that rules answer with (the entry or
+	// one of its items): for them the rules decide, and the index only
+	// adds its evidence to theirs.
+	ruled []bool
 }
 
 type atom struct {
@@ -103,6 +128,7 @@ type scratch struct {
 	hits    []hit
 	matched []bool // by term
 	scores  []float64
+	negated []bool // by intent: one of its negatives matched
 }
 
 type hit struct{ atom, start, end int }
@@ -259,13 +285,55 @@ func NewMatcher(kb *knowledge.KB, norm *Normalizer) (*Matcher, error) {
 		return nil, fmt.Errorf("%s: %w", knowledge.FileRules, err)
 	}
 	m.ac = ac
+	m.indexTargets(kb, norm)
 	m.pool.New = func() any {
 		return &scratch{
 			matched: make([]bool, len(m.terms)),
 			scores:  make([]float64, len(m.intents)),
+			negated: make([]bool, len(m.intents)),
 		}
 	}
 	return m, nil
+}
+
+// indexTargets builds the retrieval index and maps rules, entries and
+// items to the answers.
+func (m *Matcher) indexTargets(kb *knowledge.KB, norm *Normalizer) {
+	m.ret = retrieval.Build(retrievalDocs(kb, norm), retrieval.Synonyms())
+	m.targets = kb.Targets()
+	m.entryTarget = make([]int, len(kb.ZH.Entries))
+	m.partTarget = make([][]int, len(kb.ZH.Entries))
+	m.ruleOf = make([]int, len(m.targets))
+	for i, t := range m.targets {
+		m.ruleOf[i] = -1
+		if !t.IsEntry() {
+			continue
+		}
+		if t.Step == 0 {
+			m.entryTarget[t.Entry] = i
+			continue
+		}
+		for len(m.partTarget[t.Entry]) < t.Step {
+			m.partTarget[t.Entry] = append(m.partTarget[t.Entry], -1)
+		}
+		m.partTarget[t.Entry][t.Step-1] = i
+	}
+	index := map[string]int{}
+	for i, t := range m.targets {
+		index[t.ID] = i
+	}
+	m.ruleTarget = make([]int, len(kb.Rules.Intents))
+	m.ruled = make([]bool, len(kb.ZH.Entries))
+	for i, in := range kb.Rules.Intents {
+		t := index[in.Target]
+		m.ruleTarget[i] = t
+		if m.ruleOf[t] < 0 {
+			m.ruleOf[t] = i
+		}
+		if m.targets[t].IsEntry() && !in.Boost {
+			m.ruled[m.targets[t].Entry] = true
+		}
+	}
 }
 
 func parentsFirst(intents []cintent) []int {
@@ -315,7 +383,8 @@ func (m *Matcher) Classify(text string) Classification {
 func (m *Matcher) classify(text string, withScores bool) Classification {
 	text = truncateRunes(text, m.settings.MaxRunes)
 	c := Classification{Lang: Lang(text, "zh"), Numbers: ExtractNumbers(m.kb, text)}
-	norm := m.fixTypos(m.norm.Normalize(text))
+	plain := m.norm.Normalize(text)
+	norm := m.fixTypos(plain)
 
 	sc := m.pool.Get().(*scratch)
 	defer m.pool.Put(sc)
@@ -384,13 +453,17 @@ func (m *Matcher) classify(text string, withScores bool) Classification {
 				s = 0
 			}
 		}
+		sc.negated[i] = false
+		for _, t := range in.negatives {
+			if matched(t) {
+				sc.negated[i] = true
+				break
+			}
+		}
 		if s > 0 {
 			s -= minus
-			for _, t := range in.negatives {
-				if matched(t) {
-					s -= m.settings.NegativePenalty
-					break
-				}
+			if sc.negated[i] {
+				s -= m.settings.NegativePenalty
 			}
 		}
 		// A refining intent that matches on its own also carries its
@@ -400,14 +473,109 @@ func (m *Matcher) classify(text string, withScores bool) Classification {
 		}
 		sc.scores[i] = math.Min(math.Max(s, 0), 1)
 	}
-	m.decide(&c, sc.scores)
+	cands := m.candidates(sc, m.ret.Search(m.ret.Read(plain), searchDepth))
+	m.decide(&c, cands)
 	if withScores {
-		c.Scores = make([]Score, len(m.intents))
-		for i, in := range m.intents {
-			c.Scores[i] = Score{in.id, round(sc.scores[i])}
+		for _, k := range cands {
+			if k.score <= 0 && k.rules <= 0 && k.retrieval <= 0 {
+				continue
+			}
+			sc := Score{Intent: m.targets[k.target].ID, Score: round(k.score), Rules: round(k.rules), Retrieval: round(k.retrieval)}
+			if k.hit != nil {
+				f := k.hit.Features
+				sc.Features = &f
+			}
+			c.Scores = append(c.Scores, sc)
 		}
 	}
 	return c
+}
+
+// searchDepth is how many entries the retrieval index offers a message.
+const searchDepth = 5
+
+// candidate is one answer's evidence for a message.
+type candidate struct {
+	target    int
+	rules     float64 // the best score of the rules answering with it
+	retrieval float64 // the index's confidence
+	score     float64 // both, as independent evidence
+	hit       *retrieval.Hit
+}
+
+// candidates combines the rules' scores and the retrieval index's hits
+// per answer, best first. A rule's negative that matched keeps the index
+// from offering what the rule answers with (and, for an entry's rule, its
+// items): the rules are the precise overrides. A rule for an item also
+// carries the index's evidence for its entry, as refining rules carry
+// their parent's.
+func (m *Matcher) candidates(sc *scratch, hits []retrieval.Hit) []candidate {
+	byTarget := map[int]int{}
+	var out []candidate
+	get := func(t int) *candidate {
+		if i, ok := byTarget[t]; ok {
+			return &out[i]
+		}
+		byTarget[t] = len(out)
+		out = append(out, candidate{target: t})
+		return &out[len(out)-1]
+	}
+	blocked := map[int]bool{} // targets the rules rule out
+	for i, s := range sc.scores {
+		t := m.ruleTarget[i]
+		if sc.negated[i] {
+			blocked[t] = true
+			if tg := m.targets[t]; tg.IsEntry() && tg.Step == 0 {
+				for _, p := range m.partTarget[tg.Entry] {
+					blocked[p] = true
+				}
+			}
+		}
+		if s > 0 {
+			c := get(t)
+			c.rules = max(c.rules, s)
+		}
+	}
+	entryConf := map[int]float64{}
+	for i := range hits {
+		h := &hits[i]
+		t := m.entryTarget[h.Doc]
+		if blocked[t] {
+			continue
+		}
+		conf := h.Conf
+		if h.Part > 0 {
+			if p := m.partTarget[h.Doc][h.Part-1]; !blocked[p] {
+				c := get(p)
+				c.retrieval, c.hit = max(c.retrieval, conf), h
+				conf -= 0.01 // the item answers it better than the entry
+			}
+		}
+		entryConf[h.Doc] = max(entryConf[h.Doc], conf)
+		c := get(t)
+		c.retrieval, c.hit = max(c.retrieval, conf), h
+	}
+	for i := range out {
+		c := &out[i]
+		tg := m.targets[c.target]
+		if c.rules > 0 && tg.IsEntry() && tg.Step > 0 && !blocked[c.target] {
+			c.retrieval = max(c.retrieval, entryConf[tg.Entry])
+		}
+		if tg.IsEntry() && m.ruled[tg.Entry] {
+			c.retrieval = 0 // the rules decide when this entry is the answer
+		}
+		c.score = 1 - (1-c.rules)*(1-c.retrieval)
+	}
+	slices.SortStableFunc(out, func(a, b candidate) int {
+		switch {
+		case a.score > b.score:
+			return -1
+		case a.score < b.score:
+			return 1
+		}
+		return a.target - b.target
+	})
+	return out
 }
 
 // gapMatched reports whether one of gaps ("A..B") occurs among hits: B
@@ -428,71 +596,97 @@ func gapMatched(hits []hit, gaps []phrase) bool {
 	return false
 }
 
-// decide picks the intent and the clarify candidates from the scores.
-func (m *Matcher) decide(c *Classification, scores []float64) {
+// decide picks the answer and the clarify choices from the candidates,
+// best first.
+func (m *Matcher) decide(c *Classification, cands []candidate) {
 	th, margin := m.settings.Threshold, m.settings.ClarifyMargin
-	best, second := -1, -1
-	for i, s := range scores {
-		if s <= 0 {
-			continue
-		}
-		switch {
-		case best < 0 || s > scores[best]:
-			best, second = i, best
-		case second < 0 || s > scores[second]:
-			second = i
+	for _, k := range cands {
+		if tg := m.targets[k.target]; tg.IsEntry() && k.hit != nil && k.hit.Cover >= nearestCover {
+			c.Nearest = m.targets[m.entryTarget[tg.Entry]].ID
+			break
 		}
 	}
-	// Small talk gives way to any content that also clears the threshold.
-	if best >= 0 && m.intents[best].yield {
-		alt := -1
-		for i, s := range scores {
-			if !m.intents[i].yield && s >= th && (alt < 0 || s > scores[alt]) {
-				alt = i
-			}
-		}
-		if alt >= 0 {
-			best, second = alt, best
-		}
+	yield := func(k candidate) bool {
+		r := m.ruleOf[k.target]
+		return r >= 0 && m.intents[r].yield && !m.targets[k.target].IsEntry()
 	}
 	// An explicit request for a person wins over the question it comes
 	// with ("转人工，收不到短信"): the person will answer that.
-	for i, s := range scores {
-		if m.intents[i].handoff && s >= th {
-			c.Intent, c.Confidence = m.intents[i].id, round(s)
+	for _, k := range cands {
+		if r := m.ruleOf[k.target]; r >= 0 && m.intents[r].handoff && k.score >= th {
+			c.Intent, c.Confidence = m.targets[k.target].ID, round(k.score)
 			return
 		}
 	}
-	if best < 0 {
+	if len(cands) == 0 || cands[0].score <= 0 {
 		c.Intent, c.Confidence = knowledge.None, 1
 		return
 	}
-	top := scores[best]
-	related := func(a, b int) bool {
-		return m.intents[a].parent == b || m.intents[b].parent == a || m.intents[a].yield || m.intents[b].yield
+	best := 0
+	// Small talk gives way to any content that also clears the threshold.
+	if yield(cands[0]) {
+		for i, k := range cands {
+			if !yield(k) && k.score >= th {
+				best = i
+				break
+			}
+		}
 	}
-	close := second >= 0 && !related(best, second) && top-scores[second] < margin && scores[second] >= th-margin
+	second := -1
+	for i, k := range cands {
+		if i != best && !m.related(cands[best], k) {
+			second = i
+			break
+		}
+	}
+	top := cands[best].score
+	close := second >= 0 && top-cands[second].score < margin && cands[second].score >= th-margin
+	id := func(i int) string { return m.targets[cands[i].target].ID }
 	switch {
 	case top >= th:
-		c.Intent, c.Confidence = m.intents[best].id, round(top)
+		c.Intent, c.Confidence = id(best), round(top)
 		if close {
-			c.Clarify = []string{m.intents[best].id, m.intents[second].id}
+			c.Clarify = []string{id(best), id(second)}
 		}
-	case top >= th-margin && !m.intents[best].yield:
+	case top >= th-margin && !yield(cands[best]) && cands[best].rules > 0:
+		// Nearly confident rules: "did you mean …?" (the index's
+		// confidence is calibrated at th already).
 		c.Intent, c.Confidence = knowledge.None, round(1-top)
-		c.Clarify = []string{m.intents[best].id}
+		c.Clarify = []string{id(best)}
 		if close {
-			c.Clarify = append(c.Clarify, m.intents[second].id)
+			c.Clarify = append(c.Clarify, id(second))
 		}
 	default:
 		c.Intent, c.Confidence = knowledge.None, round(1-top)
 	}
 }
 
+// nearestCover is how much of a message an entry must explain to be the
+// nearest to it in reports.
+const nearestCover = 0.25
+
+// related reports whether two answers are one entry and its item, or
+// small talk, which never need a clarify question between them.
+func (m *Matcher) related(a, b candidate) bool {
+	ta, tb := m.targets[a.target], m.targets[b.target]
+	if ta.IsEntry() && tb.IsEntry() {
+		// Two steps of one entry are not: which one is meant matters.
+		return ta.Entry == tb.Entry && (ta.Step == 0 || tb.Step == 0)
+	}
+	for _, k := range []candidate{a, b} {
+		if r := m.ruleOf[k.target]; r >= 0 && m.intents[r].yield {
+			return true
+		}
+	}
+	return false
+}
+
 func round(f float64) float64 { return math.Round(f*1000) / 1000 }
 
 // fixTypos replaces English words the rules do not know with a rule word
-// one edit away ("recieve" -> "receive"), so typos still match.
+// one edit away ("recieve" -> "receive"), so typos still match. A word
+// that reads as pinyin is a Chinese name or word, not a typo: "I live in
+// Hunan" is not about a human.
 func (m *Matcher) fixTypos(s string) string {
 	var b *strings.Builder
 	last := 0
@@ -506,7 +700,7 @@ func (m *Matcher) fixTypos(s string) string {
 			j++
 		}
 		w := s[i:j]
-		if len(w) >= 5 && !m.vocab[w] && !m.hasStem(w) {
+		if len(w) >= 5 && !m.vocab[w] && !m.hasStem(w) && !retrieval.IsPinyin(w) {
 			if fix := m.nearWord(w); fix != "" {
 				if b == nil {
 					b = &strings.Builder{}
@@ -542,37 +736,12 @@ func (m *Matcher) nearWord(w string) string {
 			continue
 		}
 		for _, v := range m.byLen[l] {
-			if osaWithin1(w, v) {
+			if retrieval.WithinOneEdit(w, v) {
 				return v
 			}
 		}
 	}
 	return ""
-}
-
-// osaWithin1 reports whether a and b differ by at most one insertion,
-// deletion, substitution or swap of neighbours.
-func osaWithin1(a, b string) bool {
-	if len(a) > len(b) {
-		a, b = b, a
-	}
-	if len(b)-len(a) > 1 {
-		return false
-	}
-	i := 0
-	for i < len(a) && a[i] == b[i] {
-		i++
-	}
-	if i == len(a) {
-		return true
-	}
-	if len(a) == len(b) {
-		if a[i+1:] == b[i+1:] {
-			return true
-		}
-		return i+1 < len(a) && a[i] == b[i+1] && a[i+1] == b[i] && a[i+2:] == b[i+2:]
-	}
-	return a[i:] == b[i+1:]
 }
 
 // countUnits counts Chinese characters, words and numbers in normalised text.

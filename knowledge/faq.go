@@ -41,16 +41,39 @@ type Item struct {
 	// Table is true when the prefix table belongs to this item.
 	Table bool
 	Line  int
+	Meta
+}
+
+// Meta is what an operator may say about an entry or one of its items in
+// an HTML comment, which Markdown renders as nothing and the bot never
+// shows:
+//
+//	<!-- id: sms_missing; also: 收不到短信 | the code never came; asks: number -->
+type Meta struct {
+	// ID is the explicit id ("id:"), "" when none was given; see
+	// Entry.ID for the id the entry goes by.
+	ID string
+	// Also are other ways people ask it ("also:"), matched like the
+	// question itself.
+	Also []string
+	// Asks is "number" when the answer needs the user's phone number
+	// ("asks: number"): asked about their own number without giving it,
+	// the bot asks for it.
+	Asks string
 }
 
 // Entry is one question of the FAQ with its answer.
 type Entry struct {
 	Question string
 	Line     int
-	Intro    []Text // paragraphs before the items
-	Items    []Item
-	Ordered  bool   // items are numbered steps rather than cases
-	Outro    []Text // paragraphs after the items
+	// File is the file the entry is written in, Lang that file's
+	// language ("zh" or "en").
+	File, Lang string
+	Meta
+	Intro   []Text // paragraphs before the items
+	Items   []Item
+	Ordered bool   // items are numbered steps rather than cases
+	Outro   []Text // paragraphs after the items
 	// Table is true when the prefix table follows the entry's text
 	// without belonging to one item.
 	Table bool
@@ -74,7 +97,9 @@ type Prefix struct {
 
 // FAQ is one language's parsed FAQ file.
 type FAQ struct {
-	File     string
+	File string
+	// Title is the file's "# " heading, "" when it has none.
+	Title    string
 	Entries  []Entry
 	Prefixes []Prefix // the table's rows in order; empty when the file has none
 	// TableLine is the line of the table, 0 when there is none.

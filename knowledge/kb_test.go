@@ -144,7 +144,7 @@ func TestParseFAQAcceptsProperlyNestedBullets(t *testing.T) {
 func loadWith(t *testing.T, changes map[string]string) error {
 	t.Helper()
 	fsys := fstest.MapFS{}
-	for _, name := range Files {
+	for _, name := range []string{FileZH, FileEN, FileRules} {
 		b, err := fs.ReadFile(Embedded(), name)
 		if err != nil {
 			t.Fatal(err)
@@ -170,11 +170,14 @@ func TestLoadChecksFilesAgainstEachOther(t *testing.T) {
 		want    string
 	}{
 		{"rule points at a missing question",
-			map[string]string{FileRules: "answer: {entry: 管局短信核验失败怎么办？}=>answer: {entry: 不存在的问题？}"},
+			map[string]string{FileRules: "  - id: verify_failed\n=>  - id: verify_failed\n    answer: {entry: 不存在的问题？}\n"},
 			`intents.yaml:`},
 		{"rule points past the last step",
-			map[string]string{FileRules: "step: 4}=>step: 9}"},
+			map[string]string{FileRules: "  - id: sms_missing.prefix\n=>  - id: sms_missing.prefix\n    answer: {entry: sms_missing, step: 9}\n"},
 			`answers with step 9 of "没有收到管局发送的核验短信怎么办？", which has 4`},
+		{"rule for an id no entry has",
+			map[string]string{FileRules: "  - id: sms_missing.prefix\n=>  - id: sms_missing.prefixes\n"},
+			`intent "sms_missing.prefixes": no FAQ entry or item has the id "sms_missing.prefixes"`},
 		{"unknown concept",
 			map[string]string{FileRules: `"@blocked"=>"@blockd"`},
 			"unknown concept @blockd"},
@@ -183,7 +186,7 @@ func TestLoadChecksFilesAgainstEachOther(t *testing.T) {
 			`unknown key "yeld" in intent`},
 		{"missing message",
 			map[string]string{FileRules: "  checknum_usage:=>  checknum_usag:"},
-			`message "checknum_usage" is missing`},
+			`message "checknum_usag" is not one the bot says (a typo?)`},
 		{"English file lost a step",
 			map[string]string{FileEN: "2. Check whether=>Check whether"},
 			"faq.en.md:"},
@@ -234,9 +237,16 @@ func TestLoadDirFallsBackToEmbedded(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := map[string]string{FileZH: filepath.Join(dir, FileZH), FileEN: "embedded", FileRules: "embedded"}
+	want := []Source{{FileZH, filepath.Join(dir, FileZH)}, {FileRules, BuiltIn}}
 	if diff := cmp.Diff(want, kb.Sources); diff != "" {
 		t.Errorf("sources (-want +got):\n%s", diff)
+	}
+	// Without an English twin, English readers get the Chinese entries.
+	if e := kb.Entry(0, "en"); e.Lang != "zh" || e.Question != kb.ZH.Entries[0].Question {
+		t.Errorf("English reader's entry 0 = %q (%s), want the Chinese one", e.Question, e.Lang)
+	}
+	if len(kb.Rules.Intents) == 0 || len(kb.Notes) != 0 {
+		t.Errorf("the built-in rules should all apply to the built-in FAQ's copy: %d rules, notes %v", len(kb.Rules.Intents), kb.Notes)
 	}
 }
 

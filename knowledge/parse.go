@@ -24,7 +24,7 @@ func ParseFAQ(file string, r io.Reader) (*FAQ, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read %s: %w", file, err)
 	}
-	p := &faqParser{src: src, faq: &FAQ{File: file}, errs: problems{file: file, list: new(Problems)}}
+	p := &faqParser{src: src, faq: &FAQ{File: file}, lang: LangOf(file), errs: problems{file: file, list: new(Problems)}}
 	p.lineStarts = lineStarts(src)
 	doc := goldmark.New().Parser().Parse(text.NewReader(src))
 	p.document(doc)
@@ -36,9 +36,22 @@ type faqParser struct {
 	src        []byte
 	lineStarts []int
 	faq        *FAQ
+	lang       string
 	errs       problems
 	cur        *Entry
 	prev       ast.Node // the previous block in the current entry
+	// meta is where the comments met while reading inline text go: the
+	// current entry's or item's; nil outside them.
+	meta *Meta
+}
+
+// LangOf is the language of an FAQ file by its name: "en" for NAME.en.md,
+// else "zh".
+func LangOf(file string) string {
+	if strings.HasSuffix(strings.ToLower(file), ".en.md") {
+		return "en"
+	}
+	return "zh"
 }
 
 func lineStarts(src []byte) []int {
@@ -78,25 +91,38 @@ func (p *faqParser) document(doc ast.Node) {
 		switch n := n.(type) {
 		case *ast.Heading:
 			if n.Level == 1 {
-				continue // a document title, not a question
+				// A document title, not a question.
+				if p.faq.Title == "" {
+					p.meta = nil
+					p.faq.Title = strings.TrimSpace(p.inline(n).Plain())
+				}
+				continue
 			}
+			p.faq.Entries = append(p.faq.Entries, Entry{Line: line, File: p.faq.File, Lang: p.lang})
+			p.cur = &p.faq.Entries[len(p.faq.Entries)-1]
+			p.meta = &p.cur.Meta
 			q := strings.TrimSpace(p.inline(n).Plain())
 			if q == "" {
 				p.errs.add(line, "question is empty")
 			}
-			p.faq.Entries = append(p.faq.Entries, Entry{Question: q, Line: line})
-			p.cur = &p.faq.Entries[len(p.faq.Entries)-1]
+			p.cur.Question = q
 			p.prev = nil
 			continue
 		case *ast.ThematicBreak:
 			continue
 		}
 		if p.cur == nil {
-			if _, ok := n.(*ast.HTMLBlock); ok && p.isTable(n) {
+			if h, ok := n.(*ast.HTMLBlock); ok && p.isTable(n) {
 				p.errs.add(line, "the prefix table must come after a question")
+			} else if ok && isComment(p.rawHTML(h)) {
+				var m Meta
+				if p.comment(&m, p.rawHTML(h), line) {
+					p.errs.add(line, "this comment says something about a question, but comes before the first one")
+				}
 			}
 			continue // text before the first question is a preamble
 		}
+		p.meta = &p.cur.Meta
 		switch n := n.(type) {
 		case *ast.Paragraph, *ast.TextBlock, *ast.Blockquote:
 			t := p.blockText(n)
@@ -130,9 +156,11 @@ func (p *faqParser) list(l *ast.List, line int) {
 	if !l.IsOrdered() {
 		if prevList, ok := p.prev.(*ast.List); ok && prevList.IsOrdered() && len(e.Items) > 0 {
 			last := &e.Items[len(e.Items)-1]
+			p.meta = &last.Meta
 			for it := l.FirstChild(); it != nil; it = it.NextSibling() {
 				last.Sub = append(last.Sub, p.itemText(it))
 			}
+			p.meta = &e.Meta
 			return
 		}
 	}
@@ -146,6 +174,7 @@ func (p *faqParser) list(l *ast.List, line int) {
 	e.Ordered = l.IsOrdered()
 	for it := l.FirstChild(); it != nil; it = it.NextSibling() {
 		item := Item{Line: p.nodeLine(it)}
+		p.meta = &item.Meta
 		for c := it.FirstChild(); c != nil; c = c.NextSibling() {
 			switch c := c.(type) {
 			case *ast.List:
@@ -153,9 +182,12 @@ func (p *faqParser) list(l *ast.List, line int) {
 					item.Sub = append(item.Sub, p.itemText(s))
 				}
 			case *ast.HTMLBlock:
-				if p.isTable(c) {
+				switch raw := p.rawHTML(c); {
+				case p.isTable(c):
 					p.table(c, p.nodeLine(c))
 					item.Table = true
+				case isComment(raw):
+					p.comment(&item.Meta, raw, p.nodeLine(c))
 				}
 			default:
 				item.Text = appendText(item.Text, p.blockText(c))
@@ -166,6 +198,7 @@ func (p *faqParser) list(l *ast.List, line int) {
 		}
 		e.Items = append(e.Items, item)
 	}
+	p.meta = &e.Meta
 }
 
 // itemText is the text of a list item, nested lists flattened into it.
@@ -185,6 +218,10 @@ func (p *faqParser) itemText(it ast.Node) Text {
 }
 
 func (p *faqParser) htmlBlock(n *ast.HTMLBlock, line int) {
+	if raw := p.rawHTML(n); isComment(raw) {
+		p.comment(&p.cur.Meta, raw, line)
+		return
+	}
 	if !p.isTable(n) {
 		if t := htmlText(p.rawHTML(n)); t != "" {
 			p.cur.Intro = append(p.cur.Intro, Text{{Text: t}})
@@ -248,7 +285,20 @@ func (p *faqParser) inline(n ast.Node) Text {
 			u := string(c.URL(p.src))
 			t = append(t, Span{Text: u, URL: u})
 		case *ast.RawHTML:
-			// inline tags such as <br> carry no text of their own
+			// Inline tags such as <br> carry no text of their own; a
+			// comment may say something about the entry or item.
+			var raw []byte
+			for i := 0; i < c.Segments.Len(); i++ {
+				seg := c.Segments.At(i)
+				raw = append(raw, seg.Value(p.src)...)
+			}
+			if isComment(raw) && p.meta != nil {
+				line := 0
+				if c.Segments.Len() > 0 {
+					line = p.line(c.Segments.At(0).Start)
+				}
+				p.comment(p.meta, raw, line)
+			}
 		default:
 			t = appendText(t, p.inline(c))
 		}

@@ -24,6 +24,13 @@ type Rules struct {
 	// Messages are the bot's own texts by name, then language.
 	Messages map[string]map[string]string
 	Intents  []Intent
+	// Commands are the words that start an agent command typed as text,
+	// by command: "checknum", "help", "handoff".
+	Commands map[string][]string
+	// NumberContext are words that make a bare three-digit number in a
+	// message a prefix ("192号段"), NumberUnits units after one that make
+	// it a quantity ("120秒").
+	NumberContext, NumberUnits []string
 }
 
 // Settings tune the matcher.
@@ -32,17 +39,32 @@ type Settings struct {
 	ClarifyMargin   float64 `yaml:"clarify_margin"`   // top two closer than this: clarify
 	NegativePenalty float64 `yaml:"negative_penalty"` // subtracted when a negative phrase matches
 	MaxRunes        int     `yaml:"max_runes"`        // longer messages are cut before matching
+	// Followup names the concept of messages that say the last answer
+	// did not help ("still nothing"): the bot moves on to the next step.
+	Followup string `yaml:"followup"`
+	// OwnNumber names the concept of a user's own number ("my number"):
+	// asked about it without giving it, for an answer that asks for a
+	// number, the bot asks for it.
+	OwnNumber string `yaml:"own_number"`
 }
 
 // Intent is one rule entry.
 type Intent struct {
 	ID   string
 	Line int
-	// Answer: an FAQ entry (Entry, the zh question) and optionally one of
-	// its items (Step, 1-based); or one of the bot's messages (Message).
+	// Answer: an FAQ entry (Entry, its Chinese question or its id) and
+	// optionally one of its items (Step, 1-based); or one of the bot's
+	// messages (Message); with neither, the entry or item whose id is ID.
 	Entry   string
 	Step    int
 	Message string
+	// Target is the id of the answer, once Load has found it.
+	Target string
+	// Boost marks a rule that adds its evidence to the retrieval index's
+	// for its entry or item. Without it, a rule for an entry or item is an
+	// override: that entry and its items are answered by their rules,
+	// and the index no longer offers them.
+	Boost bool
 	// Handoff marks an intent that asks for a person.
 	Handoff bool
 	// Yield marks small talk (greeting, thanks) that gives way to any
@@ -86,9 +108,16 @@ const None = "none"
 
 type rulesFile struct {
 	Settings Settings                     `yaml:"settings"`
+	Commands map[string][]string          `yaml:"commands"`
+	Numbers  numbersYAML                  `yaml:"numbers"`
 	Concepts map[string][]string          `yaml:"concepts"`
 	Messages map[string]map[string]string `yaml:"messages"`
 	Intents  []intentYAML                 `yaml:"intents"`
+}
+
+type numbersYAML struct {
+	Context []string `yaml:"context"`
+	Units   []string `yaml:"units"`
 }
 
 type intentYAML struct {
@@ -98,6 +127,7 @@ type intentYAML struct {
 		Step    int    `yaml:"step"`
 		Message string `yaml:"message"`
 	} `yaml:"answer"`
+	Boost           bool         `yaml:"boost"`
 	Handoff         bool         `yaml:"handoff"`
 	Yield           bool         `yaml:"yield"`
 	MaxUnits        int          `yaml:"max_units"`
@@ -149,7 +179,23 @@ func ParseRules(file string, r io.Reader) (*Rules, error) {
 	}
 	intentNodes, signalNodes := nodeLines(&root)
 
-	rs := &Rules{File: file, Settings: rf.Settings, Concepts: rf.Concepts, Messages: rf.Messages}
+	rs := &Rules{File: file, Settings: rf.Settings, Concepts: rf.Concepts, Messages: rf.Messages,
+		Commands: rf.Commands, NumberContext: rf.Numbers.Context, NumberUnits: rf.Numbers.Units}
+	for cmd, words := range rs.Commands {
+		if !slices.Contains(commandNames, cmd) {
+			errs.add(0, "commands: unknown command %q (the commands are %s)", cmd, strings.Join(commandNames, ", "))
+		}
+		for _, w := range words {
+			if strings.TrimSpace(w) == "" || strings.ContainsAny(strings.TrimSpace(w), " \t") {
+				errs.add(0, "commands: %s: %q is not one word", cmd, w)
+			}
+		}
+	}
+	for _, c := range []struct{ key, name string }{{"followup", rf.Settings.Followup}, {"own_number", rf.Settings.OwnNumber}} {
+		if _, ok := rs.Concepts[c.name]; c.name != "" && !ok {
+			errs.add(0, "settings.%s names the concept %q, which concepts does not define", c.key, c.name)
+		}
+	}
 	s := &rs.Settings
 	setDefault(&s.Threshold, 0.5)
 	setDefault(&s.ClarifyMargin, 0.1)
@@ -178,7 +224,7 @@ func ParseRules(file string, r io.Reader) (*Rules, error) {
 		}
 		in := Intent{
 			ID: iy.ID, Line: line, Entry: strings.TrimSpace(iy.Answer.Entry), Step: iy.Answer.Step,
-			Message: iy.Answer.Message, Handoff: iy.Handoff, Yield: iy.Yield, MaxUnits: iy.MaxUnits,
+			Message: iy.Answer.Message, Boost: iy.Boost, Handoff: iy.Handoff, Yield: iy.Yield, MaxUnits: iy.MaxUnits,
 			Negatives: iy.Negatives, Examples: iy.Examples, Counterexamples: iy.Counterexamples,
 		}
 		switch {
@@ -193,14 +239,14 @@ func ParseRules(file string, r io.Reader) (*Rules, error) {
 			errs.add(line, "intent %q is defined twice (also on line %d)", in.ID, prev)
 		}
 		seen[in.ID] = line
-		if (in.Entry == "") == (in.Message == "") {
-			errs.add(line, "intent %q: answer needs exactly one of entry or message", in.ID)
+		if in.Entry != "" && in.Message != "" {
+			errs.add(line, "intent %q: answer has both an entry and a message; give one", in.ID)
 		}
 		if in.Step < 0 || (in.Step > 0 && in.Entry == "") {
 			errs.add(line, "intent %q: step %d needs an entry and must be positive", in.ID, in.Step)
 		}
-		if in.Message != "" {
-			checkMessage(errs, line, rs.Messages, in.Message)
+		if _, ok := rs.Messages[in.Message]; in.Message != "" && !ok {
+			errs.add(line, "message %q is missing from messages", in.Message)
 		}
 		if len(iy.Signals) == 0 {
 			errs.add(line, "intent %q has no signals, so nothing can match it", in.ID)
@@ -233,11 +279,32 @@ func ParseRules(file string, r io.Reader) (*Rules, error) {
 			}
 		}
 	}
+	used := map[string]bool{}
 	for _, m := range requiredMessages {
-		checkMessage(errs, 0, rs.Messages, m)
+		used[m] = true
+	}
+	for _, in := range rs.Intents {
+		used[in.Message] = true
+	}
+	names := make([]string, 0, len(rs.Messages))
+	for name := range rs.Messages {
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	for _, name := range names {
+		if !used[name] {
+			errs.add(0, "message %q is not one the bot says (a typo?); the bot's messages are %s", name, strings.Join(requiredMessages, ", "))
+			continue
+		}
+		if strings.TrimSpace(rs.Messages[name]["zh"]) == "" {
+			errs.add(0, "message %q has no zh text", name)
+		}
 	}
 	return rs, errs.list.errOrNil()
 }
+
+// commandNames are the agent commands that words in commands can start.
+var commandNames = []string{"checknum", "help", "handoff"}
 
 // requiredMessages are the texts the bot composes answers with.
 var requiredMessages = []string{
@@ -245,6 +312,48 @@ var requiredMessages = []string{
 	"verdict_supported", "verdict_unsupported", "verdict_listed_invalid",
 	"number_invalid_length", "number_invalid_start", "number_invalid_chars", "number_empty",
 	"checknum_usage", "clarify", "text_only", "handoff_notice", "handoff_unavailable", "generated_note", "fallback_error", "rate_limited", "ask_number", "followup_exhausted",
+	"no_table", "only_chinese", "help_checknum",
+}
+
+// checkRequired reports the bot's messages that rs lacks.
+func (rs *Rules) checkRequired(all *Problems) {
+	errs := problems{file: rs.File, list: all}
+	for _, m := range requiredMessages {
+		checkMessage(errs, 0, rs.Messages, m)
+	}
+}
+
+// fillMessages takes the bot's messages that an operator's rules do not
+// set from the built-in rules.
+func (rs *Rules) fillMessages(builtin *Rules) (filled []string) {
+	if rs.Messages == nil {
+		rs.Messages = map[string]map[string]string{}
+	}
+	for _, name := range requiredMessages {
+		m := rs.Messages[name]
+		for lang, text := range builtin.Messages[name] {
+			if strings.TrimSpace(m[lang]) == "" {
+				if m == nil {
+					m = map[string]string{}
+					rs.Messages[name] = m
+				}
+				m[lang] = text
+				filled = append(filled, name+"."+lang)
+			}
+		}
+	}
+	for _, key := range []struct {
+		dst *[]string
+		src []string
+	}{{&rs.NumberContext, builtin.NumberContext}, {&rs.NumberUnits, builtin.NumberUnits}} {
+		if len(*key.dst) == 0 {
+			*key.dst = key.src
+		}
+	}
+	if rs.Commands == nil {
+		rs.Commands = builtin.Commands
+	}
+	return filled
 }
 
 func checkMessage(errs problems, line int, msgs map[string]map[string]string, name string) {

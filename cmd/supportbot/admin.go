@@ -11,7 +11,6 @@ import (
 
 	"github.com/supportbot/supportbot/bot/sqlstore"
 	"github.com/supportbot/supportbot/handlers/web"
-	"github.com/supportbot/supportbot/knowledge"
 )
 
 // adminStore gives the admin console the exchange log, with the report
@@ -32,12 +31,8 @@ func (a *app) knowledgeStatus() web.KnowledgeStatus {
 	kb := a.bot.KB()
 	st := web.KnowledgeStatus{Version: kb.Version, LoadedAt: kb.LoadedAt,
 		Questions: len(kb.ZH.Entries), Prefixes: len(kb.ZH.Prefixes), Intents: len(kb.Rules.Intents)}
-	for _, f := range knowledge.Files {
-		from := kb.Sources[f]
-		if from == f {
-			from = "built-in"
-		}
-		st.Sources = append(st.Sources, f+": "+from)
+	for _, src := range kb.Sources {
+		st.Sources = append(st.Sources, src.Name+": "+src.From)
 	}
 	if e, _ := a.lastReloadErr.Load().(string); e != "" {
 		st.LastError = e

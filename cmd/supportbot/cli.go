@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"sort"
 	"strings"
 	"text/tabwriter"
 
@@ -162,8 +161,8 @@ func readLabelled(name string, kb *knowledge.KB) ([]bot.Labelled, error) {
 		if err := json.Unmarshal(sc.Bytes(), &ex); err != nil {
 			return nil, fmt.Errorf("%s:%d: %v", name, line, err)
 		}
-		if _, ok := kb.Intent(ex.Intent); !ok && ex.Intent != knowledge.None {
-			return nil, fmt.Errorf("%s:%d: unknown intent %q", name, line, ex.Intent)
+		if err := ex.Resolve(kb); err != nil {
+			return nil, fmt.Errorf("%s:%d: %v", name, line, err)
 		}
 		set = append(set, ex)
 	}
@@ -178,7 +177,16 @@ func printEval(w io.Writer, r bot.EvalReport) {
 	}
 	tw.Flush()
 	fmt.Fprintf(w, "\naccuracy %.3f (%d/%d), macro F1 %.3f\n", r.Accuracy, r.Correct, r.Total, r.MacroF1)
-	fmt.Fprintf(w, "out-of-scope false answers %.3f (%d/%d)\n", r.FalseAnswerRate, r.FalseAnswers, r.OutOfScope)
+	fmt.Fprintf(w, "in-scope top-1 (the right entry) %.3f (%d/%d)\n", r.EntryAccuracy, r.EntryCorrect, r.InScope)
+	fmt.Fprintf(w, "out-of-scope false answers %.3f (%d/%d); with clarify questions %.3f (%d)\n", r.FalseAnswerRate, r.FalseAnswers, r.OutOfScope, r.FalseOrClarifiedRate, r.FalseOrClarified)
+	for _, gs := range []struct {
+		name string
+		list []bot.GroupEval
+	}{{"language", r.Langs}, {"kind", r.Kinds}} {
+		for _, g := range gs.list {
+			fmt.Fprintf(w, "  %s %-12s in-scope top-1 %.3f (%d)  false answers with clarify %.3f (%d)\n", gs.name, g.Group, g.EntryAccuracy, g.InScope, g.FalseAnswerRate, g.OutOfScope)
+		}
+	}
 	fmt.Fprintf(w, "answers with clarify candidates %d\n", r.Clarified)
 	fmt.Fprintf(w, "would ask the fallback model (when configured) %d\n", r.ToModel)
 	if len(r.Confusions) > 0 {
@@ -232,7 +240,7 @@ func kbCheck(dir string, stdout, stderr io.Writer) int {
 		var ps knowledge.Problems
 		if errors.As(err, &ps) {
 			for _, p := range ps {
-				fmt.Fprintln(stderr, withDir(dir, p))
+				fmt.Fprintln(stderr, p)
 			}
 		} else {
 			fmt.Fprintln(stderr, "supportbot:", err)
@@ -251,19 +259,17 @@ func kbCheck(dir string, stdout, stderr io.Writer) int {
 	}
 	if ps := b.CheckExamples(); len(ps) > 0 {
 		for _, p := range ps {
-			fmt.Fprintln(stderr, withDir(dir, p))
+			fmt.Fprintln(stderr, p)
 		}
 		return exitFailure
 	}
-	names := make([]string, 0, len(kb.Sources))
-	for n := range kb.Sources {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	for _, n := range names {
-		if kb.Sources[n] == "embedded" {
-			fmt.Fprintf(stdout, "note: %s is not in %s; the built-in one is used\n", n, dir)
+	for _, src := range kb.Sources {
+		if src.From == knowledge.BuiltIn {
+			fmt.Fprintf(stdout, "note: %s is not in %s; the built-in one is used\n", src.Name, dir)
 		}
+	}
+	for _, n := range kb.Notes {
+		fmt.Fprintln(stdout, "note:", n)
 	}
 	examples := 0
 	for _, in := range kb.Rules.Intents {
@@ -272,12 +278,6 @@ func kbCheck(dir string, stdout, stderr io.Writer) int {
 	fmt.Fprintf(stdout, "ok: %d questions, %d prefixes, %d intents, %d examples pass (version %s)\n",
 		len(kb.ZH.Entries), len(kb.ZH.Prefixes), len(kb.Rules.Intents), examples, kb.Version)
 	return exitOK
-}
-
-// withDir prefixes a problem's file with the folder it was read from.
-func withDir(dir string, p knowledge.Problem) string {
-	p.File = strings.TrimSuffix(dir, "/") + "/" + p.File
-	return p.Error()
 }
 
 func runStories(ctx context.Context, a *app, files []string, asJSON bool) int {

@@ -264,12 +264,12 @@ func TestHotReload(t *testing.T) {
 	// A broken edit is refused with file:line and the old knowledge stays.
 	broken := strings.Replace(string(orig), "<td>130</td>", "<td>13x</td>", 1)
 	os.WriteFile(zh, []byte(broken), 0o644)
-	waitFor("the refusal", func() bool { return strings.Contains(s.logs.String(), "faq.zh.md:16: prefix") })
+	waitFor("the refusal", func() bool { return strings.Contains(s.logs.String(), "faq.zh.md:20: prefix") })
 	if r := s.chat("u", "收不到短信"); r.Intent != "sms_missing" || !strings.Contains(r.Reply, "130、131") {
 		t.Errorf("old knowledge not in service: %+v", r)
 	}
 	// The console shows the refused edit.
-	if code, page := s.get("/admin", "Authorization", "Bearer "+adminToken); code != 200 || !strings.Contains(page, "faq.zh.md:16: prefix") {
+	if code, page := s.get("/admin", "Authorization", "Bearer "+adminToken); code != 200 || !strings.Contains(page, "faq.zh.md:20: prefix") {
 		t.Errorf("admin console: %d, the refused edit is not shown", code)
 	}
 	// A good edit goes into service.

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"os"
-	"path/filepath"
 	"time"
 
 	"github.com/fsnotify/fsnotify"
@@ -70,15 +69,7 @@ func (a *app) watchKBDir() *fsnotify.Watcher {
 	return w
 }
 
-func isKnowledgeFile(path string) bool {
-	base := filepath.Base(path)
-	for _, f := range knowledge.Files {
-		if base == f {
-			return true
-		}
-	}
-	return false
-}
+func isKnowledgeFile(path string) bool { return knowledge.IsKnowledgeFile(path) }
 
 // reload puts a new knowledge version in service, or keeps the old one.
 func (a *app) reload() {

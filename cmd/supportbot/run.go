@@ -534,8 +534,8 @@ func serve(ctx context.Context, a *app, ln net.Listener) int {
 	a.log.Info("serving", "addr", ln.Addr().String(), "knowledge", kb.Version, "questions", len(kb.ZH.Entries),
 		"prefixes", len(kb.ZH.Prefixes), "intents", len(kb.Rules.Intents))
 	sources := []any{}
-	for _, f := range knowledge.Files {
-		sources = append(sources, f, kb.Sources[f])
+	for _, src := range kb.Sources {
+		sources = append(sources, src.Name, src.From)
 	}
 	a.log.Info("knowledge files", sources...)
 	adminAPI := "off (set ADMIN_TOKEN)"

@@ -1,0 +1,76 @@
+package bot
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/supportbot/supportbot/knowledge"
+)
+
+// TestDumpRetrieval writes, for every labelled message of the FAQ folders
+// named in SUPPORTBOT_DUMP (dir=messages.jsonl,...), the retrieval index's
+// hits with their features and whether each is the labelled entry: the
+// data the index's scoring and confidence are fit on.
+func TestDumpRetrieval(t *testing.T) {
+	spec := os.Getenv("SUPPORTBOT_DUMP")
+	if spec == "" {
+		t.Skip("set SUPPORTBOT_DUMP=DIR=MESSAGES.jsonl,... to dump")
+	}
+	out := bufio.NewWriter(os.Stdout)
+	defer out.Flush()
+	norm, _ := NewNormalizer()
+	for _, pair := range strings.Split(spec, ",") {
+		dir, file, _ := strings.Cut(pair, "=")
+		kb, err := knowledge.LoadDir(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m, err := NewMatcher(kb, norm)
+		if err != nil {
+			t.Fatal(err)
+		}
+		f, err := os.Open(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sc := bufio.NewScanner(f)
+		for sc.Scan() {
+			var l Labelled
+			if json.Unmarshal(sc.Bytes(), &l) != nil {
+				continue
+			}
+			if err := l.Resolve(kb); err != nil {
+				t.Fatalf("%s: %v", file, err)
+			}
+			label := -1
+			if tg, ok := kb.Target(l.Intent); ok && tg.IsEntry() {
+				label = tg.Entry
+			} else if l.Intent != knowledge.None {
+				continue // small talk
+			}
+			q := m.ret.Read(norm.Normalize(l.Text))
+			hits := m.ret.Search(q, 5)
+			type row struct {
+				Set, Text, Kind, Lang string
+				Label, Step           int
+				Hits                  []any
+				Pieces                []string
+			}
+			r := row{Set: filepath.Base(dir), Text: l.Text, Kind: l.Kind, Lang: Lang(l.Text, "zh"), Label: label, Pieces: m.ret.Explain(q)}
+			if tg, ok := kb.Target(l.Intent); ok {
+				r.Step = tg.Step
+			}
+			for _, h := range hits {
+				r.Hits = append(r.Hits, map[string]any{"doc": h.Doc, "part": h.Part, "score": h.Score, "f": h.Features})
+			}
+			b, _ := json.Marshal(r)
+			fmt.Fprintln(out, string(b))
+		}
+		f.Close()
+	}
+}
