@@ -113,7 +113,7 @@ func (b *Bot) NeedsModel(text string) bool {
 		return false
 	}
 	e := b.cur.Load()
-	if _, _, ok := command(strings.TrimSpace(text)); ok {
+	if _, _, ok := e.command(strings.TrimSpace(text)); ok {
 		return false
 	}
 	c := e.m.classify(text, false)
@@ -334,7 +334,7 @@ func (b *Bot) respond(ctx context.Context, msg Message, st *State) Reply {
 	if text == "" || !hasContent(text) {
 		return e.message(knowledge.None, "empty", lang)
 	}
-	if cmd, args, ok := command(text); ok {
+	if cmd, args, ok := e.command(text); ok {
 		clang := commandLang(args, msg.Lang)
 		st.Pending = ""
 		switch cmd {
@@ -545,18 +545,28 @@ func hasContent(text string) bool {
 	return false
 }
 
-// command recognises agent commands typed as text: "/checknum 138...",
-// "查号 138...", "/help".
-func command(text string) (cmd, args string, ok bool) {
+// command recognises agent commands typed as text: /checknum, /help and
+// /handoff (the "talk to a person" button), and the words the rules'
+// commands add ("查号 138...").
+func (e *engine) command(text string) (cmd, args string, ok bool) {
 	lower := strings.ToLower(nfkc(text))
-	for _, p := range []struct{ prefix, cmd string }{
-		{"/checknum", "checknum"}, {"checknum", "checknum"}, {"/查号", "checknum"}, {"查号", "checknum"},
-		{"/help", "help"}, {"/handoff", "handoff"}, {"/human", "handoff"}, {"/人工", "handoff"},
-	} {
-		if strings.HasPrefix(lower, p.prefix) {
-			rest := lower[len(p.prefix):]
-			if r, _ := utf8.DecodeRuneInString(rest); rest == "" || r == ' ' || r == ':' || r == '：' || isDigit(byte(r)) || r == '+' {
-				return p.cmd, strings.TrimLeft(strings.TrimSpace(rest), ":："), true
+	try := func(prefix, name string) bool {
+		if !strings.HasPrefix(lower, prefix) {
+			return false
+		}
+		rest := lower[len(prefix):]
+		if r, _ := utf8.DecodeRuneInString(rest); rest == "" || r == ' ' || r == ':' || r == '：' || isDigit(byte(r)) || r == '+' {
+			cmd, args, ok = name, strings.TrimLeft(strings.TrimSpace(rest), ":："), true
+		}
+		return ok
+	}
+	for _, name := range []string{"checknum", "help", "handoff"} {
+		if try("/"+name, name) {
+			return
+		}
+		for _, w := range e.kb.Rules.Commands[name] {
+			if try(strings.ToLower(nfkc(w)), name) {
+				return
 			}
 		}
 	}
@@ -572,6 +582,9 @@ func (e *engine) message(intent, name, lang string) Reply {
 
 // checknum answers /checknum: one verdict per number given.
 func (e *engine) checknum(args, lang string) Reply {
+	if !e.kb.HasTable() {
+		return e.message("checknum", "no_table", lang)
+	}
 	if strings.TrimSpace(args) == "" {
 		return e.message("checknum", "number_empty", lang)
 	}
@@ -853,3 +866,31 @@ func hasLetters(s string) bool {
 	}
 	return false
 }
+
+// Nearest returns the question (in Chinese, as the FAQ writes it) of the
+// entry nearest to text, "" when none is near: reports group the messages
+// the bot could not answer by it.
+func (b *Bot) Nearest(text string) string {
+	e := b.cur.Load()
+	id := e.m.classify(text, false).Nearest
+	if t, ok := e.kb.Target(id); ok && t.IsEntry() {
+		return e.kb.ZH.Entries[t.Entry].Question
+	}
+	return ""
+}
+
+// Question returns the Chinese question of the entry an answer comes from
+// and, for a step or case, its number; "" for the bot's own messages and
+// none.
+func (b *Bot) Question(id string) (question string, step int) {
+	e := b.cur.Load()
+	t, ok := e.kb.Target(id)
+	if !ok || !t.IsEntry() {
+		return "", 0
+	}
+	return e.kb.ZH.Entries[t.Entry].Question, t.Step
+}
+
+// Label is how a clarify question offers an answer: its entry's question,
+// or the beginning of its step or case, in lang.
+func (b *Bot) Label(id, lang string) string { return b.cur.Load().label(id, lang) }

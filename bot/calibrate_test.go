@@ -53,15 +53,15 @@ func TestDumpRetrieval(t *testing.T) {
 			} else if l.Intent != knowledge.None {
 				continue // small talk
 			}
-			q := m.ret.Read(norm.Normalize(l.Text))
-			hits := m.ret.Search(q, 5)
+			text := norm.Normalize(l.Text)
+			hits := m.ret.Find(text, 5)
 			type row struct {
 				Set, Text, Kind, Lang string
 				Label, Step           int
 				Hits                  []any
 				Pieces                []string
 			}
-			r := row{Set: filepath.Base(dir), Text: l.Text, Kind: l.Kind, Lang: Lang(l.Text, "zh"), Label: label, Pieces: m.ret.Explain(q)}
+			r := row{Set: filepath.Base(dir), Text: l.Text, Kind: l.Kind, Lang: Lang(l.Text, "zh"), Label: label, Pieces: m.ret.Explain(text)}
 			if tg, ok := kb.Target(l.Intent); ok {
 				r.Step = tg.Step
 			}

@@ -29,8 +29,10 @@ var ErrNotInFAQ = errors.New("the FAQ passages do not answer the question")
 // Question is what a Fallback gets: the user's text with phone numbers
 // masked, the language to answer in, and the most relevant FAQ passages.
 type Question struct {
-	Text     string
-	Lang     string
+	Text string
+	Lang string
+	// Scope says what the FAQ covers: its files' titles.
+	Scope    string
 	Passages []Passage
 	History  []Turn
 }
@@ -235,7 +237,7 @@ const maxPassages = 12
 // hundreds of entries, the model still gets only the few that matter.
 func (e *engine) passages(norm, lang string, entries int) []Passage {
 	var out []Passage
-	for _, h := range e.m.ret.Search(e.m.ret.Read(norm), entries) {
+	for _, h := range e.m.ret.Find(norm, entries) {
 		if h.Conf < passageConf {
 			continue
 		}
@@ -280,6 +282,19 @@ func prefixSummary(kb *knowledge.KB, lang string) string {
 		return "Supported prefixes: " + strings.Join(ps, ", ")
 	}
 	return "支持的号段：" + strings.Join(ps, "、")
+}
+
+// scope names what the FAQ covers: its files' titles, in lang.
+func (e *engine) scope(lang string) string {
+	var titles []string
+	for _, t := range e.kb.Topics {
+		title := t.Title
+		if lang == "en" {
+			title = t.TitleEN
+		}
+		titles = append(titles, title)
+	}
+	return strings.Join(titles, "; ")
 }
 
 // claimRE finds phone numbers and three-digit prefixes in a model's answer.
@@ -368,7 +383,7 @@ func (b *Bot) askFallback(ctx context.Context, e *engine, text, lang string, c C
 	if len(passages) == 0 {
 		return Reply{}, false // not covered: the rules' "none" answer stands
 	}
-	q := Question{Text: MaskText(text), Lang: lang, Passages: passages, History: history}
+	q := Question{Text: MaskText(text), Lang: lang, Scope: e.scope(lang), Passages: passages, History: history}
 	answer, err := b.fb.ask(ctx, lang+"\x00"+b.norm.Normalize(text), q)
 	r := Reply{Intent: knowledge.None, Confidence: c.Confidence, Lang: lang, Numbers: c.Numbers}
 	switch {

@@ -72,9 +72,11 @@ type Matcher struct {
 	partTarget  [][]int // FAQ entry, item -> target
 	ruleOf      []int   // target -> an intent answering with it, -1 for none
 	// ruled marks the FAQ entries that rules answer with (the entry or
-	// one of its items): for them the rules decide, and the index only
-	// adds its evidence to theirs.
-	ruled []bool
+	// one of its items): for them the rules decide, and the index no
+	// longer offers them; allRuled says every entry is ruled, so that
+	// classifying needs no search (Nearest does one of its own).
+	ruled    []bool
+	allRuled bool
 }
 
 type atom struct {
@@ -129,6 +131,8 @@ type scratch struct {
 	matched []bool // by term
 	scores  []float64
 	negated []bool // by intent: one of its negatives matched
+	cands   []candidate
+	blocked map[int]bool
 }
 
 type hit struct{ atom, start, end int }
@@ -291,6 +295,7 @@ func NewMatcher(kb *knowledge.KB, norm *Normalizer) (*Matcher, error) {
 			matched: make([]bool, len(m.terms)),
 			scores:  make([]float64, len(m.intents)),
 			negated: make([]bool, len(m.intents)),
+			blocked: map[int]bool{},
 		}
 	}
 	return m, nil
@@ -334,6 +339,7 @@ func (m *Matcher) indexTargets(kb *knowledge.KB, norm *Normalizer) {
 			m.ruled[m.targets[t].Entry] = true
 		}
 	}
+	m.allRuled = !slices.Contains(m.ruled, false)
 }
 
 func parentsFirst(intents []cintent) []int {
@@ -473,7 +479,11 @@ func (m *Matcher) classify(text string, withScores bool) Classification {
 		}
 		sc.scores[i] = math.Min(math.Max(s, 0), 1)
 	}
-	cands := m.candidates(sc, m.ret.Search(m.ret.Read(plain), searchDepth))
+	var hits []retrieval.Hit
+	if !m.allRuled || withScores {
+		hits = m.ret.Find(plain, searchDepth)
+	}
+	cands := m.candidates(sc, hits)
 	m.decide(&c, cands)
 	if withScores {
 		for _, k := range cands {
@@ -510,17 +520,18 @@ type candidate struct {
 // carries the index's evidence for its entry, as refining rules carry
 // their parent's.
 func (m *Matcher) candidates(sc *scratch, hits []retrieval.Hit) []candidate {
-	byTarget := map[int]int{}
-	var out []candidate
+	out := sc.cands[:0]
 	get := func(t int) *candidate {
-		if i, ok := byTarget[t]; ok {
-			return &out[i]
+		for i := range out {
+			if out[i].target == t {
+				return &out[i]
+			}
 		}
-		byTarget[t] = len(out)
 		out = append(out, candidate{target: t})
 		return &out[len(out)-1]
 	}
-	blocked := map[int]bool{} // targets the rules rule out
+	blocked := sc.blocked
+	clear(blocked) // targets the rules rule out
 	for i, s := range sc.scores {
 		t := m.ruleTarget[i]
 		if sc.negated[i] {
@@ -536,7 +547,14 @@ func (m *Matcher) candidates(sc *scratch, hits []retrieval.Hit) []candidate {
 			c.rules = max(c.rules, s)
 		}
 	}
-	entryConf := map[int]float64{}
+	entryConf := func(entry int) float64 { // the index's, for an entry
+		for i := range hits {
+			if hits[i].Doc == entry && !blocked[m.entryTarget[entry]] {
+				return hits[i].Conf
+			}
+		}
+		return 0
+	}
 	for i := range hits {
 		h := &hits[i]
 		t := m.entryTarget[h.Doc]
@@ -551,7 +569,6 @@ func (m *Matcher) candidates(sc *scratch, hits []retrieval.Hit) []candidate {
 				conf -= 0.01 // the item answers it better than the entry
 			}
 		}
-		entryConf[h.Doc] = max(entryConf[h.Doc], conf)
 		c := get(t)
 		c.retrieval, c.hit = max(c.retrieval, conf), h
 	}
@@ -559,7 +576,7 @@ func (m *Matcher) candidates(sc *scratch, hits []retrieval.Hit) []candidate {
 		c := &out[i]
 		tg := m.targets[c.target]
 		if c.rules > 0 && tg.IsEntry() && tg.Step > 0 && !blocked[c.target] {
-			c.retrieval = max(c.retrieval, entryConf[tg.Entry])
+			c.retrieval = max(c.retrieval, entryConf(tg.Entry))
 		}
 		if tg.IsEntry() && m.ruled[tg.Entry] {
 			c.retrieval = 0 // the rules decide when this entry is the answer
@@ -575,6 +592,7 @@ func (m *Matcher) candidates(sc *scratch, hits []retrieval.Hit) []candidate {
 		}
 		return a.target - b.target
 	})
+	sc.cands = out
 	return out
 }
 
@@ -623,10 +641,12 @@ func (m *Matcher) decide(c *Classification, cands []candidate) {
 		return
 	}
 	best := 0
-	// Small talk gives way to any content that also clears the threshold.
+	// Small talk gives way to content that also clears the threshold: by
+	// the rules, or by the index more surely than the small talk ("thanks
+	// a lot" is thanks, whatever an FAQ says about a parking lot).
 	if yield(cands[0]) {
 		for i, k := range cands {
-			if !yield(k) && k.score >= th {
+			if !yield(k) && k.score >= th && (k.rules >= th || k.score > cands[0].score) {
 				best = i
 				break
 			}

@@ -385,17 +385,15 @@ func onlyDigits(s string) string {
 	return b.String()
 }
 
-// prefixContext are words that make a bare three-digit number a prefix.
-var prefixContext = []string{"号段", "开头", "号码", "手机", "号", "卡", "前三位", "前缀", "短信", "收", "支持", "能", "可以", "行", "吗",
-	"prefix", "number", "start", "begin", "sms", "text", "receiv", "support", "work", "phone", "mobile"}
-
-// unitAfter are units that make a three-digit number a quantity, not a prefix.
-var unitAfter = []string{"秒", "分", "小时", "天", "次", "个", "元", "块", "条", "年", "月", "日", "周", "%", "s", "m", "h", "kb", "mb", "ms", "sec", "min", "hour", "day", "yuan", "rmb", "x"}
-
 // ExtractNumbers finds phone numbers, mistyped ones (10 or 12 digits
 // starting with 1, reported with Valid false) and bare three-digit prefixes
-// (13x-19x, when the text speaks of numbers) in a message.
+// (13x-19x, when the text speaks of numbers: the words of numbers.context
+// in the rules, and no unit of numbers.units after it) in a message.
 func ExtractNumbers(kb *knowledge.KB, text string) []Number {
+	var context, units []string
+	if kb != nil {
+		context, units = kb.Rules.NumberContext, kb.Rules.NumberUnits
+	}
 	s := nfkc(text)
 	var out []Number
 	var lower string
@@ -414,7 +412,7 @@ func ExtractNumbers(kb *knowledge.KB, text string) []Number {
 			if lower == "" {
 				lower = strings.ToLower(s)
 			}
-			if !barePrefix(lower, run.start, run.end) {
+			if !barePrefix(lower, run.start, run.end, context, units) {
 				continue
 			}
 			n.Valid, n.Normalized = true, ds
@@ -434,10 +432,11 @@ func ExtractNumbers(kb *knowledge.KB, text string) []Number {
 	return out
 }
 
-// barePrefix decides whether the three digits at s[start:end] name a prefix.
-func barePrefix(s string, start, end int) bool {
+// barePrefix decides whether the three digits at s[start:end] name a
+// prefix: the text has a word of context, and no unit follows them.
+func barePrefix(s string, start, end int, context, units []string) bool {
 	rest := strings.TrimLeft(s[end:], " ")
-	for _, u := range unitAfter {
+	for _, u := range units {
 		if strings.HasPrefix(rest, u) {
 			// "s" etc. only count as a unit when a word ends there
 			if len(u) <= 3 && isASCIIWord(u) && len(rest) > len(u) && isLetter(rest[len(u)]) {
@@ -450,7 +449,7 @@ func barePrefix(s string, start, end int) bool {
 	if r, _ := utf8.DecodeLastRuneInString(before); r == '第' || r == '.' || r == '/' || r == ':' {
 		return false
 	}
-	for _, w := range prefixContext {
+	for _, w := range context {
 		if strings.Contains(s, w) {
 			return true
 		}

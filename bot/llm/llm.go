@@ -46,7 +46,7 @@ func New(cfg Config) *Client {
 	return &Client{c: openai.NewClientWithConfig(oc), model: cfg.Model, max: cfg.MaxTokens}
 }
 
-const systemPrompt = `You are the support assistant for ICP filing (备案) SMS verification by MIIT (管局/工信部).
+const systemPrompt = `You are a customer-support assistant. The FAQ you answer from covers: %s.
 Answer ONLY from the FAQ passages below. Do not use any other knowledge, and do not guess.
 Rules:
 - Answer in %s, briefly, in plain text.
@@ -57,6 +57,14 @@ Rules:
 
 FAQ passages:
 %s`
+
+// scope says what the FAQ covers, for the prompt: the knowledge's titles.
+func scope(q bot.Question) string {
+	if q.Scope == "" {
+		return "the questions in the passages below"
+	}
+	return q.Scope
+}
 
 // prompt builds the chat messages for q.
 func prompt(q bot.Question) []openai.ChatCompletionMessage {
@@ -72,7 +80,7 @@ func prompt(q bot.Question) []openai.ChatCompletionMessage {
 		}
 		fmt.Fprintf(&ps, "[%d] %s (%s)\n%s\n\n", i+1, p.Question, where, p.Text)
 	}
-	msgs := []openai.ChatCompletionMessage{{Role: openai.ChatMessageRoleSystem, Content: fmt.Sprintf(systemPrompt, lang, ps.String())}}
+	msgs := []openai.ChatCompletionMessage{{Role: openai.ChatMessageRoleSystem, Content: fmt.Sprintf(systemPrompt, scope(q), lang, ps.String())}}
 	for _, t := range q.History {
 		msgs = append(msgs,
 			openai.ChatCompletionMessage{Role: openai.ChatMessageRoleUser, Content: delimit(t.User)},

@@ -1,16 +1,16 @@
 // Package retrieval finds the FAQ entry, and the step or case of it, that
 // a message asks about, with no rule written for it: an inverted index of
 // the entries' questions, other phrasings and answers, in Chinese
-// character pairs and their pinyin, English stems and numbers, scored by
-// how much of the message an entry explains and how much of its question
-// the message says. Texts come in normalised (see bot.Normalizer).
+// character pairs and their pinyin, English stems, synonyms and numbers
+// (see read.go), scored by how much of the message an entry explains and
+// how much of its question the message says, with a confidence fit on
+// labelled messages. Texts come in normalised (see bot.Normalizer).
 package retrieval
 
 import (
 	"fmt"
 	"math"
 	"slices"
-	"sort"
 	"sync"
 )
 
@@ -32,21 +32,72 @@ type Part struct {
 // Index is built once per knowledge version; it is immutable and safe for
 // concurrent use.
 type Index struct {
-	py    *pinyinTable
-	syn   *synonymTable
-	vocab map[string]int32
-	idf   []float64
-	kinds []kind
-	post  [][]int32 // token -> subs that have it
-	subs  []sub
-	docs  []docInfo
+	py   *pinyinTable
+	syn  *synonymTable
+	voc  vocab
+	idf  []float64
+	kind []kind
+	post [][]posting // token -> the subs that have it
+	subs []sub
+	docs []docInfo
 	// words are the English words of the texts, for typo correction:
 	// each word and each of its one-letter deletions, to the words.
-	words      map[string][]string
+	words map[string][]string
+	// stems remembers the stems of the texts' words, which messages use.
+	stems      map[string]string
 	idfUnknown float64
-	pool       sync.Pool
+	// common marks the tokens that more than half the docs of a large FAQ
+	// have: they say little (their weight is small) and their lists are
+	// long, so searches pass them by, as a stop word.
+	common []bool
+	pool   sync.Pool
 }
 
+// commonDocs is the size of an FAQ from which tokens in more than half of
+// its docs are common.
+const commonDocs = 100
+
+// posting is one sub that has a token, with what the search needs of it.
+type posting struct {
+	sub, doc int32 // sub is -1 for an answer's text: only its doc counts
+	factor   float64
+}
+
+// vocab numbers the tokens: a map per kind, by string or by number.
+type vocab struct {
+	str [kinds]map[string]int32
+	num [kinds]map[uint32]int32
+}
+
+func newVocab() vocab {
+	var v vocab
+	for k := range kinds {
+		v.str[k], v.num[k] = map[string]int32{}, map[uint32]int32{}
+	}
+	return v
+}
+
+func (v *vocab) get(k key) (int32, bool) {
+	var t int32
+	var ok bool
+	if k.s != "" {
+		t, ok = v.str[k.kind][k.s]
+	} else {
+		t, ok = v.num[k.kind][k.n]
+	}
+	return t, ok
+}
+
+func (v *vocab) put(k key, t int32) {
+	if k.s != "" {
+		v.str[k.kind][k.s] = t
+	} else {
+		v.num[k.kind][k.n] = t
+	}
+}
+
+// sub is one indexed text of a doc: a phrasing of its question, or its
+// answer.
 type sub struct {
 	doc    int32
 	title  bool
@@ -59,11 +110,10 @@ type sub struct {
 	factor float64
 }
 
-// Field weights and BM25's length normalisation for answer texts.
+// BM25's length normalisation for answer texts.
 const (
-	bodyWeight = 1.0
-	bm25K1     = 1.2
-	bm25B      = 0.75
+	bm25K1 = 1.2
+	bm25B  = 0.75
 )
 
 type docInfo struct {
@@ -80,61 +130,86 @@ type partInfo struct {
 // Build indexes docs. Synonyms are groups of words that mean the same
 // (Synonyms, and the operator's own), normalised.
 func Build(docs []Doc, synonyms [][]string) *Index {
-	ix := &Index{py: loadPinyin(), syn: newSynonymTable(synonyms), vocab: map[string]int32{}, words: map[string][]string{}}
-	df := []int{}
-	id := func(key string) int32 {
-		if t, ok := ix.vocab[key]; ok {
-			return t
+	ix := &Index{py: loadPinyin(), voc: newVocab(), words: map[string][]string{}, stems: map[string]string{}}
+	ix.syn = synonymsFor(synonyms)
+	var df []int
+	rd := &reader{ix: ix}
+	// mark[t] == gen: token t is in the set being gathered.
+	var mark []uint32
+	gen := uint32(0)
+	var set []int32
+	sink := func(_ kind, alts []alt) {
+		for _, a := range alts {
+			t, ok := ix.voc.get(a.key)
+			if !ok {
+				t = int32(len(ix.kind))
+				k := a.key
+				k.s = clone(k.s) // not a piece of a text, kept alive with it
+				ix.voc.put(k, t)
+				ix.kind = append(ix.kind, k.kind)
+				df = append(df, 0)
+				mark = append(mark, 0)
+			}
+			if mark[t] != gen {
+				mark[t] = gen
+				set = append(set, t)
+			}
 		}
-		t := int32(len(ix.kinds))
-		ix.vocab[key] = t
-		ix.kinds = append(ix.kinds, kind(key[0]-'0'))
-		df = append(df, 0)
-		return t
 	}
-	set := map[string]bool{}
-	tokensOf := func(texts []string) []int32 {
-		clear(set)
+	// tokensOf reads texts, and the sets so far of this gathering (with
+	// more: the same generation), into a sorted set of tokens.
+	start := func() { gen++; set = set[:0] }
+	add := func(texts []string) {
 		for _, t := range texts {
-			docTokens(t, ix.py, ix.syn, set)
 			ix.addWords(t)
+			rd.read(t, sink)
 		}
-		out := make([]int32, 0, len(set))
-		for k := range set {
-			out = append(out, id(k))
-		}
-		slices.Sort(out)
-		return out
 	}
-	addSub := func(doc int, title bool, tokens []int32) int {
-		ix.subs = append(ix.subs, sub{doc: int32(doc), title: title, tokens: tokens})
-		return len(ix.subs) - 1
+	sorted := func() []int32 { out := slices.Clone(set); slices.Sort(out); return out }
+	union := func(sets ...[]int32) {
+		for _, ts := range sets {
+			for _, t := range ts {
+				if mark[t] != gen {
+					mark[t] = gen
+					set = append(set, t)
+				}
+			}
+		}
 	}
 	for i, d := range docs {
 		var info docInfo
-		seen := map[int32]bool{}
+		for _, p := range d.Parts {
+			var pi partInfo
+			start()
+			add(p.Titles)
+			pi.titles = sorted()
+			start()
+			add(p.Body)
+			pi.body = sorted()
+			info.parts = append(info.parts, pi)
+		}
+		start()
+		var titles [][]int32
 		for _, t := range d.Titles {
-			toks := tokensOf([]string{t})
-			info.titles = append(info.titles, addSub(i, true, toks))
-			for _, k := range toks {
-				seen[k] = true
-			}
+			start()
+			add([]string{t})
+			toks := sorted()
+			titles = append(titles, toks)
+			info.titles = append(info.titles, len(ix.subs))
+			ix.subs = append(ix.subs, sub{doc: int32(i), title: true, tokens: toks})
 		}
-		body := d.Body
-		for _, p := range d.Parts {
-			body = append(body[:len(body):len(body)], p.Body...)
-			body = append(body, p.Titles...)
+		start()
+		add(d.Body)
+		for _, p := range info.parts {
+			union(p.titles, p.body)
 		}
-		btoks := tokensOf(body)
-		info.body = addSub(i, false, btoks)
-		for _, k := range btoks {
-			seen[k] = true
-		}
-		for k := range seen {
-			df[k]++
-		}
-		for _, p := range d.Parts {
-			info.parts = append(info.parts, partInfo{titles: tokensOf(p.Titles), body: tokensOf(p.Body)})
+		btoks := sorted()
+		info.body = len(ix.subs)
+		ix.subs = append(ix.subs, sub{doc: int32(i), tokens: btoks})
+		// The doc's tokens, for their document frequencies.
+		union(titles...)
+		for _, t := range set {
+			df[t]++
 		}
 		ix.docs = append(ix.docs, info)
 	}
@@ -144,52 +219,93 @@ func Build(docs []Doc, synonyms [][]string) *Index {
 		ix.idf[t] = idf(n, float64(f))
 	}
 	ix.idfUnknown = idf(n, 1)
-	ix.post = make([][]int32, len(ix.kinds))
+	ix.common = make([]bool, len(df))
+	if len(docs) >= commonDocs {
+		for t, f := range df {
+			ix.common[t] = 2*f > len(docs)
+		}
+	}
+	ix.post = make([][]posting, len(ix.kind))
+	counts := make([]int, len(ix.kind))
 	bodies, bodyLen := 0, 0
 	for _, s := range ix.subs {
+		for _, t := range s.tokens {
+			counts[t]++
+		}
 		if !s.title {
 			bodies++
 			bodyLen += len(s.tokens)
 		}
+	}
+	for t, c := range counts {
+		ix.post[t] = make([]posting, 0, c)
 	}
 	avg := max(1, float64(bodyLen)/float64(max(1, bodies)))
 	for s := range ix.subs {
 		sb := &ix.subs[s]
 		sb.factor = 1
 		if !sb.title {
-			sb.factor = bodyWeight * (1 + bm25K1) / (1 + bm25K1*(1-bm25B+bm25B*float64(len(sb.tokens))/avg))
+			sb.factor = (1 + bm25K1) / (1 + bm25K1*(1-bm25B+bm25B*float64(len(sb.tokens))/avg))
 		}
-	}
-	for s := range ix.subs {
-		for _, t := range ix.subs[s].tokens {
-			ix.post[t] = append(ix.post[t], int32(s))
-			ix.subs[s].weight += kindWeight[ix.kinds[t]] * ix.idf[t]
+		for _, t := range sb.tokens {
+			p := posting{int32(s), sb.doc, sb.factor}
+			if !sb.title {
+				p.sub = -1
+			}
+			ix.post[t] = append(ix.post[t], p)
+			sb.weight += kindWeight[ix.kind[t]] * ix.idf[t]
 		}
 	}
 	ix.pool.New = func() any { return ix.newScratch() }
 	return ix
 }
 
+func clone(s string) string { return string([]byte(s)) }
+
 // idf is the inverse document frequency of a token in f of n documents
 // (BM25's, which stays positive).
 func idf(n, f float64) float64 { return math.Log(1 + (n-f+0.5)/(f+0.5)) }
 
-// addWords remembers the English words of a text, for typo correction.
+// stem is a word's Porter2 stem, remembered for the texts' words.
+func (ix *Index) stem(w string) string {
+	if s, ok := ix.stems[w]; ok {
+		return s
+	}
+	return plainStem(w)
+}
+
+// addWords remembers the English words of a text: their stems, and the
+// words for typo correction.
 func (ix *Index) addWords(text string) {
-	for _, sp := range spans(text) {
-		w := sp.text
-		if sp.han || sp.digit || len(w) < 4 || isStopWord(w) || !isASCIILower(w) {
-			continue
-		}
-		if _, ok := ix.words[w]; ok && slices.Contains(ix.words[w], w) {
-			continue
-		}
-		ix.words[w] = append(ix.words[w], w)
-		for i := range w {
-			d := w[:i] + w[i+1:]
-			if !slices.Contains(ix.words[d], w) {
-				ix.words[d] = append(ix.words[d], w)
+	start := -1
+	for i := 0; i <= len(text); i++ {
+		if i < len(text) && text[i] >= 'a' && text[i] <= 'z' {
+			if start < 0 {
+				start = i
 			}
+			continue
+		}
+		if start >= 0 && (i == len(text) || text[i] == ' ' || text[i] < 0x80) {
+			ix.addWord(text[start:i])
+		}
+		start = -1
+	}
+}
+
+func (ix *Index) addWord(w string) {
+	if _, ok := ix.stems[w]; ok {
+		return
+	}
+	w = clone(w)
+	ix.stems[w] = plainStem(w)
+	if len(w) < 4 || isStopWord(w) {
+		return
+	}
+	ix.words[w] = append(ix.words[w], w)
+	for i := range w {
+		d := w[:i] + w[i+1:]
+		if !slices.Contains(ix.words[d], w) {
+			ix.words[d] = append(ix.words[d], w)
 		}
 	}
 }
@@ -207,232 +323,7 @@ func isASCIILower(w string) bool {
 func (ix *Index) Len() int { return len(ix.docs) }
 
 // Tokens is the number of distinct tokens, for sizing.
-func (ix *Index) Tokens() int { return len(ix.kinds) }
-
-// scratch is one search's working memory.
-type scratch struct {
-	subCredit  []float64 // per sub, this piece's best
-	subTotal   []float64
-	docCredit  []float64
-	docTotal   []float64
-	subTouched []int32
-	docTouched []int32
-	subSeen    []bool
-	docSeen    []bool
-	subAny     []bool
-	docAny     []bool
-	anySubs    []int32
-	anyDocs    []int32
-}
-
-func (ix *Index) newScratch() *scratch {
-	return &scratch{
-		subCredit: make([]float64, len(ix.subs)), subTotal: make([]float64, len(ix.subs)),
-		docCredit: make([]float64, len(ix.docs)), docTotal: make([]float64, len(ix.docs)),
-		subSeen: make([]bool, len(ix.subs)), docSeen: make([]bool, len(ix.docs)),
-		subAny: make([]bool, len(ix.subs)), docAny: make([]bool, len(ix.docs)),
-	}
-}
-
-// Hit is one doc a query may ask about.
-type Hit struct {
-	Doc int
-	// Part is the step or case (1-based) that fits the query clearly
-	// better than the whole doc; 0 for the whole.
-	Part int
-	// Score ranks the hits; Conf is the calibrated probability that the
-	// doc is what the query asks about.
-	Score, Conf float64
-	Features
-}
-
-// Features describe how a doc meets a query.
-type Features struct {
-	// Cover is the share of the query (by weight) the doc has anywhere;
-	// TitleCover the share one of its phrasings has; TitleRecall the
-	// share of that phrasing the query says.
-	Cover, TitleCover, TitleRecall float64
-	// Margin is how far the doc's score is ahead of the next one's.
-	Margin float64
-	// Weight is the query's total weight: short queries say little.
-	Weight float64
-	// Unknown is the share of the query that nothing in the FAQ has.
-	Unknown float64
-	// PartCover is the share of the query the doc's question and its best
-	// step or case have together.
-	PartCover float64
-	// UnknownWords counts the query's words that nothing in the FAQ has.
-	UnknownWords int
-	// KeyCover is the share of the query's heaviest pieces the doc has;
-	// NextCover the next doc's Cover; Docs how many docs share anything
-	// with the query.
-	KeyCover, NextCover float64
-	Docs                int
-}
-
-// Query is a message read for searching: its pieces with their weights.
-type Query struct {
-	pieces  []qpiece
-	weight  float64
-	unknown float64 // of pieces nothing in the FAQ has
-	// unknownWords counts the words among them.
-	unknownWords int
-}
-
-// unknownWeight scales a piece that nothing in the FAQ has.
-const unknownWeight = 0.5
-
-type qpiece struct {
-	alts   []qalt
-	weight float64
-}
-
-type qalt struct {
-	tok int32
-	w   float64
-}
-
-// Read turns normalised text into a query.
-func (ix *Index) Read(text string) Query {
-	var q Query
-	add := func(k kind, alts []alt) {
-		qp := qpiece{}
-		primary := -1.0
-		for i, a := range alts {
-			ak := k
-			if a.kind != 0 {
-				ak = a.kind
-			}
-			t, ok := ix.vocab[tokenKey(ak, a.key)]
-			if i == 0 {
-				primary = ix.idfUnknown
-				if ok {
-					primary = ix.idf[t]
-				}
-			}
-			if ok {
-				qp.alts = append(qp.alts, qalt{t, a.w})
-			}
-		}
-		qp.weight = kindWeight[k] * primary
-		if len(qp.alts) == 0 {
-			// Nothing in the FAQ has it: often a pair across two words
-			// ("了资" of "超时了资料"), sometimes what the FAQ does not cover.
-			qp.weight *= unknownWeight
-			if k == kindWord {
-				q.unknownWords++
-			}
-			q.unknown += qp.weight
-		}
-		q.pieces = append(q.pieces, qp)
-		q.weight += qp.weight
-	}
-	var words []string // the current run of words
-	for _, sp := range spans(text) {
-		if sp.han || sp.digit {
-			ix.readWords(words, add)
-			words = words[:0]
-		}
-		switch {
-		case sp.han:
-			ix.readHan([]rune(sp.text), add)
-		case sp.digit:
-			add(kindNumber, []alt{{key: sp.text, w: 1}})
-		default:
-			words = append(words, sp.text)
-		}
-	}
-	ix.readWords(words, add)
-	return q
-}
-
-// readHan reads a run of Chinese characters: synonym members whole, the
-// other characters and pairs (with their pinyin, so that a homophone
-// typo such as 和验 still meets 核验).
-func (ix *Index) readHan(rs []rune, add func(kind, []alt)) {
-	members := ix.syn.hanMembers(rs)
-	in := make([]int, len(rs)) // 1 + the member a rune is in, 0 for none
-	for mi, m := range members {
-		for i := m.start; i < m.end; i++ {
-			in[i] = mi + 1
-		}
-		add(kindPhrase, []alt{{key: m.member, w: 1}, {kind: kindSyn, key: synKey(m.group), w: synWeight}})
-	}
-	for i, r := range rs {
-		if in[i] == 0 && !isStopChar(r) {
-			add(kindChar, []alt{{key: string(r), w: 1}})
-		}
-		if i+1 >= len(rs) || in[i] != 0 && in[i] == in[i+1] {
-			continue
-		}
-		pair := string(rs[i : i+2])
-		if stopPairs[pair] || isStopChar(r) && isStopChar(rs[i+1]) {
-			continue
-		}
-		alts := []alt{{key: pair, w: 1}}
-		if a, b := ix.py.syllable(r), ix.py.syllable(rs[i+1]); a != "" && b != "" {
-			alts = append(alts, alt{kind: kindPinyin, key: a + " " + b, w: 0.7})
-		}
-		add(kindPair, alts)
-	}
-}
-
-// readWords reads a run of Latin words: synonym members whole; other
-// words by their stems, with typo corrections for words the FAQ does not
-// have, or as pinyin when they read as pinyin ("shenhe").
-func (ix *Index) readWords(words []string, add func(kind, []alt)) {
-	if len(words) == 0 {
-		return
-	}
-	stems := make([]string, len(words))
-	for i, w := range words {
-		stems[i] = stem(w)
-	}
-	member := make([]bool, len(words))
-	for _, m := range ix.syn.wordMembers(stems) {
-		for i := m.start; i < m.end; i++ {
-			member[i] = true
-		}
-		add(kindPhrase, []alt{{key: m.member, w: 1}, {kind: kindSyn, key: synKey(m.group), w: synWeight}})
-	}
-	lastSyl := "" // the last syllable of a word read as pinyin, to pair across words
-	for i, w := range words {
-		if member[i] || isStopWord(w) {
-			lastSyl = ""
-			continue
-		}
-		st := stems[i]
-		if _, known := ix.vocab[tokenKey(kindWord, st)]; known {
-			lastSyl = ""
-			add(kindWord, []alt{{key: st, w: 1}})
-			continue
-		}
-		syl := ix.py.segment(w)
-		if len(syl) >= 2 || len(syl) == 1 && lastSyl != "" {
-			if lastSyl != "" {
-				syl = append([]string{lastSyl}, syl...)
-			}
-			for k := 0; k+1 < len(syl); k++ {
-				add(kindPinyin, []alt{{key: syl[k] + " " + syl[k+1], w: 1}})
-			}
-			lastSyl = syl[len(syl)-1]
-			continue
-		}
-		lastSyl = ""
-		if len(syl) == 1 {
-			lastSyl = syl[0]
-		}
-		alts := []alt{{key: st, w: 1}}
-		for _, fix := range ix.corrections(w) {
-			fs := stem(fix)
-			alts = append(alts, alt{key: fs, w: 0.7})
-			if g, ok := ix.syn.words[fs]; ok {
-				alts = append(alts, alt{kind: kindSyn, key: synKey(g), w: 0.7 * synWeight})
-			}
-		}
-		add(kindWord, alts)
-	}
-}
+func (ix *Index) Tokens() int { return len(ix.kind) }
 
 // corrections are the indexed English words one edit (an insertion,
 // deletion, substitution or swap of neighbours) away from w.
@@ -480,28 +371,180 @@ func WithinOneEdit(a, b string) bool {
 	return a[i:] == b[i+1:]
 }
 
-// Search returns up to k docs for the query, best first.
-func (ix *Index) Search(q Query, k int) []Hit {
-	if q.weight <= 0 || len(ix.docs) == 0 {
+// Query is a message read for searching: its pieces with their weights.
+type Query struct {
+	pieces  []qpiece
+	alts    []qalt // the pieces' tokens, in order
+	weight  float64
+	unknown float64 // of pieces nothing in the FAQ has
+	// unknownWords counts the English words among them.
+	unknownWords int
+}
+
+// unknownWeight scales a piece that nothing in the FAQ has.
+const unknownWeight = 0.5
+
+type qpiece struct {
+	kind       kind
+	start, end int32 // its alts
+	weight     float64
+}
+
+type qalt struct {
+	tok int32
+	w   float64
+}
+
+func (q *Query) altsOf(p *qpiece) []qalt { return q.alts[p.start:p.end] }
+
+// readQuery reads normalised text into q, reusing its memory.
+func (ix *Index) readQuery(rd *reader, text string, q *Query) {
+	q.pieces, q.alts = q.pieces[:0], q.alts[:0]
+	q.weight, q.unknown, q.unknownWords = 0, 0, 0
+	rd.ix, rd.query = ix, true
+	rd.read(text, func(k kind, alts []alt) {
+		qp := qpiece{kind: k, start: int32(len(q.alts))}
+		primary := ix.idfUnknown
+		for i, a := range alts {
+			t, ok := ix.voc.get(a.key)
+			if !ok {
+				continue
+			}
+			if i == 0 {
+				primary = ix.idf[t]
+			}
+			q.alts = append(q.alts, qalt{t, a.w})
+		}
+		qp.end = int32(len(q.alts))
+		qp.weight = kindWeight[k] * primary
+		if qp.end == qp.start {
+			// Nothing in the FAQ has it: often a pair across two words
+			// ("了资" of "超时了资料"), sometimes what the FAQ does not cover.
+			qp.weight *= unknownWeight
+			if k == kindWord {
+				q.unknownWords++
+			}
+			q.unknown += qp.weight
+		}
+		q.pieces = append(q.pieces, qp)
+		q.weight += qp.weight
+	})
+}
+
+// scratch is one search's working memory.
+type scratch struct {
+	rd         reader
+	q          Query
+	subCredit  []float64 // per sub, this piece's best
+	subTotal   []float64
+	docCredit  []float64
+	docTotal   []float64
+	docStrong  []float64 // docTotal without single characters
+	subTouched []int32
+	docTouched []int32
+	subSeen    []bool
+	docSeen    []bool
+	subAny     []bool
+	docAny     []bool
+	anySubs    []int32
+	anyDocs    []int32
+	top        []int32
+	hits       []Hit
+	// For looking texts' tokens up in the query: the first alt (+1) of
+	// each token, the next alt with the same token, each alt's piece.
+	firstAlt        []int32
+	altNext         []int32
+	altPiece        []int32
+	inTitle, inPart []float64
+}
+
+func (ix *Index) newScratch() *scratch {
+	return &scratch{
+		subCredit: make([]float64, len(ix.subs)), subTotal: make([]float64, len(ix.subs)),
+		docCredit: make([]float64, len(ix.docs)), docTotal: make([]float64, len(ix.docs)), docStrong: make([]float64, len(ix.docs)),
+		subSeen: make([]bool, len(ix.subs)), docSeen: make([]bool, len(ix.docs)),
+		subAny: make([]bool, len(ix.subs)), docAny: make([]bool, len(ix.docs)),
+	}
+}
+
+// Hit is one doc a query may ask about.
+type Hit struct {
+	Doc int
+	// Part is the step or case (1-based) that fits the query clearly
+	// better than the whole doc; 0 for the whole.
+	Part int
+	// Score ranks the hits; Conf is how sure the index is that the doc is
+	// what the query asks (see confidence).
+	Score, Conf float64
+	Features
+}
+
+// Features describe how a doc meets a query.
+type Features struct {
+	// Cover is the share of the query (by weight) the doc has anywhere,
+	// StrongCover the same without single Chinese characters;
+	// TitleCover the share one of its phrasings has; TitleRecall the
+	// share of that phrasing the query says.
+	Cover, StrongCover, TitleCover, TitleRecall float64
+	// Margin is how far the doc's score is ahead of the next one's.
+	Margin float64
+	// Weight is the query's total weight: short queries say little.
+	Weight float64
+	// Unknown is the share of the query that nothing in the FAQ has.
+	Unknown float64
+	// PartCover is the share of the query the doc's question and its best
+	// step or case have together.
+	PartCover float64
+	// UnknownWords counts the query's words that nothing in the FAQ has.
+	UnknownWords int
+	// KeyCover is the share of the query's heaviest pieces the doc has;
+	// NextCover the next doc's Cover; Docs how many docs share anything
+	// with the query.
+	KeyCover, NextCover float64
+	Docs                int
+}
+
+// preselect is how many docs, of those with the most of the query, get
+// their features computed: a doc's score is at most 0.8 of its Cover plus
+// 0.2, so the best few by Cover hold the best by score.
+const preselect = 32
+
+// Find returns up to k docs for normalised text, best first.
+func (ix *Index) Find(text string, k int) []Hit {
+	if len(ix.docs) == 0 {
 		return nil
 	}
 	sc := ix.pool.Get().(*scratch)
 	defer ix.pool.Put(sc)
-	for _, p := range q.pieces {
-		for _, a := range p.alts {
+	ix.readQuery(&sc.rd, text, &sc.q)
+	return ix.search(sc, &sc.q, k)
+}
+
+func (ix *Index) search(sc *scratch, q *Query, k int) []Hit {
+	if q.weight <= 0 {
+		return nil
+	}
+	for pi := range q.pieces {
+		p := &q.pieces[pi]
+		for _, a := range q.altsOf(p) {
+			if ix.common[a.tok] {
+				continue
+			}
 			credit := p.weight * a.w
-			for _, s := range ix.post[a.tok] {
-				if !sc.subSeen[s] {
-					sc.subSeen[s] = true
-					sc.subTouched = append(sc.subTouched, s)
+			for _, ps := range ix.post[a.tok] {
+				if s := ps.sub; s >= 0 {
+					if !sc.subSeen[s] {
+						sc.subSeen[s] = true
+						sc.subTouched = append(sc.subTouched, s)
+					}
+					sc.subCredit[s] = max(sc.subCredit[s], credit)
 				}
-				sc.subCredit[s] = max(sc.subCredit[s], credit)
-				d := ix.subs[s].doc
+				d := ps.doc
 				if !sc.docSeen[d] {
 					sc.docSeen[d] = true
 					sc.docTouched = append(sc.docTouched, d)
 				}
-				sc.docCredit[d] = max(sc.docCredit[d], min(credit*ix.subs[s].factor, p.weight))
+				sc.docCredit[d] = max(sc.docCredit[d], min(credit*ps.factor, p.weight))
 			}
 		}
 		for _, s := range sc.subTouched {
@@ -514,6 +557,9 @@ func (ix *Index) Search(q Query, k int) []Hit {
 		}
 		for _, d := range sc.docTouched {
 			sc.docTotal[d] += sc.docCredit[d]
+			if p.kind != kindChar {
+				sc.docStrong[d] += sc.docCredit[d]
+			}
 			sc.docCredit[d], sc.docSeen[d] = 0, false
 			if !sc.docAny[d] {
 				sc.docAny[d] = true
@@ -522,10 +568,17 @@ func (ix *Index) Search(q Query, k int) []Hit {
 		}
 		sc.subTouched, sc.docTouched = sc.subTouched[:0], sc.docTouched[:0]
 	}
-	hits := make([]Hit, 0, len(sc.anyDocs))
-	for _, d := range sc.anyDocs {
+	nDocs := len(sc.anyDocs)
+	cands := sc.anyDocs
+	if len(cands) > preselect {
+		cands = topDocs(sc.top[:0], cands, sc.docTotal)
+		sc.top = cands
+	}
+	hits := sc.hits[:0]
+	for _, d := range cands {
 		h := Hit{Doc: int(d)}
 		h.Cover = sc.docTotal[d] / q.weight
+		h.StrongCover = sc.docStrong[d] / q.weight
 		for _, s := range ix.docs[d].titles {
 			if !sc.subAny[s] {
 				continue
@@ -546,35 +599,81 @@ func (ix *Index) Search(q Query, k int) []Hit {
 		sc.subTotal[s], sc.subAny[s] = 0, false
 	}
 	for _, d := range sc.anyDocs {
-		sc.docTotal[d], sc.docAny[d] = 0, false
+		sc.docTotal[d], sc.docStrong[d], sc.docAny[d] = 0, 0, false
 	}
 	sc.anySubs, sc.anyDocs = sc.anySubs[:0], sc.anyDocs[:0]
-	nDocs := len(hits)
-	sort.Slice(hits, func(i, j int) bool {
-		if hits[i].Score != hits[j].Score {
-			return hits[i].Score > hits[j].Score
+	sc.hits = hits
+	slices.SortFunc(hits, func(a, b Hit) int {
+		switch {
+		case a.Score > b.Score:
+			return -1
+		case a.Score < b.Score:
+			return 1
 		}
-		return hits[i].Doc < hits[j].Doc
+		return a.Doc - b.Doc
 	})
 	if len(hits) > k {
 		hits = hits[:k]
 	}
-	for i := range hits {
-		next := 0.0
-		if i+1 < len(hits) {
-			next = hits[i+1].Score
+	out := make([]Hit, len(hits))
+	copy(out, hits)
+	for i := range out {
+		h := &out[i]
+		if i+1 < len(out) {
+			h.Margin = h.Score - out[i+1].Score
+			h.NextCover = out[i+1].Cover
+		} else {
+			h.Margin = h.Score
 		}
-		hits[i].Margin = hits[i].Score - next
-		hits[i].Part, hits[i].PartCover = ix.part(q, hits[i])
-		hits[i].KeyCover = ix.keyCover(q, hits[i].Doc)
-		hits[i].Docs = nDocs
-		if i+1 < len(hits) {
-			hits[i].NextCover = hits[i+1].Cover
+		h.PartCover = h.Cover
+		if i < partHits {
+			h.Part, h.PartCover = ix.part(sc, q, h)
 		}
-		hits[i].Conf = confidence(hits[i].Features, hits[i].Score)
+		h.KeyCover = ix.keyCover(q, h.Doc)
+		h.Docs = nDocs
+		h.Conf = confidence(h.Features)
 	}
-	return hits
+	return out
 }
+
+// topDocs puts the preselect docs of docs with the largest totals into
+// dst, in no order: a min-heap of the best so far, by total, then doc.
+func topDocs(dst, docs []int32, total []float64) []int32 {
+	less := func(a, b int32) bool { // a is worse than b
+		return total[a] < total[b] || total[a] == total[b] && a > b
+	}
+	down := func(h []int32, i int) {
+		for {
+			l := 2*i + 1
+			if l >= len(h) {
+				return
+			}
+			if r := l + 1; r < len(h) && less(h[r], h[l]) {
+				l = r
+			}
+			if !less(h[l], h[i]) {
+				return
+			}
+			h[i], h[l] = h[l], h[i]
+			i = l
+		}
+	}
+	h := append(dst, docs[:preselect]...)
+	for i := len(h)/2 - 1; i >= 0; i-- {
+		down(h, i)
+	}
+	for _, d := range docs[preselect:] {
+		if less(h[0], d) {
+			h[0] = d
+			down(h, 0)
+		}
+	}
+	return h
+}
+
+// partHits is how many of the best hits get their steps and cases looked
+// at: the answer is one of them.
+const partHits = 3
 
 // score ranks a doc for a query.
 func score(f Features) float64 {
@@ -586,12 +685,18 @@ func score(f Features) float64 {
 // messages to FAQs of the project's own (see calibrate_test.go in package
 // bot), with its bias moved so that 0.5, the rules' threshold, is where
 // about one in ten out-of-scope messages of those sets gets an answer.
-func confidence(f Features, _ float64) float64 {
+func confidence(f Features) float64 {
 	z := confBias +
 		confCover*f.Cover + confTitleCover*f.TitleCover + confTitleRecall*f.TitleRecall +
 		confMargin*f.Margin + confUnknown*f.Unknown + confPartCover*f.PartCover +
 		confWeight*math.Log1p(f.Weight) + confUnknownWords*float64(min(3, f.UnknownWords))
-	return 1 / (1 + math.Exp(-z))
+	p := 1 / (1 + math.Exp(-z))
+	if f.StrongCover == 0 {
+		// Single characters alone ("怎么用" and an entry with 用) say
+		// too little to answer with.
+		p *= 0.2
+	}
+	return p
 }
 
 // The confidence model's coefficients.
@@ -611,32 +716,33 @@ const (
 
 // part picks the step or case of a hit that explains the query as well as
 // the whole doc does and clearly better than its other parts; 0 if none.
-func (ix *Index) part(q Query, h Hit) (int, float64) {
+// It also returns the share of the query the best part and the question
+// have together.
+func (ix *Index) part(sc *scratch, q *Query, h *Hit) (int, float64) {
 	d := &ix.docs[h.Doc]
 	if len(d.parts) == 0 {
 		return 0, h.Cover
 	}
-	var titles []int32
+	sc.markQuery(ix, q)
+	defer sc.unmarkQuery(q)
+	// How well the question has each piece: the best of its alts there.
+	inTitle := sc.floats(&sc.inTitle, len(q.pieces))
 	for _, s := range d.titles {
-		titles = append(titles, ix.subs[s].tokens...)
+		sc.credit(q, ix.subs[s].tokens, inTitle)
 	}
+	inPart := sc.floats(&sc.inPart, len(q.pieces))
 	best, second, bestPart := 0.0, 0.0, 0
 	bestUnion, maxUnion := 0.0, 0.0
 	for i, p := range d.parts {
+		clear(inPart)
+		sc.credit(q, p.titles, inPart)
+		sc.credit(q, p.body, inPart)
 		union, own := 0.0, 0.0
-		for _, qp := range q.pieces {
-			inTitle, inPart := 0.0, 0.0
-			for _, a := range qp.alts {
-				if has(titles, a.tok) {
-					inTitle = max(inTitle, a.w)
-				}
-				if has(p.titles, a.tok) || has(p.body, a.tok) {
-					inPart = max(inPart, a.w)
-				}
-			}
-			union += qp.weight * max(inTitle, inPart)
-			if inPart > inTitle {
-				own += qp.weight * (inPart - inTitle)
+		for pi := range q.pieces {
+			w := q.pieces[pi].weight
+			union += w * max(inTitle[pi], inPart[pi])
+			if inPart[pi] > inTitle[pi] {
+				own += w * (inPart[pi] - inTitle[pi])
 			}
 		}
 		maxUnion = max(maxUnion, union)
@@ -654,22 +760,70 @@ func (ix *Index) part(q Query, h Hit) (int, float64) {
 	return bestPart, pc
 }
 
+// markQuery notes, for each token of q, its alts (a list through
+// altNext), so that a text's tokens find the pieces they stand for.
+func (sc *scratch) markQuery(ix *Index, q *Query) {
+	if len(sc.firstAlt) < len(ix.kind) {
+		sc.firstAlt = make([]int32, len(ix.kind))
+	}
+	sc.altNext = sc.altNext[:0]
+	sc.altPiece = sc.altPiece[:0]
+	for pi := range q.pieces {
+		p := &q.pieces[pi]
+		for ai := p.start; ai < p.end; ai++ {
+			sc.altPiece = append(sc.altPiece, int32(pi))
+		}
+	}
+	for ai, a := range q.alts {
+		sc.altNext = append(sc.altNext, sc.firstAlt[a.tok]-1)
+		sc.firstAlt[a.tok] = int32(ai) + 1
+	}
+}
+
+func (sc *scratch) unmarkQuery(q *Query) {
+	for _, a := range q.alts {
+		sc.firstAlt[a.tok] = 0
+	}
+}
+
+// credit raises got[piece] to the best weight of the piece's alts that
+// the sorted tokens have.
+func (sc *scratch) credit(q *Query, tokens []int32, got []float64) {
+	for _, t := range tokens {
+		for ai := sc.firstAlt[t] - 1; ai >= 0; ai = sc.altNext[ai] {
+			pi := sc.altPiece[ai]
+			got[pi] = max(got[pi], q.alts[ai].w)
+		}
+	}
+}
+
+// floats returns *buf cleared at length n.
+func (sc *scratch) floats(buf *[]float64, n int) []float64 {
+	if cap(*buf) < n {
+		*buf = make([]float64, n)
+	}
+	*buf = (*buf)[:n]
+	clear(*buf)
+	return *buf
+}
+
 // keyPieces is how many of a query's heaviest pieces KeyCover looks at.
 const keyPieces = 3
 
 // keyCover is the share (by weight) of the query's heaviest pieces that
 // doc d has anywhere.
-func (ix *Index) keyCover(q Query, d int) float64 {
+func (ix *Index) keyCover(q *Query, d int) float64 {
 	var top [keyPieces]int // indexes into q.pieces, heaviest first
 	n := 0
-	for i, p := range q.pieces {
+	for i := range q.pieces {
+		w := q.pieces[i].weight
 		j := min(n, keyPieces-1)
 		if n < keyPieces {
 			n++
-		} else if p.weight <= q.pieces[top[j]].weight {
+		} else if w <= q.pieces[top[j]].weight {
 			continue
 		}
-		for j > 0 && q.pieces[top[j-1]].weight < p.weight {
+		for j > 0 && q.pieces[top[j-1]].weight < w {
 			top[j] = top[j-1]
 			j--
 		}
@@ -681,7 +835,7 @@ func (ix *Index) keyCover(q Query, d int) float64 {
 		p := &q.pieces[i]
 		total += p.weight
 		best := 0.0
-		for _, a := range p.alts {
+		for _, a := range q.altsOf(p) {
 			if has(ix.subs[doc.body].tokens, a.tok) {
 				best = max(best, a.w)
 			}
@@ -705,18 +859,31 @@ func has(s []int32, t int32) bool {
 	return ok
 }
 
-// Explain lists the query's pieces as the index reads them, each with its
-// weight and the tokens that stand for it ("?" for none), for people
-// tuning the knowledge.
-func (ix *Index) Explain(q Query) []string {
-	names := make([]string, len(ix.kinds))
-	for k, t := range ix.vocab {
-		names[t] = k[1:]
+// Explain lists the pieces of normalised text as the index reads them,
+// each with its weight and the tokens that stand for it ("?" for none),
+// for people tuning the knowledge.
+func (ix *Index) Explain(text string) []string {
+	names := make([]string, len(ix.kind))
+	for k := range kinds {
+		for s, t := range ix.voc.str[k] {
+			names[t] = s
+		}
+		for n, t := range ix.voc.num[k] {
+			if k == kindPinyin {
+				names[t] = ix.py.syllables[n>>16-1] + " " + ix.py.syllables[n&0xffff-1]
+			} else {
+				names[t] = fmt.Sprintf("synonyms#%d", n)
+			}
+		}
 	}
+	var rd reader
+	var q Query
+	ix.readQuery(&rd, text, &q)
 	var out []string
-	for _, p := range q.pieces {
+	for pi := range q.pieces {
+		p := &q.pieces[pi]
 		s := ""
-		for i, a := range p.alts {
+		for i, a := range q.altsOf(p) {
 			if i > 0 {
 				s += "|"
 			}

@@ -23,13 +23,14 @@ type pinyinTable struct {
 	of        []uint16 // rune-cjkLo -> index+1 in syllables; 0 for none
 	syllables []string
 	known     map[string]bool
+	number    map[string]uint16 // syllable -> its number (1-based)
 	longest   int
 }
 
 var loadPinyin = sync.OnceValue(func() *pinyinTable { return parsePinyin(pinyinData) })
 
 func parsePinyin(data string) *pinyinTable {
-	t := &pinyinTable{of: make([]uint16, cjkHi-cjkLo+1), known: map[string]bool{}}
+	t := &pinyinTable{of: make([]uint16, cjkHi-cjkLo+1), known: map[string]bool{}, number: map[string]uint16{}}
 	for line := range strings.SplitSeq(data, "\n") {
 		if line == "" || line[0] == '#' {
 			continue
@@ -44,6 +45,7 @@ func parsePinyin(data string) *pinyinTable {
 		t.known[syl] = strings.ContainsAny(syl, "aeiouv")
 		t.longest = max(t.longest, len(syl))
 		idx := uint16(len(t.syllables))
+		t.number[syl] = idx
 		for _, r := range chars {
 			if r >= cjkLo && r <= cjkHi {
 				t.of[r-cjkLo] = idx
@@ -53,15 +55,31 @@ func parsePinyin(data string) *pinyinTable {
 	return t
 }
 
+// index returns the number of r's reading (1-based), 0 for a character
+// it does not know.
+func (t *pinyinTable) index(r rune) uint16 {
+	if r < cjkLo || r > cjkHi {
+		return 0
+	}
+	return t.of[r-cjkLo]
+}
+
 // syllable returns r's reading, "" for a character it does not know.
 func (t *pinyinTable) syllable(r rune) string {
-	if r < cjkLo || r > cjkHi {
-		return ""
-	}
-	if i := t.of[r-cjkLo]; i > 0 {
+	if i := t.index(r); i > 0 {
 		return t.syllables[i-1]
 	}
 	return ""
+}
+
+// segmentIndexes is segment as syllable numbers.
+func (t *pinyinTable) segmentIndexes(w string) []uint16 {
+	syl := t.segment(w)
+	out := make([]uint16, len(syl))
+	for i, s := range syl {
+		out[i] = t.number[s]
+	}
+	return out
 }
 
 // segment splits a lower-case word into pinyin syllables ("shenhe" ->

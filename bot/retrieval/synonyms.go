@@ -2,10 +2,13 @@ package retrieval
 
 import (
 	_ "embed"
-	"strconv"
+
+	"github.com/kljensen/snowball/english"
+	"slices"
 	"strings"
 	"sync"
 	"unicode"
+	"unicode/utf8"
 )
 
 // synonyms.txt is everyday support vocabulary: words that mean the same
@@ -34,88 +37,108 @@ var builtinSynonyms = sync.OnceValue(func() [][]string {
 	return out
 })
 
-// synonymTable finds the members of the groups in texts: Chinese members
-// as written, English ones by their words' stems.
-type synonymTable struct {
-	han     map[string]int32 // member -> group
-	hanMax  int              // runes of the longest
-	words   map[string]int32 // stems joined by " " -> group
-	wordMax int
+// builtinTable is the table of the built-in groups, made once.
+var builtinTable = sync.OnceValue(func() *synonymTable { return newSynonymTable(builtinSynonyms(), plainStem) })
+
+// synonymsFor returns the table of groups: the built-in one's when they
+// are the built-in groups.
+func synonymsFor(groups [][]string) *synonymTable {
+	if b := builtinSynonyms(); len(groups) == len(b) && (len(groups) == 0 || &groups[0] == &b[0]) {
+		return builtinTable()
+	}
+	return newSynonymTable(groups, plainStem)
 }
 
-func newSynonymTable(groups [][]string) *synonymTable {
-	t := &synonymTable{han: map[string]int32{}, words: map[string]int32{}}
+// plainStem is a word's Porter2 stem.
+func plainStem(w string) string {
+	if len(w) <= 2 {
+		return w
+	}
+	return english.Stem(w, true)
+}
+
+// synonymTable finds the members of the groups in texts: Chinese members
+// as written, English ones by their words' stems; the longest member at a
+// place wins over the shorter ones inside it.
+type synonymTable struct {
+	han    map[rune][]hanMember // by first character, longest first
+	words  map[string][]wordSeq // by first stem, longest first
+	words1 map[string]int32     // one-word members, by stem
+}
+
+type hanMember struct {
+	text  string
+	group int32
+}
+
+type wordSeq struct {
+	stems []string
+	key   string // the stems joined by spaces
+	group int32
+}
+
+func newSynonymTable(groups [][]string, stem func(string) string) *synonymTable {
+	t := &synonymTable{han: map[rune][]hanMember{}, words: map[string][]wordSeq{}, words1: map[string]int32{}}
+	seen := map[string]bool{}
 	for gi, g := range groups {
 		for _, m := range g {
 			m = strings.ToLower(strings.TrimSpace(m))
 			switch {
-			case m == "":
+			case m == "" || seen[m]:
 			case strings.IndexFunc(m, isHan) >= 0:
 				if strings.IndexFunc(m, func(r rune) bool { return !isHan(r) }) >= 0 {
 					continue // mixed scripts: not matched
 				}
-				if _, ok := t.han[m]; !ok {
-					t.han[m] = int32(gi)
-				}
-				t.hanMax = max(t.hanMax, len([]rune(m)))
+				seen[m] = true
+				r, _ := utf8.DecodeRuneInString(m)
+				t.han[r] = append(t.han[r], hanMember{m, int32(gi)})
 			default:
 				ws := strings.FieldsFunc(m, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) })
+				if len(ws) == 0 {
+					continue
+				}
 				for i, w := range ws {
 					ws[i] = stem(w)
 				}
-				key := strings.Join(ws, " ")
-				if _, ok := t.words[key]; !ok && key != "" {
-					t.words[key] = int32(gi)
+				k := strings.Join(ws, " ")
+				if seen[k] {
+					continue
 				}
-				t.wordMax = max(t.wordMax, len(ws))
+				seen[k] = true
+				t.words[ws[0]] = append(t.words[ws[0]], wordSeq{ws, k, int32(gi)})
+				if len(ws) == 1 {
+					t.words1[ws[0]] = int32(gi)
+				}
 			}
 		}
+	}
+	for _, ms := range t.han {
+		slices.SortStableFunc(ms, func(a, b hanMember) int { return len(b.text) - len(a.text) })
+	}
+	for _, ss := range t.words {
+		slices.SortStableFunc(ss, func(a, b wordSeq) int { return len(b.stems) - len(a.stems) })
 	}
 	return t
 }
 
-func synKey(g int32) string { return strconv.Itoa(int(g)) }
-
-// match is a member found in a run of characters or words.
-type match struct {
-	start, end int // runes or words
-	member     string
-	group      int32
-}
-
-// hanMembers finds members in a run of Chinese characters.
-func (t *synonymTable) hanMembers(rs []rune) []match {
-	if t == nil {
-		return nil
-	}
-	return longest(len(rs), t.hanMax, func(i, n int) string { return string(rs[i : i+n]) }, t.han)
-}
-
-// wordMembers finds members in a run of words' stems.
-func (t *synonymTable) wordMembers(stems []string) []match {
-	if t == nil {
-		return nil
-	}
-	return longest(len(stems), t.wordMax, func(i, n int) string { return strings.Join(stems[i:i+n], " ") }, t.words)
-}
-
-// longest finds the members of a run of n units, longest first, left to
-// right, without overlaps; key spells the units from i, k of them.
-func longest(n, most int, key func(i, k int) string, members map[string]int32) []match {
-	if len(members) == 0 {
-		return nil
-	}
-	var out []match
-	for i := 0; i < n; {
-		k := min(most, n-i)
-		for ; k >= 1; k-- {
-			m := key(i, k)
-			if g, ok := members[m]; ok {
-				out = append(out, match{i, i + k, m, g})
-				break
-			}
+// hanMember returns the longest member that s starts with, "" for none.
+func (t *synonymTable) hanMember(s string) (string, int32) {
+	r, _ := utf8.DecodeRuneInString(s)
+	for _, m := range t.han[r] {
+		if strings.HasPrefix(s, m.text) {
+			return m.text, m.group
 		}
-		i += max(k, 1)
 	}
-	return out
+	return "", 0
+}
+
+// wordMember returns how many of stems, from the first, are the longest
+// member there, its key and group; 0 for none.
+func (t *synonymTable) wordMember(stems []string) (int, string, int32) {
+	for _, ws := range t.words[stems[0]] {
+		if len(ws.stems) <= len(stems) && slices.Equal(ws.stems, stems[:len(ws.stems)]) {
+			return len(ws.stems), ws.key, ws.group
+		}
+	}
+	return 0, "", 0
 }

@@ -451,16 +451,20 @@ func (s *Store) Prune(ctx context.Context, retention time.Duration) (int64, erro
 
 // Report summarises the log since a time.
 type Report struct {
-	Since          time.Time     `json:"since"`
-	Messages       int           `json:"messages"`
-	Unanswered     []Question    `json:"unanswered"`      // intent none, most asked first
-	LowConfidence  []Question    `json:"low_confidence"`  // answered with confidence under the bar
-	Intents        []IntentCount `json:"intents"`         // by volume
-	Feedback       int           `json:"feedback"`        // votes
-	Helpful        int           `json:"helpful"`         // 👍 votes
-	HelpfulPercent float64       `json:"helpful_percent"` // of votes
-	Handoffs       int           `json:"handoffs"`
-	FallbackCalls  int           `json:"fallback_calls"`
+	Since      time.Time  `json:"since"`
+	Messages   int        `json:"messages"`
+	Unanswered []Question `json:"unanswered"` // intent none, most asked first
+	// ByNearest groups every unanswered question by the FAQ entry nearest
+	// to it, so an operator sees where a phrasing (also:) is missing;
+	// Entry "" holds those near no entry. Most asked first.
+	ByNearest      []NearestGroup `json:"by_nearest"`
+	LowConfidence  []Question     `json:"low_confidence"`  // answered with confidence under the bar
+	Intents        []IntentCount  `json:"intents"`         // by volume
+	Feedback       int            `json:"feedback"`        // votes
+	Helpful        int            `json:"helpful"`         // 👍 votes
+	HelpfulPercent float64        `json:"helpful_percent"` // of votes
+	Handoffs       int            `json:"handoffs"`
+	FallbackCalls  int            `json:"fallback_calls"`
 }
 
 // Question is a question asked, grouped after normalisation.
@@ -471,6 +475,16 @@ type Question struct {
 	Confidence float64 `json:"confidence,omitempty"` // average
 }
 
+// NearestGroup is the unanswered questions nearest to one FAQ entry.
+type NearestGroup struct {
+	Entry    string     `json:"entry"` // the entry's question; "" for none near
+	Count    int        `json:"count"`
+	Examples []Question `json:"examples"` // the most asked first
+}
+
+// examplesPerGroup is how many questions a NearestGroup lists.
+const examplesPerGroup = 5
+
 // IntentCount is how often an intent was answered.
 type IntentCount struct {
 	Intent string `json:"intent"`
@@ -478,19 +492,17 @@ type IntentCount struct {
 }
 
 // Report reads the log since since. normalize groups questions written
-// differently (the bot's Normalizer); lowBar is the confidence under which
-// an answer counts as low-confidence; top limits each list.
-func (s *Store) Report(ctx context.Context, since time.Time, normalize func(string) string, lowBar float64, top int) (Report, error) {
+// differently (the bot's Normalizer); nearest names the FAQ entry nearest
+// to a question ("" for none, nil to skip the grouping); lowBar is the
+// confidence under which an answer counts as low-confidence; top limits
+// each list.
+func (s *Store) Report(ctx context.Context, since time.Time, normalize func(string) string, nearest func(string) string, lowBar float64, top int) (Report, error) {
 	r := Report{Since: since}
 	rows, err := s.db.QueryContext(ctx, s.q(`SELECT text, intent, confidence, fallback, handoff FROM exchanges WHERE at >= ?`), since.UnixMilli())
 	if err != nil {
 		return r, err
 	}
 	defer rows.Close()
-	type group struct {
-		q   Question
-		sum float64
-	}
 	unanswered, low := map[string]*group{}, map[string]*group{}
 	intents := map[string]int{}
 	for rows.Next() {
@@ -544,6 +556,9 @@ func (s *Store) Report(ctx context.Context, since time.Time, normalize func(stri
 		}
 		return out
 	}
+	if nearest != nil {
+		r.ByNearest = groupByNearest(unanswered, nearest, top)
+	}
 	r.Unanswered, r.LowConfidence = flatten(unanswered), flatten(low)
 	for k, v := range intents {
 		r.Intents = append(r.Intents, IntentCount{k, v})
@@ -557,6 +572,45 @@ func (s *Store) Report(ctx context.Context, since time.Time, normalize func(stri
 		r.HelpfulPercent = math.Round(float64(r.Helpful)/float64(r.Feedback)*1000) / 10
 	}
 	return r, nil
+}
+
+// group is one question of a report's list, and its confidences' sum.
+type group struct {
+	q   Question
+	sum float64
+}
+
+// groupByNearest groups the unanswered questions by their nearest entry.
+func groupByNearest(unanswered map[string]*group, nearest func(string) string, top int) []NearestGroup {
+	by := map[string]*NearestGroup{}
+	for _, g := range unanswered {
+		entry := nearest(g.q.Text)
+		ng := by[entry]
+		if ng == nil {
+			ng = &NearestGroup{Entry: entry}
+			by[entry] = ng
+		}
+		ng.Count += g.q.Count
+		ng.Examples = append(ng.Examples, g.q)
+	}
+	out := make([]NearestGroup, 0, len(by))
+	for _, ng := range by {
+		sortQuestions(ng.Examples)
+		if len(ng.Examples) > examplesPerGroup {
+			ng.Examples = ng.Examples[:examplesPerGroup]
+		}
+		out = append(out, *ng)
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Count != out[j].Count {
+			return out[i].Count > out[j].Count
+		}
+		return out[i].Entry < out[j].Entry
+	})
+	if len(out) > top {
+		out = out[:top]
+	}
+	return out
 }
 
 func sortQuestions(qs []Question) {

@@ -67,7 +67,13 @@ func testRecordAndReport(t *testing.T, open func() (*Store, error)) {
 	}
 	defer s.Close()
 	norm := func(x string) string { return strings.ToLower(strings.NewReplacer(" ", "", "？", "").Replace(x)) }
-	r, err := s.Report(ctx, now.Add(-24*time.Hour), norm, 0.6, 10)
+	nearest := func(q string) string {
+		if strings.Contains(q, "SSL") {
+			return "怎么申请证书？"
+		}
+		return ""
+	}
+	r, err := s.Report(ctx, now.Add(-24*time.Hour), norm, nearest, 0.6, 10)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -76,6 +82,9 @@ func testRecordAndReport(t *testing.T, open func() (*Store, error)) {
 	}
 	if len(r.Unanswered) != 1 || r.Unanswered[0].Count != 2 {
 		t.Errorf("unanswered %+v, want the two SSL questions grouped", r.Unanswered)
+	}
+	if len(r.ByNearest) != 1 || r.ByNearest[0].Entry != "怎么申请证书？" || r.ByNearest[0].Count != 2 || len(r.ByNearest[0].Examples) != 1 {
+		t.Errorf("by nearest %+v, want the SSL questions under their entry", r.ByNearest)
 	}
 	if len(r.LowConfidence) != 1 || !strings.Contains(r.LowConfidence[0].Text, "138****5678") {
 		t.Errorf("low confidence %+v (numbers must be masked)", r.LowConfidence)
@@ -122,7 +131,7 @@ func TestCloseFlushesAndRefuses(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	r, err := s.Report(ctx, time.Now().Add(-time.Hour), strings.TrimSpace, 0.5, 5)
+	r, err := s.Report(ctx, time.Now().Add(-time.Hour), strings.TrimSpace, nil, 0.5, 5)
 	if err != nil || r.Messages != 3000 {
 		t.Fatalf("stored %d of 3000 (%v)", r.Messages, err)
 	}

@@ -23,7 +23,7 @@ type adminStore struct {
 func (s adminStore) Report(ctx context.Context, since time.Time) (sqlstore.Report, error) {
 	kb := s.a.bot.KB()
 	group := func(t string) string { return strings.ReplaceAll(s.a.norm.Normalize(t), " ", "") }
-	return s.Store.Report(ctx, since, group, kb.Rules.Settings.Threshold+0.15, 20)
+	return s.Store.Report(ctx, since, group, s.a.bot.Nearest, kb.Rules.Settings.Threshold+0.15, 20)
 }
 
 // knowledgeStatus describes the knowledge in use for the console.

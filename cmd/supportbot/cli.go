@@ -27,7 +27,7 @@ func writeJSONLine(w io.Writer, v any) int {
 func cmdChecknum(ctx context.Context, a *app, args []string) int {
 	fs := newFlagSet("checknum", "checknum [--json] [--lang zh|en] NUMBER...\n\n"+
 		"Checks phone numbers (spaces, dashes, +86/0086/86 and full-width digits are fine) or\n"+
-		"3-digit prefixes against the MIIT prefix table. Exit status 0 when every input was a\n"+
+		"3-digit prefixes against the FAQ's prefix table. Exit status 0 when every input was a\n"+
 		"valid number or prefix, supported or not; 2 when any was invalid.", a.stderr)
 	asJSON := fs.Bool("json", false, "print one JSON object per input")
 	lang := fs.String("lang", "zh", "language of the messages (zh or en)")
@@ -37,6 +37,10 @@ func cmdChecknum(ctx context.Context, a *app, args []string) int {
 	if fs.NArg() == 0 {
 		fs.Usage()
 		return exitUsage
+	}
+	if !a.bot.KB().HasTable() {
+		fmt.Fprintln(a.stderr, a.bot.Text("no_table", *lang, nil))
+		return exitFailure
 	}
 	code := exitOK
 	for _, in := range fs.Args() {
@@ -59,13 +63,21 @@ func cmdChecknum(ctx context.Context, a *app, args []string) int {
 
 // classifyLine is one line of `supportbot classify` output.
 type classifyLine struct {
-	Text       string        `json:"text"`
-	Intent     string        `json:"intent"`
+	Text   string `json:"text"`
+	Intent string `json:"intent"`
+	// Question is the Chinese question of the entry answered with, ""
+	// when none; Step the step or case when one is meant.
+	Question   string        `json:"question"`
+	Step       int           `json:"step"`
 	Confidence float64       `json:"confidence"`
 	Lang       string        `json:"lang"`
 	Numbers    []numberBrief `json:"numbers"`
-	Clarify    []string      `json:"clarify"`
-	Scores     []bot.Score   `json:"scores,omitempty"`
+	// Clarify are the choices offered when two answers are too close to
+	// call, as the bot words them (the questions, or a step's beginning).
+	Clarify []string `json:"clarify"`
+	// Nearest is the question of the entry nearest to the message.
+	Nearest string      `json:"nearest"`
+	Scores  []bot.Score `json:"scores,omitempty"`
 }
 
 type numberBrief struct {
@@ -79,7 +91,8 @@ type numberBrief struct {
 func cmdClassify(ctx context.Context, a *app, args []string) int {
 	fs := newFlagSet("classify [--scores]", "classify\n\n"+
 		"Reads one message per line on stdin and writes one JSON object per line, in order:\n"+
-		`{"text","intent","confidence","lang","numbers":[...],"clarify":[...]}. No network.`, a.stderr)
+		`{"text","intent","question","step","confidence","lang","numbers":[...],"clarify":[...],"nearest"}`+"\n"+
+		"(question: the Chinese question of the FAQ entry it would answer with, \"\" for none). No network.", a.stderr)
 	scores := fs.Bool("scores", false, "add every intent's score")
 	if code, done := a.start(fs, args); done {
 		return code
@@ -92,9 +105,11 @@ func cmdClassify(ctx context.Context, a *app, args []string) int {
 		text := sc.Text()
 		c := a.bot.Classify(text)
 		line := classifyLine{Text: text, Intent: c.Intent, Confidence: c.Confidence, Lang: c.Lang,
-			Numbers: []numberBrief{}, Clarify: c.Clarify}
-		if line.Clarify == nil {
-			line.Clarify = []string{}
+			Numbers: []numberBrief{}, Clarify: []string{}}
+		line.Question, line.Step = a.bot.Question(c.Intent)
+		line.Nearest, _ = a.bot.Question(c.Nearest)
+		for _, id := range c.Clarify {
+			line.Clarify = append(line.Clarify, a.bot.Label(id, "zh"))
 		}
 		for _, n := range c.Numbers {
 			line.Numbers = append(line.Numbers, numberBrief{n.Input, n.Valid, n.Prefix, n.Carrier, n.Supported})
@@ -271,12 +286,16 @@ func kbCheck(dir string, stdout, stderr io.Writer) int {
 	for _, n := range kb.Notes {
 		fmt.Fprintln(stdout, "note:", n)
 	}
+	warnings := b.CheckRetrieval()
+	for _, w := range warnings {
+		fmt.Fprintln(stdout, "warning:", w)
+	}
 	examples := 0
 	for _, in := range kb.Rules.Intents {
 		examples += len(in.Examples) + len(in.Counterexamples)
 	}
-	fmt.Fprintf(stdout, "ok: %d questions, %d prefixes, %d intents, %d examples pass (version %s)\n",
-		len(kb.ZH.Entries), len(kb.ZH.Prefixes), len(kb.Rules.Intents), examples, kb.Version)
+	fmt.Fprintf(stdout, "ok: %d questions in %d files, %d prefixes, %d intents, %d examples pass, %d warnings (version %s)\n",
+		len(kb.ZH.Entries), len(kb.Topics), len(kb.ZH.Prefixes), len(kb.Rules.Intents), examples, len(warnings), kb.Version)
 	return exitOK
 }
 
@@ -324,4 +343,13 @@ func runStories(ctx context.Context, a *app, files []string, asJSON bool) int {
 		return exitFailure
 	}
 	return exitOK
+}
+
+// knowledgeTitles names what the knowledge covers: its FAQ files' titles.
+func knowledgeTitles(kb *knowledge.KB) string {
+	var titles []string
+	for _, t := range kb.Topics {
+		titles = append(titles, t.TitleEN)
+	}
+	return strings.Join(titles, "; ")
 }

@@ -1,6 +1,7 @@
-// Command supportbot is a customer-support chatbot for ICP filing SMS
-// verification. With no arguments it serves the chat API; subcommands ask,
-// chat, check numbers, classify, evaluate and manage the knowledge.
+// Command supportbot is a customer-support chatbot that answers from an FAQ
+// written in Markdown. With no arguments it serves the chat API;
+// subcommands ask, chat, check numbers, classify, evaluate and manage the
+// knowledge.
 package main
 
 import (

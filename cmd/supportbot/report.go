@@ -46,13 +46,17 @@ func cmdReport(ctx context.Context, a *app, args []string) int {
 		return exitFailure
 	}
 	lowBar := 0.65
+	var nearest func(string) string
 	if kb, err := a.loadKnowledge(); err == nil {
 		lowBar = kb.Rules.Settings.Threshold + 0.15
+		if b, err := bot.New(kb, norm); err == nil {
+			nearest = b.Nearest
+		}
 	}
 	// Questions that differ only in spacing, punctuation, case or script
 	// are one question.
 	group := func(s string) string { return strings.ReplaceAll(norm.Normalize(s), " ", "") }
-	r, err := store.Report(ctx, time.Now().Add(-since), group, lowBar, *top)
+	r, err := store.Report(ctx, time.Now().Add(-since), group, nearest, lowBar, *top)
 	if err != nil {
 		fmt.Fprintln(a.stderr, "supportbot report:", err)
 		return exitFailure
@@ -84,6 +88,19 @@ func cmdReport(ctx context.Context, a *app, args []string) int {
 		tw.Flush()
 	}
 	section("top unanswered questions (count, one way it was asked):", r.Unanswered, false)
+	if len(r.ByNearest) > 0 {
+		fmt.Fprintln(w, "\nunanswered questions by the FAQ entry nearest to them (add an also: phrasing there, or a new entry):")
+		for _, g := range r.ByNearest {
+			entry := g.Entry
+			if entry == "" {
+				entry = "(no entry near)"
+			}
+			fmt.Fprintf(w, "  %d  %s\n", g.Count, entry)
+			for _, q := range g.Examples {
+				fmt.Fprintf(w, "       %d  %s\n", q.Count, q.Text)
+			}
+		}
+	}
 	section(fmt.Sprintf("low-confidence answers (under %.2f: count, intent, confidence, question):", lowBar), r.LowConfidence, true)
 	fmt.Fprintln(w, "\nintents by volume:")
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)

@@ -37,7 +37,8 @@ import (
 // version is set at build time with -ldflags "-X main.version=v1.2.3".
 var version = ""
 
-const usage = `supportbot answers questions about ICP filing SMS verification.
+const usage = `supportbot answers customer-support questions from an FAQ in Markdown (the built-in
+one: ICP filing SMS verification; KB_DIR for your own).
 
 Usage:
   supportbot                      serve the chat API (same as "supportbot serve")
@@ -45,7 +46,7 @@ Usage:
   supportbot ask TEXT...          print the answer a user would get
   supportbot chat                 chat in the terminal
   supportbot checknum [--json] NUMBER...
-                                  check numbers or prefixes against the MIIT table
+                                  check numbers or prefixes against the FAQ's prefix table
   supportbot classify             classify one message per stdin line, as JSON lines
   supportbot eval [--json] FILE   score the matcher on a labelled JSONL set
   supportbot report [--json] [--since 7d]
@@ -616,7 +617,7 @@ func cmdChat(ctx context.Context, a *app, args []string) int {
 	if code, done := a.start(fs, args); done {
 		return code
 	}
-	fmt.Fprintln(a.stdout, "supportbot chat: ask about ICP filing SMS verification; \"exit\" ends.")
+	fmt.Fprintf(a.stdout, "supportbot chat: ask about %s; \"exit\" ends.\n", knowledgeTitles(a.bot.KB()))
 	if err := terminal.Chat(ctx, a.bot, a.stdin, a.stdout, "terminal", "> "); err != nil {
 		fmt.Fprintln(a.stderr, "supportbot:", err)
 		return exitFailure

@@ -209,13 +209,16 @@ func TestRunClassify(t *testing.T) {
 	if len(lines) != len(in) {
 		t.Fatalf("got %d lines, want %d:\n%s", len(lines), len(in), r.stdout)
 	}
-	wantKeys := []string{"text", "intent", "confidence", "lang", "numbers", "clarify"}
+	wantKeys := []string{"text", "intent", "question", "step", "confidence", "lang", "numbers", "clarify", "nearest"}
 	for _, l := range lines {
 		if diff := cmp.Diff(wantKeys, keys(t, []byte(l)), sortStrings); diff != "" {
 			t.Errorf("fields of %s (-want +got):\n%s", l, diff)
 		}
 	}
 	got := jsonLines[classifyLine](t, r.stdout)
+	if got[0].Question != "没有收到管局发送的核验短信怎么办？" || got[1].Step != 4 || got[2].Question != "" {
+		t.Errorf("questions and steps: %+v", got)
+	}
 	var texts []string
 	for _, l := range got {
 		texts = append(texts, l.Text)

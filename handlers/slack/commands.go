@@ -21,8 +21,8 @@ type commandResponse struct {
 }
 
 const commandUsage = "Usage:\n" +
-	"• `/checknum 13812345678` (or a 3-digit prefix such as `/checknum 192`): can this number receive MIIT SMS?\n" +
-	"• `/faq 收不到管局短信`: preview the bot's answer to a question, with a button to post it to the channel."
+	"• `/checknum 13812345678` (or a 3-digit prefix such as `/checknum 192`): check a number against the FAQ's prefix table\n" +
+	"• `/faq QUESTION`: preview the bot's answer to a question, with a button to post it to the channel."
 
 func (a *Adapter) handleCommand(w http.ResponseWriter, r *http.Request) {
 	body, ok := a.readVerified(w, r)

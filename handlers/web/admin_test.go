@@ -27,7 +27,7 @@ const testToken = "test-admin-token-0123456789"
 type testStore struct{ *sqlstore.Store }
 
 func (s testStore) Report(ctx context.Context, since time.Time) (sqlstore.Report, error) {
-	return s.Store.Report(ctx, since, strings.TrimSpace, 0.65, 20)
+	return s.Store.Report(ctx, since, strings.TrimSpace, nil, 0.65, 20)
 }
 
 // site is the chat API, page and console as the server wires them: a real

@@ -214,7 +214,7 @@ func TestBrowser(t *testing.T) {
 	}
 
 	// The vote went through the API into the real store.
-	if r, err := s.store.Report(context.Background(), time.Now().Add(-time.Hour), strings.TrimSpace, 0.6, 5); err != nil || r.Feedback != 1 || r.Helpful != 1 {
+	if r, err := s.store.Report(context.Background(), time.Now().Add(-time.Hour), strings.TrimSpace, nil, 0.6, 5); err != nil || r.Feedback != 1 || r.Helpful != 1 {
 		t.Errorf("feedback stored: %+v %v", r.Feedback, err)
 	}
 }
