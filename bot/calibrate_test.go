@@ -66,11 +66,45 @@ func TestDumpRetrieval(t *testing.T) {
 				r.Step = tg.Step
 			}
 			for _, h := range hits {
-				r.Hits = append(r.Hits, map[string]any{"doc": h.Doc, "part": h.Part, "score": h.Score, "f": h.Features})
+				r.Hits = append(r.Hits, map[string]any{"doc": h.Doc, "part": h.Part, "score": h.Score, "conf": h.Conf, "f": h.Features})
 			}
 			b, _ := json.Marshal(r)
 			fmt.Fprintln(out, string(b))
 		}
 		f.Close()
+	}
+}
+
+// TestDumpLeaveOneOut writes, for each FAQ folder in SUPPORTBOT_LOO, the
+// confidence the best other entry gets for each entry's own phrasings.
+func TestDumpLeaveOneOut(t *testing.T) {
+	spec := os.Getenv("SUPPORTBOT_LOO")
+	if spec == "" {
+		t.Skip("set SUPPORTBOT_LOO=DIR,... to dump")
+	}
+	norm, _ := NewNormalizer()
+	for _, dir := range strings.Split(spec, ",") {
+		kb, err := knowledge.LoadDir(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m, _ := NewMatcher(kb, norm)
+		e := &engine{kb: kb, m: m}
+		var confs []float64
+		for i := range kb.ZH.Entries {
+			for _, p := range e.phrasings(i) {
+				hits := m.ret.Find(norm.Normalize(p.text), 6)
+				best := 0.0
+				for _, h := range hits {
+					if h.Doc != i {
+						best = h.Conf
+						break
+					}
+				}
+				confs = append(confs, best)
+			}
+		}
+		b, _ := json.Marshal(map[string]any{"set": filepath.Base(dir), "loo": confs})
+		fmt.Println(string(b))
 	}
 }

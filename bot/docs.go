@@ -1,6 +1,11 @@
 package bot
 
 import (
+	_ "embed"
+	"slices"
+	"strings"
+	"sync"
+
 	"github.com/supportbot/supportbot/bot/retrieval"
 	"github.com/supportbot/supportbot/knowledge"
 )
@@ -44,4 +49,66 @@ func retrievalDocs(kb *knowledge.KB, norm *Normalizer) []retrieval.Doc {
 		}
 	}
 	return docs
+}
+
+// twphrases.txt lists Taiwan phrases with the mainland phrases they mean
+// (網路 for 网络, 帳號 for 账号): a message in Taiwan's words meets an FAQ
+// in the mainland's. Generated from the OpenCC module, and held to it by
+// a test:
+//
+//	go test ./bot -run TestTaiwanPhrasesTable -update
+//
+//go:embed twphrases.txt
+var twPhrasesData string
+
+// synonymGroups are the retrieval index's synonyms: the built-in everyday
+// words, the Taiwan phrases and the operator's own (intents.yaml
+// synonyms:), normalised. Without the operator's, the groups are made
+// once (normalising is the same with any Normalizer), so that the index
+// can keep their table from one load to the next.
+func synonymGroups(norm *Normalizer, own [][]string) [][]string {
+	if len(own) == 0 {
+		return defaultGroups(norm)
+	}
+	return append(slices.Clone(defaultGroups(norm)), normalizeGroups(norm, own)...)
+}
+
+var (
+	defaultOnce sync.Once
+	defaults    [][]string
+)
+
+func defaultGroups(norm *Normalizer) [][]string {
+	defaultOnce.Do(func() { defaults = builtinGroups(norm) })
+	return defaults
+}
+
+func normalizeGroups(norm *Normalizer, groups [][]string) [][]string {
+	var out [][]string
+	for _, g := range groups {
+		var ng []string
+		for _, m := range g {
+			ng = append(ng, norm.Normalize(m))
+		}
+		out = append(out, ng)
+	}
+	return out
+}
+
+func builtinGroups(norm *Normalizer) [][]string {
+	groups := normalizeGroups(norm, retrieval.Synonyms())
+	for line := range strings.SplitSeq(twPhrasesData, "\n") {
+		if line == "" || line[0] == '#' {
+			continue
+		}
+		tw, cn, ok := strings.Cut(line, "\t")
+		if !ok {
+			continue
+		}
+		a, b := norm.Normalize(tw), norm.Normalize(cn)
+		if a != b && !strings.Contains(a, " ") && !strings.Contains(b, " ") {
+			groups = append(groups, []string{a, b})
+		}
+	}
+	return groups
 }

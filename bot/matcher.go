@@ -304,7 +304,7 @@ func NewMatcher(kb *knowledge.KB, norm *Normalizer) (*Matcher, error) {
 // indexTargets builds the retrieval index and maps rules, entries and
 // items to the answers.
 func (m *Matcher) indexTargets(kb *knowledge.KB, norm *Normalizer) {
-	m.ret = retrieval.Build(retrievalDocs(kb, norm), retrieval.Synonyms())
+	m.ret = retrieval.Build(retrievalDocs(kb, norm), synonymGroups(norm, kb.Rules.Synonyms))
 	m.targets = kb.Targets()
 	m.entryTarget = make([]int, len(kb.ZH.Entries))
 	m.partTarget = make([][]int, len(kb.ZH.Entries))

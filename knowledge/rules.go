@@ -27,6 +27,9 @@ type Rules struct {
 	// Commands are the words that start an agent command typed as text,
 	// by command: "checknum", "help", "handoff".
 	Commands map[string][]string
+	// Synonyms are groups of words that mean the same in this FAQ's
+	// field, for the retrieval index (besides its everyday ones).
+	Synonyms [][]string
 	// NumberContext are words that make a bare three-digit number in a
 	// message a prefix ("192号段"), NumberUnits units after one that make
 	// it a quantity ("120秒").
@@ -110,6 +113,7 @@ type rulesFile struct {
 	Settings Settings                     `yaml:"settings"`
 	Commands map[string][]string          `yaml:"commands"`
 	Numbers  numbersYAML                  `yaml:"numbers"`
+	Synonyms [][]string                   `yaml:"synonyms"`
 	Concepts map[string][]string          `yaml:"concepts"`
 	Messages map[string]map[string]string `yaml:"messages"`
 	Intents  []intentYAML                 `yaml:"intents"`
@@ -180,7 +184,12 @@ func ParseRules(file string, r io.Reader) (*Rules, error) {
 	intentNodes, signalNodes := nodeLines(&root)
 
 	rs := &Rules{File: file, Settings: rf.Settings, Concepts: rf.Concepts, Messages: rf.Messages,
-		Commands: rf.Commands, NumberContext: rf.Numbers.Context, NumberUnits: rf.Numbers.Units}
+		Commands: rf.Commands, NumberContext: rf.Numbers.Context, NumberUnits: rf.Numbers.Units, Synonyms: rf.Synonyms}
+	for i, g := range rs.Synonyms {
+		if len(g) < 2 {
+			errs.add(0, "synonyms: group %d has %d words; a group needs two or more", i+1, len(g))
+		}
+	}
 	for cmd, words := range rs.Commands {
 		if !slices.Contains(commandNames, cmd) {
 			errs.add(0, "commands: unknown command %q (the commands are %s)", cmd, strings.Join(commandNames, ", "))

@@ -15,7 +15,7 @@ func TestRulesProblems(t *testing.T) {
 	base := string(src)
 	cases := []struct{ name, old, new, want string }{
 		{"unknown top-level key", "\nconcepts:\n", "\nconcept:\n",
-			`intents.yaml:{line}: unknown key "concept" at the top level; the keys there are settings, commands, numbers, concepts, messages, intents`},
+			`intents.yaml:{line}: unknown key "concept" at the top level; the keys there are settings, commands, numbers, synonyms, concepts, messages, intents`},
 		{"unknown setting", "  max_runes: 500", "  max_rune: 500",
 			`intents.yaml:{line}: unknown key "max_rune" in settings; the keys there are threshold, clarify_margin, negative_penalty, max_runes, followup, own_number`},
 		{"unknown intent key", "    yield: true", "    yeld: true",
@@ -51,7 +51,7 @@ func TestRulesProblems(t *testing.T) {
 		{"anchor and alias", "  max_runes: 500", "  max_runes: &m 500\n  threshold: *m",
 			`intents.yaml:{line+1}: mapping key "threshold" already defined at line {line-3}`},
 		{"merge key", "\nsettings:\n", "\nbase: &b {threshold: 0.6}\nsettings:\n  <<: *b\n",
-			`intents.yaml:{line}: unknown key "base" at the top level; the keys there are settings, commands, numbers, concepts, messages, intents`},
+			`intents.yaml:{line}: unknown key "base" at the top level; the keys there are settings, commands, numbers, synonyms, concepts, messages, intents`},
 		{"merge list", "\nsettings:\n", "\nsettings:\n  <<: [{threshold: 0.6}, {treshold: 0.5}]\n",
 			`intents.yaml:{line+1}: unknown key "treshold" in settings; the keys there are threshold, clarify_margin, negative_penalty, max_runes, followup, own_number`},
 	}

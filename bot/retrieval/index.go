@@ -50,7 +50,9 @@ type Index struct {
 	// have: they say little (their weight is small) and their lists are
 	// long, so searches pass them by, as a stop word.
 	common []bool
-	pool   sync.Pool
+	// cutLogit is the logit of the FAQ's cut (see calibrate).
+	cutLogit float64
+	pool     sync.Pool
 }
 
 // commonDocs is the size of an FAQ from which tokens in more than half of
@@ -257,6 +259,7 @@ func Build(docs []Doc, synonyms [][]string) *Index {
 		}
 	}
 	ix.pool.New = func() any { return ix.newScratch() }
+	ix.calibrate(docs)
 	return ix
 }
 
@@ -631,7 +634,7 @@ func (ix *Index) search(sc *scratch, q *Query, k int) []Hit {
 		}
 		h.KeyCover = ix.keyCover(q, h.Doc)
 		h.Docs = nDocs
-		h.Conf = confidence(h.Features)
+		h.Conf = ix.confidence(h.Features)
 	}
 	return out
 }
@@ -683,14 +686,14 @@ func score(f Features) float64 {
 // confidence is how sure the index is that a doc with these features is
 // what the query asks: a logistic model of the features, fit on labelled
 // messages to FAQs of the project's own (see calibrate_test.go in package
-// bot), with its bias moved so that 0.5, the rules' threshold, is where
-// about one in ten out-of-scope messages of those sets gets an answer.
-func confidence(f Features) float64 {
+// bot), moved so that 0.5, the rules' threshold, is the FAQ's cut (see
+// calibrate).
+func (ix *Index) confidence(f Features) float64 {
 	z := confBias +
 		confCover*f.Cover + confTitleCover*f.TitleCover + confTitleRecall*f.TitleRecall +
 		confMargin*f.Margin + confUnknown*f.Unknown + confPartCover*f.PartCover +
 		confWeight*math.Log1p(f.Weight) + confUnknownWords*float64(min(3, f.UnknownWords))
-	p := 1 / (1 + math.Exp(-z))
+	p := 1 / (1 + math.Exp(-(z - ix.cutLogit)))
 	if f.StrongCover == 0 {
 		// Single characters alone ("怎么用" and an entry with 用) say
 		// too little to answer with.
@@ -701,18 +704,56 @@ func confidence(f Features) float64 {
 
 // The confidence model's coefficients.
 const (
-	confCover        = 1.582
-	confTitleCover   = 1.116
-	confTitleRecall  = 0.087
-	confMargin       = 1.046
-	confUnknown      = -0.676
-	confPartCover    = 1.113
-	confWeight       = 0.838
-	confUnknownWords = -0.106
-	// The fit's bias, -2.96, less the logit of the probability (0.693)
-	// at which one in ten out-of-scope messages got an answer.
-	confBias = -2.96 - 0.815
+	confCover        = 1.354
+	confTitleCover   = 1.593
+	confTitleRecall  = 0.349
+	confMargin       = 1.115
+	confUnknown      = -0.616
+	confPartCover    = 1.021
+	confWeight       = 0.951
+	confUnknownWords = -0.128
+	confBias         = -3.484
 )
+
+// An FAQ's cut is the model's probability above which the index answers.
+// How sure the model is of a near miss, a question in the FAQ's field
+// that it does not answer, differs from FAQ to FAQ (with how alike its
+// entries are), so each FAQ sets its own: the confidence the best other
+// entry gets for an entry's question, with the entry left out, is what a
+// near miss gets; the cut is a quantile of those. A small FAQ, too small
+// to tell, takes fixedCut. The quantile and fixedCut keep about one in
+// ten out-of-scope messages of the tuning FAQs answered.
+const (
+	cutQuantile = 0.7
+	fixedCut    = 0.711
+	cutMinDocs  = 10  // fewer docs: fixedCut
+	cutSample   = 200 // questions asked at most
+)
+
+// calibrate sets the FAQ's cut.
+func (ix *Index) calibrate(docs []Doc) {
+	cut := fixedCut
+	if len(docs) >= cutMinDocs {
+		var probs []float64
+		step := max(1, len(docs)/cutSample)
+		for i := 0; i < len(docs); i += step {
+			for _, t := range docs[i].Titles {
+				for _, h := range ix.Find(t, 6) {
+					if h.Doc != i {
+						probs = append(probs, h.Conf)
+						break
+					}
+				}
+			}
+		}
+		if len(probs) > 0 {
+			slices.Sort(probs)
+			cut = probs[min(len(probs)-1, int(cutQuantile*float64(len(probs))))]
+			cut = min(max(cut, 0.05), 0.95)
+		}
+	}
+	ix.cutLogit = math.Log(cut / (1 - cut))
+}
 
 // part picks the step or case of a hit that explains the query as well as
 // the whole doc does and clearly better than its other parts; 0 if none.

@@ -17,7 +17,7 @@ import (
 //go:embed synonyms.txt
 var synonymsData string
 
-// Synonyms returns the built-in synonym groups.
+// Synonyms returns the built-in synonym groups; callers do not change them.
 func Synonyms() [][]string { return builtinSynonyms() }
 
 var builtinSynonyms = sync.OnceValue(func() [][]string {
@@ -37,16 +37,25 @@ var builtinSynonyms = sync.OnceValue(func() [][]string {
 	return out
 })
 
-// builtinTable is the table of the built-in groups, made once.
-var builtinTable = sync.OnceValue(func() *synonymTable { return newSynonymTable(builtinSynonyms(), plainStem) })
+// lastTable is the table of the groups of the last Build, kept for the
+// next Build with the same groups (a reload of edited FAQ files).
+var lastTable struct {
+	sync.Mutex
+	groups [][]string
+	table  *synonymTable
+}
 
-// synonymsFor returns the table of groups: the built-in one's when they
-// are the built-in groups.
+// synonymsFor returns the table of groups: the last one made, when the
+// groups are the same slice.
 func synonymsFor(groups [][]string) *synonymTable {
-	if b := builtinSynonyms(); len(groups) == len(b) && (len(groups) == 0 || &groups[0] == &b[0]) {
-		return builtinTable()
+	lastTable.Lock()
+	defer lastTable.Unlock()
+	if t := lastTable.table; t != nil && len(groups) == len(lastTable.groups) && (len(groups) == 0 || &groups[0] == &lastTable.groups[0]) {
+		return t
 	}
-	return newSynonymTable(groups, plainStem)
+	t := newSynonymTable(groups, plainStem)
+	lastTable.groups, lastTable.table = groups, t
+	return t
 }
 
 // plainStem is a word's Porter2 stem.
