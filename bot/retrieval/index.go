@@ -510,7 +510,7 @@ type Features struct {
 // preselect is how many docs, of those with the most of the query, get
 // their features computed: a doc's score is at most 0.8 of its Cover plus
 // 0.2, so the best few by Cover hold the best by score.
-const preselect = 32
+const preselect = 16
 
 // Find returns up to k docs for normalised text, best first.
 func (ix *Index) Find(text string, k int) []Hit {
