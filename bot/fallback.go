@@ -223,10 +223,10 @@ func (f *fallbackRunner) succeeded() {
 }
 
 // passageConf is how sure the retrieval index must be of an entry for its
-// text to be given to the fallback model: well under the answer threshold
+// text to be given to the fallback model: half the answer threshold
 // (0.5), since the model is asked when no answer is confident, but over
-// what an unrelated question gets.
-const passageConf = 0.15
+// what an unrelated question that shares a word or two gets.
+const passageConf = 0.25
 
 // maxPassages caps what one question sends the model.
 const maxPassages = 12

@@ -50,6 +50,11 @@ type Index struct {
 	// have: they say little (their weight is small) and their lists are
 	// long, so searches pass them by, as a stop word.
 	common []bool
+	// stopPinyin are the readings of stopPairs ("zen me"): a message in
+	// pinyin asks with them too.
+	stopPinyin map[uint32]bool
+	// synPinyin are the readings of two-character synonym members.
+	synPinyin map[uint32]int32
 	// cutLogit is the logit of the FAQ's cut (see calibrate).
 	cutLogit float64
 	pool     sync.Pool
@@ -134,6 +139,27 @@ type partInfo struct {
 func Build(docs []Doc, synonyms [][]string) *Index {
 	ix := &Index{py: loadPinyin(), voc: newVocab(), words: map[string][]string{}, stems: map[string]string{}}
 	ix.syn = synonymsFor(synonyms)
+	ix.stopPinyin = map[uint32]bool{}
+	for pair := range stopPairs {
+		rs := []rune(pair)
+		if a, b := ix.py.index(rs[0]), ix.py.index(rs[1]); a > 0 && b > 0 {
+			ix.stopPinyin[pinyinKey(a, b)] = true
+		}
+	}
+	// A Chinese member of two characters is a member in pinyin too
+	// ("duo jiu", 多久).
+	ix.synPinyin = map[uint32]int32{}
+	for _, ms := range ix.syn.han {
+		for _, m := range ms {
+			if rs := []rune(m.text); len(rs) == 2 {
+				if a, b := ix.py.index(rs[0]), ix.py.index(rs[1]); a > 0 && b > 0 {
+					if _, dup := ix.synPinyin[pinyinKey(a, b)]; !dup {
+						ix.synPinyin[pinyinKey(a, b)] = m.group
+					}
+				}
+			}
+		}
+	}
 	var df []int
 	rd := &reader{ix: ix}
 	// mark[t] == gen: token t is in the set being gathered.
@@ -491,7 +517,9 @@ type Features struct {
 	Cover, StrongCover, TitleCover, TitleRecall float64
 	// Margin is how far the doc's score is ahead of the next one's.
 	Margin float64
-	// Weight is the query's total weight: short queries say little.
+	// Weight is the query's total weight: short queries say little. It
+	// is counted in rare tokens (a token no doc has weighs one), so that
+	// it means the same in FAQs of any size.
 	Weight float64
 	// Unknown is the share of the query that nothing in the FAQ has.
 	Unknown float64
@@ -594,7 +622,7 @@ func (ix *Index) search(sc *scratch, q *Query, k int) []Hit {
 			h.TitleCover = max(h.TitleCover, c)
 			h.TitleRecall = max(h.TitleRecall, r)
 		}
-		h.Weight, h.Unknown, h.UnknownWords = q.weight, q.unknown/q.weight, q.unknownWords
+		h.Weight, h.Unknown, h.UnknownWords = q.weight/ix.idfUnknown, q.unknown/q.weight, q.unknownWords
 		h.Score = score(h.Features)
 		hits = append(hits, h)
 	}
@@ -704,15 +732,15 @@ func (ix *Index) confidence(f Features) float64 {
 
 // The confidence model's coefficients.
 const (
-	confCover        = 1.354
-	confTitleCover   = 1.593
-	confTitleRecall  = 0.349
-	confMargin       = 1.115
-	confUnknown      = -0.616
-	confPartCover    = 1.021
-	confWeight       = 0.951
-	confUnknownWords = -0.128
-	confBias         = -3.484
+	confCover        = 1.351
+	confTitleCover   = 1.539
+	confTitleRecall  = 0.352
+	confMargin       = 1.128
+	confUnknown      = -0.551
+	confPartCover    = 0.975
+	confWeight       = 1.049
+	confUnknownWords = -0.166
+	confBias         = -2.722
 )
 
 // An FAQ's cut is the model's probability above which the index answers.
@@ -725,8 +753,8 @@ const (
 // ten out-of-scope messages of the tuning FAQs answered.
 const (
 	cutQuantile = 0.7
-	fixedCut    = 0.711
-	cutMinDocs  = 10  // fewer docs: fixedCut
+	fixedCut    = 0.710
+	cutMinDocs  = 8   // fewer docs: fixedCut
 	cutSample   = 200 // questions asked at most
 )
 

@@ -74,7 +74,7 @@ var stopPairs = map[string]bool{
 	"怎么": true, "么办": true, "什么": true, "如何": true, "可以": true, "是不": true, "不是": true, "我的": true,
 	"您的": true, "请问": true, "一下": true, "这个": true, "那个": true, "为什": true, "么我": true, "的话": true,
 	"我们": true, "你们": true, "怎样": true, "咋办": true, "咋整": true, "是否": true, "能否": true, "哪里": true,
-	"哪些": true,
+	"哪些": true, "在哪": true, "哪儿": true, "为啥": true, "干嘛": true,
 }
 
 // extraStopWords are English words that ask or point, beyond Porter's
@@ -127,6 +127,7 @@ type reader struct {
 	runes []int
 	words []string
 	stems []string
+	syls  [][]uint16
 	alts  []alt
 }
 
@@ -276,7 +277,27 @@ func (rd *reader) flushWords(sink pieceSink) {
 		}
 		i += m
 	}
-	var lastSyl uint16 // a word read as pinyin ends in it: pairs go on across words
+	// Words the FAQ does not have are read as pinyin when they read as
+	// several syllables ("shenhe"), or as one next to such a word or
+	// another syllable ("mi ma", "zenme ban").
+	syls := rd.syls[:0]
+	for i, w := range words {
+		var syl []uint16
+		if rd.query && !member[i] && !isStopWord(w) {
+			if _, known := rd.ix.voc.get(key{kind: kindWord, s: stems[i]}); !known {
+				syl = rd.ix.py.segmentIndexes(w)
+			}
+		}
+		syls = append(syls, syl)
+	}
+	rd.syls = syls
+	pinyinAt := func(i int) bool {
+		if i < 0 || i >= len(words) || len(syls[i]) == 0 {
+			return false
+		}
+		return len(syls[i]) >= 2 || i > 0 && len(syls[i-1]) > 0 || i+1 < len(words) && len(syls[i+1]) > 0
+	}
+	var lastSyl uint16 // a syllable typed apart: pairs go on across words
 	for i := 0; i < len(words); {
 		if member[i] {
 			i++
@@ -299,21 +320,27 @@ func (rd *reader) flushWords(sink pieceSink) {
 			sink(kindWord, rd.one(word))
 			continue
 		}
-		if syl := rd.ix.py.segmentIndexes(w); len(syl) >= 2 || len(syl) == 1 && lastSyl > 0 {
+		if syl := syls[i-1]; pinyinAt(i - 1) {
 			prev := lastSyl
 			for _, s := range syl {
-				if prev > 0 {
-					sink(kindPinyin, rd.one(key{kind: kindPinyin, n: pinyinKey(prev, s)}))
+				if k := pinyinKey(prev, s); prev > 0 && !rd.ix.stopPinyin[k] {
+					rd.alts = append(rd.alts[:0], alt{key{kind: kindPinyin, n: k}, 1})
+					if g, ok := rd.ix.synPinyin[k]; ok {
+						rd.alts = append(rd.alts, alt{key{kind: kindSyn, n: uint32(g)}, synWeight})
+					}
+					sink(kindPinyin, rd.alts)
 				}
 				prev = s
 			}
-			lastSyl = prev
-			continue
-		} else if len(syl) == 1 {
-			lastSyl = syl[0]
-		} else {
+			// Syllables typed apart ("mi ma") pair across words; a word of
+			// several ("mima wangle") is a word of its own.
 			lastSyl = 0
+			if len(syl) == 1 {
+				lastSyl = prev
+			}
+			continue
 		}
+		lastSyl = 0
 		rd.alts = append(rd.alts[:0], alt{word, 1})
 		for _, fix := range rd.ix.corrections(w) {
 			fs := rd.ix.stem(fix)
