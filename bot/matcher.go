@@ -361,7 +361,8 @@ func parentsFirst(intents []cintent) []int {
 func isWordByte(c byte) bool { return c >= 'a' && c <= 'z' || c >= '0' && c <= '9' }
 
 // Lang tells the language of a message: Chinese when it has any Chinese
-// character, English when it has Latin letters, else def.
+// character or is written in pinyin (see inPinyin), English when it has
+// Latin letters, else def.
 func Lang(text, def string) string {
 	letters := false
 	for _, r := range text {
@@ -372,13 +373,30 @@ func Lang(text, def string) string {
 			letters = true
 		}
 	}
-	if letters {
+	switch {
+	case letters && inPinyin(text):
+		return "zh"
+	case letters:
 		return "en"
-	}
-	if def == "" {
+	case def == "":
 		return "zh"
 	}
 	return def
+}
+
+// inPinyin reports whether a message is Chinese written in pinyin: every
+// word reads as pinyin syllables, and one of them as two or more ("beian
+// zhuxiao", not "a man").
+func inPinyin(text string) bool {
+	several := false
+	for _, w := range strings.FieldsFunc(strings.ToLower(text), func(r rune) bool { return !(r >= 'a' && r <= 'z') }) {
+		if retrieval.IsPinyin(w) {
+			several = true
+		} else if !retrieval.IsSyllable(w) {
+			return false
+		}
+	}
+	return several
 }
 
 // Classify scores text and picks an intent.

@@ -114,3 +114,6 @@ func (t *pinyinTable) segment(w string) []string {
 // syllables ("hunan", "shenhe"): a Chinese name or word written in
 // pinyin, which is not an English word to correct.
 func IsPinyin(w string) bool { return len(loadPinyin().segment(w)) >= 2 }
+
+// IsSyllable reports whether a lower-case word is one pinyin syllable.
+func IsSyllable(w string) bool { return loadPinyin().known[w] }

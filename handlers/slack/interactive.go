@@ -59,7 +59,11 @@ func (a *Adapter) action(ctx context.Context, cb goslack.InteractionCallback, ac
 	if channel == "" {
 		channel = cb.Channel.ID
 	}
-	value, lang, _ := strings.Cut(act.Value, "|")
+	// value is "intent|lang": the intent may be an FAQ question.
+	value, lang := act.Value, ""
+	if i := strings.LastIndexByte(act.Value, '|'); i >= 0 {
+		value, lang = act.Value[:i], act.Value[i+1:]
+	}
 	switch {
 	case act.ActionID == actionHelpful || act.ActionID == actionNotHelpful:
 		helpful := act.ActionID == actionHelpful

@@ -13,6 +13,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/supportbot/supportbot/bot"
 	"github.com/supportbot/supportbot/knowledge"
@@ -149,10 +151,12 @@ func (a *API) admin(h http.HandlerFunc) http.HandlerFunc {
 	}
 }
 
-// isIntentID reports whether s has the form of an intent id, so nothing
-// else is stored as one. (The form is the rules file's; an id of another
-// form, or one the rules do not define, is refused.)
-func isIntentID(s string) bool { return len(s) <= maxIntentID && knowledge.IsIntentID(s) }
+// isIntentID reports whether s can be an answer's id (a rule's, an
+// explicit one, or an FAQ question), so nothing else reaches the log: a
+// short line of valid text.
+func isIntentID(s string) bool {
+	return s != "" && len(s) <= maxIntentID && utf8.ValidString(s) && !strings.ContainsFunc(s, unicode.IsControl)
+}
 
 // maxIntentID bounds what a client can make the log store as an intent.
 const maxIntentID = 128
@@ -197,12 +201,8 @@ func (a *API) knownIntent(id string) bool {
 	if id == knowledge.None {
 		return true
 	}
-	for _, in := range k.KB().Rules.Intents {
-		if in.ID == id {
-			return true
-		}
-	}
-	return false
+	_, known := k.KB().Target(id)
+	return known
 }
 
 func (a *API) listHandoffs(w http.ResponseWriter, r *http.Request) {

@@ -353,17 +353,18 @@ func TestClientIP(t *testing.T) {
 	}
 }
 
-// isIntentID accepts the ids the rules file accepts (digits included: an
-// id such as step2 was once refused here, so it could get no feedback),
-// up to a length.
+// isIntentID accepts every form an answer's id has: a rule's, an explicit
+// id of the FAQ (digits and dashes included: an id such as step2 was once
+// refused here, so it could get no feedback), and an FAQ question with its
+// step; up to a length, and no control characters or invalid UTF-8.
 func TestIsIntentID(t *testing.T) {
 	for _, c := range []struct {
 		id   string
 		want bool
 	}{
-		{"sms_missing", true}, {"sms_missing.resend", true}, {"step2", true}, {"a.b.c.d.e", true},
-		{"", false}, {"A", false}, {"_a", false}, {"2fa", false}, {"a.", false}, {".a", false}, {"a..b", false},
-		{"sms-missing", false}, {"é", false}, {"a.b\n", false}, {"a b", false},
+		{"sms_missing", true}, {"sms_missing.resend", true}, {"step2", true}, {"forgot-password", true},
+		{"没有收到管局发送的核验短信怎么办", true}, {"VPN 连不上怎么办.2", true},
+		{"", false}, {"a.b\n", false}, {"a\x00b", false}, {"\xff", false},
 		{"a" + strings.Repeat("b", maxIntentID-1), true}, {"a" + strings.Repeat("b", maxIntentID), false},
 	} {
 		if got := isIntentID(c.id); got != c.want {
