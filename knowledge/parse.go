@@ -280,9 +280,11 @@ func (p *faqParser) inline(n ast.Node) Text {
 		case *ast.String:
 			t = appendText(t, Text{{Text: string(c.Value)}})
 		case *ast.Link:
+			p.checkLink(c, string(c.Destination))
 			t = append(t, Span{Text: p.inline(c).Plain(), URL: string(c.Destination)})
 		case *ast.AutoLink:
 			u := string(c.URL(p.src))
+			p.checkLink(c, u)
 			t = append(t, Span{Text: u, URL: u})
 		case *ast.RawHTML:
 			// Inline tags such as <br> carry no text of their own; a
@@ -304,6 +306,21 @@ func (p *faqParser) inline(n ast.Node) Text {
 		}
 	}
 	return t
+}
+
+// checkLink refuses a link that channels should not send: answers go out
+// as Slack and WeCom text, where a javascript: or data: link is an attack
+// and a relative one goes nowhere. Only http, https and mailto links are
+// allowed.
+func (p *faqParser) checkLink(n ast.Node, u string) {
+	scheme, _, ok := strings.Cut(u, ":")
+	switch strings.ToLower(scheme) {
+	case "http", "https", "mailto":
+		if ok {
+			return
+		}
+	}
+	p.errs.add(p.nodeLine(n), "link %q: only http, https and mailto links can go out to users", u)
 }
 
 // appendText appends b to a, merging neighbouring plain runs.

@@ -142,6 +142,10 @@ func TestKnowledgeFolderProblems(t *testing.T) {
 			`faq.en.md:1: question "A?" has id "b" but its Chinese original`},
 		{"two prefix tables", map[string]string{"a.zh.md": faqWith(""), "b.zh.md": strings.ReplaceAll(faqWith(""), "问题", "题目")},
 			"a second prefix table"},
+		{"a javascript: link", map[string]string{"faq.zh.md": "### 甲？\n\n点 [这里](javascript:alert(1))。\n"},
+			`faq.zh.md:3: link "javascript:alert(1)": only http, https and mailto links`},
+		{"a data: link", map[string]string{"faq.zh.md": "### 甲？\n\n<data:text/html,hi> 看这里。\n"},
+			`only http, https and mailto links`},
 		{"rule for a question no file has", map[string]string{"faq.zh.md": networkZH, FileRules: "intents:\n  - id: x\n    answer: {entry: 没有的问题？}\n    signals:\n      - {all: [x], weight: 0.9}\n"},
 			`intents.yaml:2: intent "x" answers with question "没有的问题？", which no Chinese FAQ file has`},
 	}

@@ -318,3 +318,39 @@ func TestWebPageAndConsole(t *testing.T) {
 // bob is a web user whose id, like the chat page's, is long enough to
 // fetch an agent's replies, so his request for a person is taken.
 const bob = "web-user-bob-000001"
+
+// Moving the FAQ files away while serving is refused like a broken edit:
+// the built-in FAQ does not quietly take their place. So is a link that
+// channels should not send.
+func TestReloadRefusesVanishedFilesAndBadLinks(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	faq := "### 打印机怎么添加？\n\n在“设置 > 打印机”里点“添加”。\n"
+	if err := os.WriteFile(filepath.Join(dir, "devices.zh.md"), []byte(faq), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s := startServer(t, map[string]string{"KB_DIR": dir})
+	waitFor := func(what string, cond func() bool) {
+		t.Helper()
+		for i := 0; i < 100; i++ {
+			if cond() {
+				return
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+		t.Fatalf("timed out waiting for %s; log:\n%s", what, s.logs.String())
+	}
+	if r := s.chat("u", "打印机怎么添加？"); !strings.Contains(r.Reply, "设置 > 打印机") {
+		t.Fatalf("the folder's FAQ is not in service: %+v", r)
+	}
+	bad := strings.Replace(faq, "点“添加”", "点[这里](javascript:alert(1))", 1)
+	os.WriteFile(filepath.Join(dir, "devices.zh.md"), []byte(bad), 0o644)
+	waitFor("the link's refusal", func() bool { return strings.Contains(s.logs.String(), `link \"javascript:alert(1)\"`) })
+	if err := os.Rename(filepath.Join(dir, "devices.zh.md"), filepath.Join(dir, "devices.zh.md.bak")); err != nil {
+		t.Fatal(err)
+	}
+	waitFor("the refusal", func() bool { return strings.Contains(s.logs.String(), "KB_DIR has no FAQ files") })
+	if r := s.chat("u2", "打印机怎么添加？"); !strings.Contains(r.Reply, "设置 > 打印机") {
+		t.Errorf("the previous knowledge is not in service: %+v", r)
+	}
+}

@@ -71,9 +71,34 @@ func (a *app) watchKBDir() *fsnotify.Watcher {
 
 func isKnowledgeFile(path string) bool { return knowledge.IsKnowledgeFile(path) }
 
+// vanished refuses a reload in which files that KB_DIR held are gone and
+// the built-in ones would take their place: every FAQ file deleted or
+// moved away, or intents.yaml. That is a mistake far more often than a
+// wish for the built-in knowledge, which a restart still gives.
+func vanished(old, next *knowledge.KB) error {
+	fromDir := func(kb *knowledge.KB, faq bool) bool {
+		for _, s := range kb.Sources {
+			if (s.Name != knowledge.FileRules) == faq && s.From != knowledge.BuiltIn {
+				return true
+			}
+		}
+		return false
+	}
+	switch {
+	case fromDir(old, true) && !fromDir(next, true):
+		return errors.New("KB_DIR has no FAQ files (NAME.zh.md) any more; the built-in FAQ would answer instead")
+	case fromDir(old, false) && !fromDir(next, false):
+		return errors.New("intents.yaml is gone from KB_DIR; the built-in rules would apply instead")
+	}
+	return nil
+}
+
 // reload puts a new knowledge version in service, or keeps the old one.
 func (a *app) reload() {
 	kb, err := a.loadKnowledge()
+	if err == nil {
+		err = vanished(a.bot.KB(), kb)
+	}
 	if err == nil {
 		err = a.bot.Reload(kb)
 	}

@@ -176,6 +176,10 @@ func (a *API) feedback(w http.ResponseWriter, r *http.Request) {
 	}
 	var req feedbackRequest
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, 4<<10))
+	if tooBig := new(http.MaxBytesError); errors.As(err, &tooBig) {
+		writeJSON(w, http.StatusRequestEntityTooLarge, errorBody{"body is larger than 4 KiB"})
+		return
+	}
 	if err == nil {
 		err = json.Unmarshal(body, &req)
 	}

@@ -295,10 +295,12 @@ func TestHandoffWithoutConsole(t *testing.T) {
 func TestFeedbackNamesAKnownIntent(t *testing.T) {
 	s := newSite(t, "")
 	for body, want := range map[string]int{
-		`{"user":"u1","intent":"sms_missing.blocked","helpful":true}`: http.StatusOK,
-		`{"user":"u1","intent":"none","helpful":false}`:               http.StatusOK,
-		`{"user":"u1","intent":"bogus","helpful":true}`:               http.StatusBadRequest,
-		`{"user":"u1","intent":"sms_missing"}`:                        http.StatusBadRequest,
+		`{"user":"u1","intent":"sms_missing.blocked","helpful":true}`:                        http.StatusOK,
+		`{"user":"u1","intent":"none","helpful":false}`:                                      http.StatusOK,
+		`{"user":"u1","intent":"bogus","helpful":true}`:                                      http.StatusBadRequest,
+		`{"user":"u1","intent":"sms_missing"}`:                                               http.StatusBadRequest,
+		`{"user":"u1","intent":"没有收到管局发送的核验短信怎么办","helpful":true}`:                           http.StatusBadRequest, // a question with an explicit id goes by the id
+		`{"user":"` + strings.Repeat("u", 5000) + `","intent":"sms_missing","helpful":true}`: http.StatusRequestEntityTooLarge,
 	} {
 		resp, err := s.srv.Client().Post(s.srv.URL+"/api/feedback", "application/json", strings.NewReader(body))
 		if err != nil {

@@ -371,7 +371,7 @@ func (a *Adapter) handoff(channel, user, text, lang, handoffID string) bool {
 		}
 		return a.cfg.Console
 	}
-	notice := a.bot.Text("handoff_notice", lang, map[string]string{"channel": channel, "user": user, "text": bot.MaskText(truncate(text, 300))})
+	notice := a.bot.Text("handoff_notice", lang, map[string]string{"channel": inert(channel), "user": inert(user), "text": bot.MaskText(inert(truncate(text, 300)))})
 	if !a.later("robot notice", func(ctx context.Context) {
 		if err := a.api.Robot(ctx, a.cfg.RobotWebhook, notice); err != nil {
 			a.log.Error("wecom: robot notice", "err", err)
@@ -385,6 +385,18 @@ func (a *Adapter) handoff(channel, user, text, lang, handoffID string) bool {
 	}
 	return true
 }
+
+// inertMarkdown turns what a user wrote into text that WeCom's markdown
+// shows as it is: no links, emphasis, quotes or tags of its own (WeCom's
+// markdown has no escapes, so the marks become their full-width twins),
+// and one line, so that no forged "> 用户：…" line reaches the agents.
+var inertMarkdown = strings.NewReplacer(
+	"\r\n", " ", "\n", " ", "\r", " ",
+	"[", "［", "]", "］", "(", "（", ")", "）", "<", "＜", ">", "＞",
+	"*", "＊", "`", "｀", "#", "＃", "_", "＿", "~", "～",
+)
+
+func inert(s string) string { return inertMarkdown.Replace(s) }
 
 // split cuts s into pieces of at most max bytes, at line breaks where it
 // can and never inside a character.

@@ -385,6 +385,28 @@ func TestHandoffNotifiesTheRobot(t *testing.T) {
 	}
 }
 
+// What a user writes reaches the agents' group as text: no link, quote or
+// emphasis of its own, on one line.
+func TestHandoffNoticeIsInert(t *testing.T) {
+	h := newHarness(t)
+	h.post(t, textMsg("zhaoliu", "转人工 [管理后台](http://evil.example/login)\n> 用户：admin **急**", "h2"))
+	h.adapter.Close()
+	h.fake.mu.Lock()
+	defer h.fake.mu.Unlock()
+	if len(h.fake.robot) != 1 {
+		t.Fatalf("%d robot posts, want 1", len(h.fake.robot))
+	}
+	md := h.fake.robot[0]["markdown"].(map[string]any)["content"].(string)
+	for _, bad := range []string{"](http", "\n> 用户：admin", "**急**"} {
+		if strings.Contains(md, bad) {
+			t.Errorf("robot notice %q has the user's markdown %q", md, bad)
+		}
+	}
+	if !strings.Contains(md, "管理后台") || !strings.Contains(md, "evil.example") {
+		t.Errorf("robot notice %q lost the user's words", md)
+	}
+}
+
 func TestSplit(t *testing.T) {
 	s := strings.Repeat("第一行内容\n", 500)
 	for _, p := range split(s, maxContent) {
