@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/supportbot/supportbot/knowledge"
 )
@@ -287,3 +288,21 @@ func TestOtherFieldsDoNotRegress(t *testing.T) {
 		}
 	}
 }
+
+// Whatever bytes a channel passes, what the bot answers, records and
+// shows agents is valid text: the invariant the exchange log relies on.
+func TestMessagesAreValidText(t *testing.T) {
+	var got []Exchange
+	b := newHelpdeskBot(t, WithRecorder(recorderFunc(func(x Exchange) { got = append(got, x) })))
+	r := b.Respond(context.Background(), Message{Channel: "web\xff", User: "u\x00", Text: "密码\xff忘了\x00"})
+	b.CheckNumbers(context.Background(), "slack", "U1", "138\xff", "zh")
+	for _, s := range []string{r.Asked, got[0].Text, got[0].Channel, got[1].Text} {
+		if !utf8.ValidString(s) || strings.IndexByte(s, 0) >= 0 {
+			t.Errorf("%q is not valid text", s)
+		}
+	}
+}
+
+type recorderFunc func(Exchange)
+
+func (f recorderFunc) Record(_ context.Context, x Exchange) error { f(x); return nil }

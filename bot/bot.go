@@ -135,6 +135,7 @@ func (b *Bot) CheckNumber(input string) Number { return CheckNumber(b.cur.Load()
 // conversation.
 func (b *Bot) Respond(ctx context.Context, msg Message) Reply {
 	start := time.Now()
+	msg = msg.valid()
 	key := conversationKey(msg)
 	var r Reply
 	if r, limited := b.rateLimited(ctx, msg, start); limited {
@@ -236,6 +237,7 @@ func commandLang(args, lang string) string {
 // observed like any answer.
 func (b *Bot) CheckNumbers(ctx context.Context, channel, user, args, lang string) Reply {
 	start := time.Now()
+	channel, user, args = validText(channel), validText(user), validText(args)
 	msg := Message{Channel: channel, User: user, Text: "/checknum " + args, Lang: lang}
 	if r, limited := b.rateLimited(ctx, msg, start); limited {
 		return r
@@ -250,6 +252,7 @@ func (b *Bot) CheckNumbers(ctx context.Context, channel, user, args, lang string
 // recording it, opening a handoff or touching any conversation state: the
 // admin console's "try a question".
 func (b *Bot) Preview(ctx context.Context, text, lang string) Reply {
+	text = validText(text)
 	var st State
 	r := b.respond(ctx, Message{Channel: "preview", Text: text, Lang: lang}, &st)
 	r.Asked = MaskText(truncateRunes(strings.TrimSpace(text), 1000))

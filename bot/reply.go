@@ -3,6 +3,7 @@ package bot
 import (
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/supportbot/supportbot/knowledge"
 )
@@ -16,6 +17,23 @@ type Message struct {
 	// Lang is the language to answer in when the text does not tell
 	// (a browser's language, say); "" means Chinese.
 	Lang string
+}
+
+// valid returns msg with every field valid UTF-8 without NUL, whatever
+// the channel sent (a slash command's text is URL-decoded bytes): what
+// the bot answers, records and shows agents is always text.
+func (msg Message) valid() Message {
+	msg.Channel, msg.User, msg.Thread = validText(msg.Channel), validText(msg.User), validText(msg.Thread)
+	msg.Text, msg.Lang = validText(msg.Text), validText(msg.Lang)
+	return msg
+}
+
+// validText replaces invalid UTF-8 and NUL with U+FFFD.
+func validText(s string) string {
+	if utf8.ValidString(s) && strings.IndexByte(s, 0) < 0 {
+		return s
+	}
+	return strings.ReplaceAll(strings.ToValidUTF8(s, "\uFFFD"), "\x00", "\uFFFD")
 }
 
 // Reply is a platform-free answer. Adapters render it: PlainText and

@@ -18,6 +18,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unicode/utf8"
 
 	_ "github.com/jackc/pgx/v5/stdlib"
 	"github.com/supportbot/supportbot/bot"
@@ -42,6 +43,9 @@ type Store struct {
 	closing   chan struct{}
 	done      chan struct{}
 	dropped   atomic.Int64
+	writeErr  atomic.Pointer[error] // the last write that stored nothing
+	// refuse, in tests, makes the database refuse a row as it would.
+	refuse atomic.Pointer[func(bot.Exchange) error]
 	once      sync.Once
 	// sinceCheckpoint counts the rows written to SQLite's write-ahead log
 	// since the writer last checkpointed it.
@@ -213,10 +217,7 @@ func (s *Store) writer() {
 		flush := func() {
 			for rest := batch; len(rest) > 0; {
 				n := min(len(rest), batchSize)
-				if err := s.write(rest[:n]); err != nil {
-					s.dropped.Add(int64(n))
-					fmt.Fprintf(os.Stderr, "supportbot: exchange log: %d exchanges not stored: %v\n", n, err)
-				}
+				s.writeOrRetry(rest[:n])
 				rest = rest[n:]
 			}
 		}
@@ -320,8 +321,14 @@ func (s *Store) write(batch []bot.Exchange) error {
 		n := min(len(batch), rowsPerSQL)
 		args = args[:0]
 		for _, x := range batch[:n] {
-			args = append(args, x.At.UnixMilli(), x.Channel, x.UserHash, bot.MaskText(x.Text), x.Lang, x.Intent,
-				x.Confidence, x.AnswerID, x.Fallback, x.Handoff, x.Latency.Microseconds())
+			if refuse := s.refuse.Load(); refuse != nil {
+				if err := (*refuse)(x); err != nil {
+					tx.Rollback()
+					return err
+				}
+			}
+			args = append(args, x.At.UnixMilli(), text(x.Channel), text(x.UserHash), text(bot.MaskText(x.Text)), text(x.Lang), text(x.Intent),
+				x.Confidence, text(x.AnswerID), x.Fallback, x.Handoff, x.Latency.Microseconds())
 		}
 		var err error
 		if n == rowsPerSQL { // the statement is compiled once, not per batch
@@ -341,6 +348,15 @@ func (s *Store) write(batch []bot.Exchange) error {
 	return tx.Commit()
 }
 
+// text is s as both databases store text: valid UTF-8 without NUL
+// (PostgreSQL refuses either, and with it the whole statement).
+func text(s string) string {
+	if utf8.ValidString(s) && strings.IndexByte(s, 0) < 0 {
+		return s
+	}
+	return strings.ReplaceAll(strings.ToValidUTF8(s, "\uFFFD"), "\x00", "\uFFFD")
+}
+
 // insertSQL is the INSERT of n exchanges.
 func (s *Store) insertSQL(n int) string {
 	var q strings.Builder
@@ -352,6 +368,51 @@ func (s *Store) insertSQL(n int) string {
 		q.WriteString("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
 	}
 	return s.q(q.String())
+}
+
+// writeOrRetry writes a batch; when the batch fails, it writes its rows
+// one by one, so that one row the database refuses does not take the
+// others with it. What still fails is counted, and said in one line; when
+// nothing could be written, Healthy says so until a write works again.
+func (s *Store) writeOrRetry(batch []bot.Exchange) {
+	err := s.write(batch)
+	if err == nil {
+		s.writeErr.Store(nil)
+		return
+	}
+	failed, stored := 0, 0
+	var first error
+	for i := range batch {
+		if err := s.write(batch[i : i+1]); err != nil {
+			failed++
+			if first == nil {
+				first = err
+			}
+			continue
+		}
+		stored++
+	}
+	if failed == 0 {
+		s.writeErr.Store(nil)
+		return
+	}
+	s.dropped.Add(int64(failed))
+	if stored == 0 {
+		s.writeErr.Store(&first)
+	} else {
+		s.writeErr.Store(nil)
+	}
+	fmt.Fprintf(os.Stderr, "supportbot: exchange log: %d of %d exchanges not stored (the others were): %v\n", failed, len(batch), first)
+}
+
+// Healthy reports whether the log can be written: the last write that
+// failed in full (no row of its batch stored) makes it an error, until a
+// write works again.
+func (s *Store) Healthy() error {
+	if err := s.writeErr.Load(); err != nil {
+		return fmt.Errorf("exchange log cannot be written: %w", *err)
+	}
+	return nil
 }
 
 // Dropped counts exchanges that could not be stored.

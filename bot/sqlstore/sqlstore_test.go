@@ -2,6 +2,8 @@ package sqlstore
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -24,6 +26,7 @@ func TestPostgres(t *testing.T) {
 	testRecordAndReport(t, func() (*Store, error) { return OpenPostgres(context.Background(), url) })
 	testAgentMessages(t, func() (*Store, error) { return OpenPostgres(context.Background(), url) })
 	testTranscripts(t, func() (*Store, error) { return OpenPostgres(context.Background(), url) })
+	testOneBadRowAmongMany(t, func() (*Store, error) { return OpenPostgres(context.Background(), url) })
 	for i := 0; i < 2; i++ { // migrating again is a no-op
 		s, err := OpenPostgres(context.Background(), url)
 		if err != nil {
@@ -208,4 +211,63 @@ func waitForGrowth(t *testing.T, path string, before, by int64, why string) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
+}
+
+// One row the database refuses does not take its batch with it: the
+// others are stored, the refused one is counted; when nothing can be
+// written, Healthy says so until a write works again. Text that is not
+// valid UTF-8, or holds NUL (which PostgreSQL refuses), is stored with
+// U+FFFD in its place.
+func testOneBadRowAmongMany(t *testing.T, open func() (*Store, error)) {
+	ctx := context.Background()
+	s, err := open()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	refuse := func(f func(bot.Exchange) error) { s.refuse.Store(&f) }
+	refuse(func(x bot.Exchange) error {
+		if x.Text == "refused" {
+			return errors.New("the database refuses this row")
+		}
+		return nil
+	})
+	since := time.Now()
+	for i := range 60 {
+		s.Record(ctx, bot.Exchange{At: time.Now(), Channel: "web", UserHash: fmt.Sprint(i), Text: fmt.Sprintf("问题 %d", i), Intent: "none"})
+	}
+	s.Record(ctx, bot.Exchange{At: time.Now(), Channel: "slack", UserHash: "x", Text: "/checknum \xff\x00", Intent: "checknum"})
+	s.Record(ctx, bot.Exchange{At: time.Now(), Channel: "web", UserHash: "y", Text: "refused", Intent: "none"})
+	waitUntil(t, func() bool {
+		r, err := s.Report(ctx, since, strings.TrimSpace, nil, 0.5, 100)
+		return err == nil && r.Messages == 61
+	})
+	if d := s.Dropped(); d != 1 {
+		t.Errorf("%d exchanges dropped, want the refused one", d)
+	}
+	if err := s.Healthy(); err != nil {
+		t.Errorf("Healthy after a partly stored batch: %v", err)
+	}
+	refuse(func(bot.Exchange) error { return errors.New("the database is read-only") })
+	s.Record(ctx, bot.Exchange{At: time.Now(), Channel: "web", UserHash: "z", Text: "lost", Intent: "none"})
+	waitUntil(t, func() bool { return s.Healthy() != nil })
+	s.refuse.Store(nil)
+	s.Record(ctx, bot.Exchange{At: time.Now(), Channel: "web", UserHash: "z", Text: "stored", Intent: "none"})
+	waitUntil(t, func() bool { return s.Healthy() == nil })
+}
+
+func waitUntil(t *testing.T, cond func() bool) {
+	t.Helper()
+	for range 100 {
+		if cond() {
+			return
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Fatal("timed out")
+}
+
+func TestOneBadRowAmongMany(t *testing.T) {
+	dir := t.TempDir()
+	testOneBadRowAmongMany(t, func() (*Store, error) { return Open(context.Background(), dir) })
 }

@@ -330,6 +330,7 @@ func (a *app) openServing(ctx context.Context) (func(), error) {
 		return nil, perr
 	}
 	a.store, a.feedback, a.metrics = store, store, metrics.New()
+	a.metrics.CountDroppedExchanges(store.Dropped)
 	closeAll := func() { store.Close() }
 	a.state = memoryState(a.cfg.RateLimit)
 	if a.cfg.RedisURL != "" {
@@ -427,6 +428,10 @@ func serve(ctx context.Context, a *app, ln net.Listener) int {
 			defer cancel()
 			if err := a.store.Ping(ctx); err != nil {
 				http.Error(w, "exchange log unavailable", http.StatusServiceUnavailable)
+				return
+			}
+			if err := a.store.Healthy(); err != nil {
+				http.Error(w, "exchange log cannot be written", http.StatusServiceUnavailable)
 				return
 			}
 		}

@@ -110,3 +110,11 @@ func (c countingDedup) FirstSeen(ctx context.Context, key string, ttl time.Durat
 	}
 	return first, err
 }
+
+// CountDroppedExchanges exposes how many exchanges the log could not
+// store, as supportbot_exchange_log_dropped_total, read from dropped.
+func (m *Metrics) CountDroppedExchanges(dropped func() int64) {
+	m.reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "supportbot_exchange_log_dropped_total",
+		Help: "Exchanges the log could not store: refused by the database, or over its queue."},
+		func() float64 { return float64(dropped()) }))
+}
