@@ -46,7 +46,7 @@ type Store struct {
 	writeErr  atomic.Pointer[error] // the last write that stored nothing
 	// refuse, in tests, makes the database refuse a row as it would.
 	refuse atomic.Pointer[func(bot.Exchange) error]
-	once      sync.Once
+	once   sync.Once
 	// sinceCheckpoint counts the rows written to SQLite's write-ahead log
 	// since the writer last checkpointed it.
 	sinceCheckpoint int
