@@ -74,6 +74,9 @@ type WeComConfig struct {
 	KfSecret     string // WECOM_KF_SECRET: 微信客服's secret; empty: 微信客服 off
 	RobotWebhook string // WECOM_ROBOT_WEBHOOK: group robot URL for handoff notices
 	APIURL       string // WECOM_API_URL
+	// MaxClockSkew (WECOM_MAX_CLOCK_SKEW, default 5m; 0 is off) refuses
+	// callbacks whose signed timestamp is further than this from now.
+	MaxClockSkew time.Duration
 }
 
 // Enabled reports whether the WeCom channel is configured.
@@ -114,6 +117,17 @@ func loadConfig(getenv func(string) string) (Config, error) {
 		CorpID: getenv("WECOM_CORP_ID"), Token: getenv("WECOM_TOKEN"), AESKey: getenv("WECOM_AES_KEY"),
 		Secret: getenv("WECOM_SECRET"), KfSecret: getenv("WECOM_KF_SECRET"),
 		RobotWebhook: getenv("WECOM_ROBOT_WEBHOOK"), APIURL: getenv("WECOM_API_URL"),
+		MaxClockSkew: 5 * time.Minute,
+	}
+	if v := getenv("WECOM_MAX_CLOCK_SKEW"); v != "" {
+		d, err := parseDuration(v)
+		if v == "0" {
+			d, err = 0, nil
+		}
+		if err != nil || d < 0 {
+			return c, fmt.Errorf("WECOM_MAX_CLOCK_SKEW must be a duration such as 5m, or 0 to turn the check off, got %q", v)
+		}
+		c.WeCom.MaxClockSkew = d
 	}
 	if err := c.WeCom.check(getenv("WECOM_AGENT_ID")); err != nil {
 		return c, err

@@ -48,6 +48,10 @@ type Config struct {
 	Workers      int
 	Queue        int
 	DedupTTL     time.Duration
+	// MaxClockSkew refuses callbacks whose signed timestamp is further
+	// than this from now, so that a recorded request replayed later is
+	// not answered again; 0 turns the check off.
+	MaxClockSkew time.Duration
 	MaxBody      int64
 	// Console: the admin console is on, so agents see handoffs there and
 	// can reply from it, with or without RobotWebhook.
@@ -91,6 +95,9 @@ func New(b Bot, crypto *Crypto, api *Client, dedup bot.Dedup, cursors bot.Cursor
 	if cfg.DedupTTL <= 0 {
 		cfg.DedupTTL = 15 * time.Minute
 	}
+	// A message id must be remembered for as long as its callback can come
+	// again: its timestamp may be MaxClockSkew ahead, and late as much.
+	cfg.DedupTTL = max(cfg.DedupTTL, 2*cfg.MaxClockSkew)
 	if cfg.MaxBody <= 0 {
 		cfg.MaxBody = 256 << 10
 	}
@@ -156,6 +163,11 @@ func (a *Adapter) callback(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "invalid signature", http.StatusForbidden)
 		return
 	}
+	if err := a.fresh(q.Get("timestamp")); err != nil {
+		a.log.Warn("wecom: callback refused", "reason", err)
+		http.Error(w, "stale timestamp", http.StatusForbidden)
+		return
+	}
 	plain, err := a.crypto.Decrypt(env.Encrypt)
 	if err != nil {
 		a.log.Warn("wecom: callback decrypt", "err", err)
@@ -169,6 +181,21 @@ func (a *Adapter) callback(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	a.handle(r.Context(), w, m)
+}
+
+// fresh checks a signed callback's timestamp against the clock.
+func (a *Adapter) fresh(timestamp string) error {
+	if a.cfg.MaxClockSkew <= 0 {
+		return nil
+	}
+	ts, err := strconv.ParseInt(timestamp, 10, 64)
+	if err != nil {
+		return fmt.Errorf("timestamp %q is not a number", timestamp)
+	}
+	if d := a.now().Sub(time.Unix(ts, 0)); d > a.cfg.MaxClockSkew || d < -a.cfg.MaxClockSkew {
+		return fmt.Errorf("timestamp is %v from now, more than WECOM_MAX_CLOCK_SKEW (%v)", d.Round(time.Second), a.cfg.MaxClockSkew)
+	}
+	return nil
 }
 
 // handle answers one decrypted message or event.

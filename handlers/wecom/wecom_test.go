@@ -474,3 +474,29 @@ func TestReplicasShareOneToken(t *testing.T) {
 		t.Errorf("%d gettoken calls for 5 replicas (want 1), %d sends", fake.tokenCalls, len(fake.sends))
 	}
 }
+
+// A signed callback from too long ago is refused, so a recorded request
+// replayed later is not answered again; message ids are remembered for
+// as long as a callback can be fresh.
+func TestStaleCallbacksAreRefused(t *testing.T) {
+	h := newHarness(t)
+	now := time.Unix(1700000000, 0) // the harness signs with this timestamp
+	h.adapter.cfg.MaxClockSkew = 5 * time.Minute
+	h.adapter.now = func() time.Time { return now }
+	if code, _ := h.post(t, textMsg("zhangsan", "你好", "f1")); code != http.StatusOK {
+		t.Fatalf("a fresh callback: %d", code)
+	}
+	now = now.Add(911 * time.Second) // the same request, replayed
+	if code, _ := h.post(t, textMsg("zhangsan", "你好", "f1")); code != http.StatusForbidden {
+		t.Errorf("a replay 911 s later: %d, want 403", code)
+	}
+	now = time.Unix(1000000000, 0).Add(-time.Hour)
+	if code, _ := h.post(t, textMsg("zhangsan", "你好", "f2")); code != http.StatusForbidden {
+		t.Errorf("a callback from 2001: %d, want 403", code)
+	}
+	a := New(nil, h.crypto, nil, nil, nil, Config{MaxClockSkew: time.Hour}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	defer a.Close()
+	if a.cfg.DedupTTL < 2*time.Hour {
+		t.Errorf("message ids are kept %v, less than the two hours a callback can be fresh", a.cfg.DedupTTL)
+	}
+}
