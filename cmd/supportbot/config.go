@@ -88,7 +88,10 @@ type SlackConfig struct {
 	SigningSecret string // SLACK_SIGNING_SECRET: verifies the HTTP routes
 	AppToken      string // SLACK_APP_TOKEN, xapp-...: Socket Mode instead of HTTP
 	AgentChannel  string // SLACK_AGENT_CHANNEL: channel id for "talk to a person" notices
-	APIURL        string // SLACK_API_URL: Web API base, ending in /
+	// AgentIDs (SLACK_AGENT_IDS, comma-separated user ids) may resolve
+	// handoffs from anywhere; anyone acting in AgentChannel may too.
+	AgentIDs []string
+	APIURL   string // SLACK_API_URL: Web API base, ending in /
 }
 
 // Enabled reports whether the Slack channel is configured.
@@ -108,6 +111,7 @@ func loadConfig(getenv func(string) string) (Config, error) {
 		SigningSecret: getenv("SLACK_SIGNING_SECRET"),
 		AppToken:      getenv("SLACK_APP_TOKEN"),
 		AgentChannel:  getenv("SLACK_AGENT_CHANNEL"),
+		AgentIDs:      splitList(getenv("SLACK_AGENT_IDS")),
 		APIURL:        getenv("SLACK_API_URL"),
 	}
 	if err := c.Slack.check(); err != nil {
@@ -257,6 +261,20 @@ func envWithDotenv(getenv func(string) string) (func(string) string, error) {
 	}, nil
 }
 
+// userID is the form of a Slack user id.
+var userID = regexp.MustCompile(`^[UW][A-Z0-9]{2,}$`)
+
+// splitList splits a comma-separated setting, dropping empty items.
+func splitList(v string) []string {
+	var out []string
+	for _, f := range strings.Split(v, ",") {
+		if f = strings.TrimSpace(f); f != "" {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
 func (s *SlackConfig) check() error {
 	if s.APIURL == "" {
 		s.APIURL = "https://slack.com/api/"
@@ -278,6 +296,11 @@ func (s *SlackConfig) check() error {
 	}
 	if s.AgentChannel != "" && !channelID.MatchString(s.AgentChannel) {
 		return fmt.Errorf("SLACK_AGENT_CHANNEL must be a channel id such as C0123456789 (channel details > About), got %q", s.AgentChannel)
+	}
+	for _, id := range s.AgentIDs {
+		if !userID.MatchString(id) {
+			return fmt.Errorf("SLACK_AGENT_IDS must be user ids such as U0123456789 separated by commas (a member's profile > Copy member ID), got %q", id)
+		}
 	}
 	u, err := url.Parse(s.APIURL)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {

@@ -478,7 +478,7 @@ func serve(ctx context.Context, a *app, ln net.Listener) int {
 		client := goslack.New(sc.BotToken, goslack.OptionAPIURL(sc.APIURL), goslack.OptionAppLevelToken(sc.AppToken),
 			goslack.OptionHTTPClient(apiClient()))
 		slackAdapter = slackchan.New(a.bot, client, dedup(), a.feedback,
-			slackchan.Config{SigningSecret: sc.SigningSecret, AgentChannel: sc.AgentChannel, Console: a.cfg.AdminToken != ""}, a.log)
+			slackchan.Config{SigningSecret: sc.SigningSecret, AgentChannel: sc.AgentChannel, AgentIDs: sc.AgentIDs, Console: a.cfg.AdminToken != ""}, a.log)
 		slackAdapter.Start(socketCtx)
 		admin.Deliver["slack"] = slackAdapter.DeliverAgentReply
 		if sc.AppToken != "" {

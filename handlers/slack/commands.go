@@ -35,6 +35,10 @@ func (a *Adapter) handleCommand(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "malformed slash command", http.StatusBadRequest)
 		return
 	}
+	if a.replayed(r.Context(), r) {
+		w.WriteHeader(http.StatusOK) // taken the first time
+		return
+	}
 	writeCommand(w, a.command(r.Context(), cmd))
 }
 
@@ -117,6 +121,10 @@ func (a *Adapter) command(ctx context.Context, cmd goslack.SlashCommand) command
 	case "/resolve":
 		if text == "" {
 			return ephemeral("Usage: `/resolve HANDOFF_ID` (the id is on the handoff notice).", nil)
+		}
+		if !a.mayResolve(cmd.UserID, cmd.ChannelID) {
+			a.log.Warn("slack: /resolve refused: not an agent", "user", cmd.UserID)
+			return ephemeral("Only agents can resolve handoffs: use /resolve in the agent channel.", nil)
 		}
 		if err := a.bot.Resolve(ctx, text); err != nil {
 			return ephemeral("No open handoff "+text+".", nil)

@@ -30,6 +30,10 @@ func (a *Adapter) handleInteractive(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "malformed payload", http.StatusBadRequest)
 		return
 	}
+	if a.replayed(r.Context(), r) {
+		w.WriteHeader(http.StatusOK) // taken the first time
+		return
+	}
 	if !a.interaction(cb) {
 		http.Error(w, "busy, retry", http.StatusServiceUnavailable)
 		return
@@ -102,6 +106,10 @@ func (a *Adapter) action(ctx context.Context, cb goslack.InteractionCallback, ac
 		// The ephemeral preview has done its job.
 		return a.webhook(ctx, cb.ResponseURL, &goslack.WebhookMessage{DeleteOriginal: true})
 	case act.ActionID == actionResolve:
+		if !a.mayResolve(cb.User.ID, channel) {
+			a.log.Warn("slack: resolve refused: not an agent", "user", cb.User.ID)
+			return a.respond(ctx, cb.ResponseURL, "Only agents can resolve handoffs.")
+		}
 		if err := a.bot.Resolve(ctx, act.Value); err != nil {
 			return a.respond(ctx, cb.ResponseURL, "This handoff was already resolved or has lapsed.")
 		}

@@ -16,6 +16,7 @@ import (
 	"log/slog"
 	"net/http"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -51,6 +52,9 @@ var _ API = (*goslack.Client)(nil)
 type Config struct {
 	SigningSecret string // verifies HTTP requests; empty in Socket Mode only
 	AgentChannel  string // where "talk to a person" notices go; empty: nowhere
+	// AgentIDs are the users who may resolve handoffs from anywhere;
+	// anyone acting in AgentChannel may too.
+	AgentIDs []string
 	// Console: the admin console is on, so agents see handoffs there and
 	// can reply to Slack users from it, with or without AgentChannel.
 	Console  bool
@@ -170,6 +174,35 @@ func (a *Adapter) readVerified(w http.ResponseWriter, r *http.Request) ([]byte, 
 		return nil, false
 	}
 	return body, true
+}
+
+// replayWindow is how long a signed request can come again and pass the
+// check: its timestamp may be maxSkew old, or ahead.
+const replayWindow = 2 * maxSkew
+
+// replayed reports whether a signed command or button press came before:
+// the same signature is the same request (Slack itself sends them once),
+// sent again within the window: a second vote or a second notice.
+func (a *Adapter) replayed(ctx context.Context, r *http.Request) bool {
+	sig := r.Header.Get("X-Slack-Signature")
+	if sig == "" || a.dedup == nil {
+		return false
+	}
+	first, err := a.dedup.FirstSeen(ctx, "slack:request:"+sig, replayWindow)
+	if err != nil {
+		a.log.Warn("slack: dedup unavailable, taking the request", "err", err)
+		return false
+	}
+	if !first {
+		a.log.Warn("slack: replayed request ignored", "path", r.URL.Path)
+	}
+	return !first
+}
+
+// mayResolve reports whether a user may resolve handoffs: an agent by id,
+// or anyone acting in the agent channel (whom Slack let in there).
+func (a *Adapter) mayResolve(user, channel string) bool {
+	return slices.Contains(a.cfg.AgentIDs, user) || a.cfg.AgentChannel != "" && channel == a.cfg.AgentChannel
 }
 
 // readBody reads a request body of at most limit bytes. A body whose

@@ -782,3 +782,65 @@ func TestParseCommandAgreesWithTheSDK(t *testing.T) {
 		}
 	}
 }
+
+// A signed command or button press sent again within the signature's
+// window (the same request, recorded and replayed) is taken once.
+func TestReplayedRequestsAreTakenOnce(t *testing.T) {
+	h := newHarness(t, "CAGENTS1")
+	body := interaction(actionHelpful, "sms_missing|zh", h.fake.srv.URL+"/hook/f")
+	ts := strconv.FormatInt(time.Now().Unix(), 10)
+	replay := func(path, body string) int {
+		req, _ := http.NewRequest("POST", h.server.URL+path, strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set("X-Slack-Request-Timestamp", ts)
+		req.Header.Set("X-Slack-Signature", sign(secret, ts, []byte(body)))
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	for range 20 {
+		if code := replay("/slack/interactive", body); code != http.StatusOK {
+			t.Fatalf("status %d", code)
+		}
+	}
+	handoff := interaction(actionHandoff, "zh|收不到短信", h.fake.srv.URL+"/hook/h")
+	for range 5 {
+		replay("/slack/interactive", handoff)
+	}
+	h.adapter.Close()
+	if fb := h.feedback.All(); len(fb) != 1 {
+		t.Errorf("%d votes stored for one press sent 20 times, want 1", len(fb))
+	}
+	if posts := h.fake.Posts(); len(posts) != 1 {
+		t.Errorf("%d agent notices for one press sent 5 times, want 1", len(posts))
+	}
+}
+
+// Only agents resolve handoffs: a configured agent, or anyone acting in
+// the agent channel; not any user of the workspace.
+func TestOnlyAgentsResolve(t *testing.T) {
+	h := newHarness(t, "CAGENTS1", func(c *Config) { c.AgentIDs = []string{"UAGENT"} })
+	resolve := func(user, channel string) string {
+		form := url.Values{"command": {"/resolve"}, "text": {"h-123"}, "user_id": {user}, "channel_id": {channel},
+			"response_url": {h.fake.srv.URL + "/hook/r"}, "trigger_id": {"1.2.3"}}
+		_, body := h.send(t, "/slack/commands", "application/x-www-form-urlencoded", form.Encode(), nil)
+		return body
+	}
+	if body := resolve("U1", "C1"); !strings.Contains(body, "Only agents") {
+		t.Errorf("a user in another channel: %s", body)
+	}
+	for _, who := range [][2]string{{"U1", "CAGENTS1"}, {"UAGENT", "C1"}} {
+		if body := resolve(who[0], who[1]); strings.Contains(body, "Only agents") {
+			t.Errorf("%s in %s was refused: %s", who[0], who[1], body)
+		}
+	}
+	// The button too: pressed outside the agent channel, by a user.
+	h.send(t, "/slack/interactive", "application/x-www-form-urlencoded", interaction(actionResolve, "h-123", h.fake.srv.URL+"/hook/b"), nil)
+	h.adapter.Close()
+	if hooks := h.fake.Hooks(); len(hooks) != 1 || !strings.Contains(fmt.Sprint(hooks[0]["text"]), "Only agents") {
+		t.Errorf("resolve button outside the agent channel: %v", hooks)
+	}
+}
