@@ -10,6 +10,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/supportbot/supportbot/handlers/web"
+
 	"github.com/joho/godotenv"
 	"github.com/supportbot/supportbot/handlers/wecom"
 )
@@ -36,6 +38,7 @@ type Config struct {
 	RateLimit       int           // RATE_LIMIT_PER_MIN: 0 is off
 	AdminToken      string        // ADMIN_TOKEN: the admin API and console
 	FrameAncestors  string        // WEB_FRAME_ANCESTORS: sites that may frame the chat page (the widget)
+	Proxies         web.Proxies   // TRUSTED_PROXIES: whose X-Forwarded-For and -Proto count
 	DebugAddr       string        // DEBUG_ADDR: serve /debug/pprof here (keep it on loopback)
 	RedisURL        string        // REDIS_URL: shared state for several replicas
 	DatabaseURL     string        // DATABASE_URL: the exchange log in PostgreSQL
@@ -168,6 +171,9 @@ func loadConfig(getenv func(string) string) (Config, error) {
 		if err != nil || (host != "localhost" && (ip == nil || !ip.IsLoopback())) {
 			return c, fmt.Errorf("DEBUG_ADDR must be a loopback address such as 127.0.0.1:6060 (the profiler is not protected), got %q", c.DebugAddr)
 		}
+	}
+	if c.Proxies, err = web.ParseProxies(getenv("TRUSTED_PROXIES")); err != nil {
+		return c, fmt.Errorf("TRUSTED_PROXIES: %v (addresses or networks of the reverse proxies, separated by commas)", err)
 	}
 	c.FrameAncestors = strings.TrimSpace(getenv("WEB_FRAME_ANCESTORS"))
 	if strings.ContainsAny(c.FrameAncestors, ";,\"'\n") {

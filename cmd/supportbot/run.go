@@ -412,12 +412,15 @@ func (quietRedis) Printf(context.Context, string, ...any) {}
 func serve(ctx context.Context, a *app, ln net.Listener) int {
 	mux := http.NewServeMux()
 	api := &web.API{Bot: a.bot, Log: a.log, Handoffs: a.bot, AdminToken: a.cfg.AdminToken, Feedback: a.feedback,
-		FrameAncestors: a.cfg.FrameAncestors}
+		FrameAncestors: a.cfg.FrameAncestors, Proxies: a.cfg.Proxies,
+		// One address may send what ten users may: an office behind one.
+		ChatsPerMinute: 10 * a.cfg.RateLimit}
 	if a.store != nil {
 		api.Mailbox = a.store
 	}
 	api.Register(mux)
-	admin := &web.Admin{Token: a.cfg.AdminToken, Bot: a.bot, Log: a.log, Knowledge: a.knowledgeStatus, Deliver: map[string]web.Deliver{}}
+	admin := &web.Admin{Token: a.cfg.AdminToken, Bot: a.bot, Log: a.log, Knowledge: a.knowledgeStatus, Deliver: map[string]web.Deliver{},
+		Proxies: a.cfg.Proxies}
 	if a.store != nil {
 		admin.Store = adminStore{a.store, a}
 		admin.Register(mux)

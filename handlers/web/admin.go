@@ -10,7 +10,6 @@ import (
 	"errors"
 	"html/template"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -82,6 +81,8 @@ type Admin struct {
 	Knowledge func() KnowledgeStatus
 	Log       *slog.Logger
 	Now       func() time.Time // tests set it
+	// Proxies are the reverse proxies whose forwarding headers count.
+	Proxies Proxies
 }
 
 const (
@@ -193,7 +194,7 @@ func (ad *Admin) guard(post bool, h func(http.ResponseWriter, *http.Request, ses
 				http.Error(w, "not signed in", http.StatusUnauthorized)
 				return
 			}
-			ad.render(w, http.StatusUnauthorized, "login.html", map[string]any{"Insecure": !secureContext(r)})
+			ad.render(w, http.StatusUnauthorized, "login.html", map[string]any{"Insecure": !ad.Proxies.Secure(r)})
 			return
 		}
 		s := session{csrf: ad.mac("csrf", c.Value)}
@@ -231,21 +232,21 @@ func (ad *Admin) validSession(v string) bool {
 }
 
 func (ad *Admin) login(w http.ResponseWriter, r *http.Request) {
-	if !secureContext(r) {
+	if !ad.Proxies.Secure(r) {
 		// Browsers drop a Secure cookie sent over plain HTTP to anything
 		// but localhost: say so rather than loop back to the form.
 		ad.render(w, http.StatusForbidden, "login.html", map[string]any{"Insecure": true})
 		return
 	}
 	if subtle.ConstantTimeCompare([]byte(r.PostFormValue("token")), []byte(ad.Token)) != 1 {
-		ad.Log.Warn("admin: failed sign-in", "remote", clientIP(r))
+		ad.Log.Warn("admin: failed sign-in", "remote", ad.Proxies.ClientIP(r))
 		time.Sleep(300 * time.Millisecond) // slows guessing a little
 		ad.render(w, http.StatusUnauthorized, "login.html", map[string]any{"Error": true})
 		return
 	}
 	http.SetCookie(w, &http.Cookie{Name: adminCookie, Value: ad.newSession(), Path: "/admin", MaxAge: int(sessionLife / time.Second),
 		HttpOnly: true, Secure: true, SameSite: http.SameSiteStrictMode})
-	ad.Log.Info("admin: signed in", "remote", clientIP(r))
+	ad.Log.Info("admin: signed in", "remote", ad.Proxies.ClientIP(r))
 	http.Redirect(w, r, "/admin", http.StatusSeeOther)
 }
 
@@ -255,22 +256,6 @@ func (ad *Admin) logout(w http.ResponseWriter, r *http.Request, _ session) {
 }
 
 // secureContext reports whether a browser keeps a Secure cookie from this
-// request: HTTPS (here or at a proxy in front), or a loopback host.
-func secureContext(r *http.Request) bool {
-	if r.TLS != nil || r.Header.Get("X-Forwarded-Proto") == "https" {
-		return true
-	}
-	host := r.Host
-	if h, _, err := net.SplitHostPort(host); err == nil {
-		host = h
-	}
-	if host == "localhost" {
-		return true
-	}
-	ip := net.ParseIP(strings.Trim(host, "[]"))
-	return ip != nil && ip.IsLoopback()
-}
-
 // handoffView is an open handoff with its conversation since it opened.
 type handoffView struct {
 	bot.Handoff

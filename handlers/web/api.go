@@ -8,8 +8,9 @@ import (
 	"errors"
 	"io"
 	"log/slog"
-	"net"
+	"mime"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -52,24 +53,50 @@ type API struct {
 	// FrameAncestors is the CSP frame-ancestors of the chat page (the
 	// widget frames it); "" allows any site.
 	FrameAncestors string
+	// Proxies are the reverse proxies whose forwarding headers count.
+	Proxies Proxies
+	// ChatsPerMinute bounds the messages one client address sends a
+	// minute, whatever user ids it claims; 0 is no bound.
+	ChatsPerMinute int
 
-	handoffs handoffLimit
+	handoffs, chats, votes windowLimit
+	limitsOnce             sync.Once
 }
 
-// handoffLimit bounds the requests for a person one client address can
-// make: user ids are the client's to choose, so without it one script
-// could bury real customers in the console's queue.
-type handoffLimit struct {
+// limits sets the per-address limits up once.
+func (a *API) limits() {
+	a.limitsOnce.Do(func() {
+		a.handoffs.max, a.handoffs.window = handoffsPerWindow, handoffWindow
+		a.chats.max, a.chats.window = a.ChatsPerMinute, time.Minute
+		a.votes.max, a.votes.window = votesPerMinute, time.Minute
+	})
+}
+
+// windowLimit bounds what one client address can do in a window: user
+// ids are the client's to choose, so without it one script could bury
+// real customers in the console's queue, or flood the log.
+type windowLimit struct {
+	max    int
+	window time.Duration
+
 	mu   sync.Mutex
 	seen map[string][]time.Time // address -> times within the window
 }
 
+// The per-address limits: requests for a person and votes (chat messages
+// are the API's ChatsPerMinute).
 const (
 	handoffsPerWindow = 10
 	handoffWindow     = time.Hour
+	votesPerMinute    = 30
 )
 
-func (l *handoffLimit) allow(addr string, now time.Time) bool {
+// allow counts one request from addr at now, and reports whether it is
+// within the limit; when it is not, retry says when the next one is.
+func (l *windowLimit) allow(addr string, now time.Time) (ok bool, retry time.Duration) {
+	if l.max <= 0 {
+		return true, 0 // no limit
+	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.seen == nil {
@@ -77,48 +104,37 @@ func (l *handoffLimit) allow(addr string, now time.Time) bool {
 	}
 	if len(l.seen) > 10000 { // forget quiet addresses
 		for k, ts := range l.seen {
-			if now.Sub(ts[len(ts)-1]) > handoffWindow {
+			if now.Sub(ts[len(ts)-1]) > l.window {
 				delete(l.seen, k)
 			}
 		}
 	}
 	ts := l.seen[addr]
-	for len(ts) > 0 && now.Sub(ts[0]) > handoffWindow {
+	for len(ts) > 0 && now.Sub(ts[0]) > l.window {
 		ts = ts[1:]
 	}
-	if len(ts) >= handoffsPerWindow {
+	if len(ts) >= l.max {
 		l.seen[addr] = ts
-		return false
+		return false, l.window - now.Sub(ts[0])
 	}
 	l.seen[addr] = append(ts, now)
-	return true
+	return true, 0
 }
 
-// clientIP is the address a request came from. Behind a proxy on a
-// private or loopback address (an ingress, a load balancer), it is the
-// last address in X-Forwarded-For, the one the proxy itself added; a
-// client on the internet cannot set it for itself that way.
-func clientIP(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		host = r.RemoteAddr
+// jsonBody reports whether a request says it sends JSON; anything else
+// (a cross-site form's text/plain, say) is refused with 415.
+func jsonBody(w http.ResponseWriter, r *http.Request) bool {
+	if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err == nil && mt == "application/json" {
+		return true
 	}
-	ip := net.ParseIP(host)
-	if ip == nil || !(ip.IsLoopback() || ip.IsPrivate()) {
-		return host
-	}
-	xff := r.Header.Values("X-Forwarded-For")
-	if len(xff) == 0 {
-		return host
-	}
-	last := xff[len(xff)-1]
-	if i := strings.LastIndexByte(last, ','); i >= 0 {
-		last = last[i+1:]
-	}
-	if last = strings.TrimSpace(last); net.ParseIP(last) != nil {
-		return last
-	}
-	return host
+	writeJSON(w, http.StatusUnsupportedMediaType, errorBody{"send the body as Content-Type: application/json"})
+	return false
+}
+
+// tooMany answers 429 with when to try again.
+func tooMany(w http.ResponseWriter, retry time.Duration, v any) {
+	w.Header().Set("Retry-After", strconv.Itoa(max(1, int(retry.Seconds()+0.999))))
+	writeJSON(w, http.StatusTooManyRequests, v)
 }
 
 // Register adds the API's routes to mux.
@@ -172,6 +188,14 @@ type feedbackRequest struct {
 func (a *API) feedback(w http.ResponseWriter, r *http.Request) {
 	if a.Feedback == nil {
 		writeJSON(w, http.StatusNotFound, errorBody{"feedback is not stored here"})
+		return
+	}
+	a.limits()
+	if !jsonBody(w, r) {
+		return
+	}
+	if ok, retry := a.votes.allow(a.Proxies.ClientIP(r), time.Now()); !ok {
+		tooMany(w, retry, errorBody{"too many votes from this address; wait a minute"})
 		return
 	}
 	var req feedbackRequest
@@ -329,6 +353,16 @@ type errorBody struct {
 
 func (a *API) chat(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
+	a.limits()
+	if !jsonBody(w, r) {
+		return
+	}
+	addr := a.Proxies.ClientIP(r)
+	if ok, retry := a.chats.allow(addr, start); !ok {
+		a.Log.Warn("chat: too many messages from one address", "remote", addr)
+		tooMany(w, retry, errorBody{"too many messages from this address; wait a minute"})
+		return
+	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBody))
 	if err != nil {
 		var tooBig *http.MaxBytesError
@@ -351,7 +385,7 @@ func (a *API) chat(w http.ResponseWriter, r *http.Request) {
 		req.Lang = ""
 	}
 	reply := a.Bot.Respond(r.Context(), bot.Message{Channel: "web", User: req.User, Text: req.Text, Lang: req.Lang})
-	if reply.Handoff && (a.AdminToken == "" || a.Handoffs == nil || len(req.User) < MinUserID || !a.handoffs.allow(clientIP(r), time.Now())) {
+	if reply.Handoff && (a.AdminToken == "" || a.Handoffs == nil || len(req.User) < MinUserID || !a.allowHandoff(addr)) {
 		// Web users' handoffs are answered from the admin console, and the
 		// replies fetched with the user's id: without the console, or with
 		// an id too short to fetch them, nobody could answer this one, so
@@ -362,9 +396,18 @@ func (a *API) chat(w http.ResponseWriter, r *http.Request) {
 			reply = na.NoAgent(r.Context(), reply)
 		}
 	}
-	writeJSON(w, http.StatusOK, NewChatResponse(reply))
+	if reply.RateLimited {
+		tooMany(w, time.Minute, NewChatResponse(reply)) // the polite answer, and the status chat.js expects
+	} else {
+		writeJSON(w, http.StatusOK, NewChatResponse(reply))
+	}
 	a.Log.Info("chat", "intent", reply.Intent, "confidence", reply.Confidence, "lang", reply.Lang,
 		"duration", time.Since(start))
+}
+
+func (a *API) allowHandoff(addr string) bool {
+	ok, _ := a.handoffs.allow(addr, time.Now())
+	return ok
 }
 
 // NewChatResponse converts a reply for the JSON API.

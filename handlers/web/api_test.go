@@ -333,25 +333,43 @@ func TestHandoffsPerAddressAreLimited(t *testing.T) {
 }
 
 func TestClientIP(t *testing.T) {
+	lan, err := ParseProxies("10.0.0.0/8, 192.168.1.5")
+	if err != nil {
+		t.Fatal(err)
+	}
 	for _, c := range []struct {
-		remote string
-		xff    []string
-		want   string
+		proxies Proxies
+		remote  string
+		xff     []string
+		want    string
 	}{
-		{"203.0.113.7:5000", nil, "203.0.113.7"},
-		{"203.0.113.7:5000", []string{"1.2.3.4"}, "203.0.113.7"}, // a public client cannot claim another address
-		{"10.0.0.5:5000", []string{"9.9.9.9, 198.51.100.2"}, "198.51.100.2"},
-		{"127.0.0.1:5000", []string{"9.9.9.9", "198.51.100.3"}, "198.51.100.3"},
-		{"10.0.0.5:5000", []string{"garbage"}, "10.0.0.5"},
+		{nil, "203.0.113.7:5000", nil, "203.0.113.7"},
+		{nil, "203.0.113.7:5000", []string{"1.2.3.4"}, "203.0.113.7"}, // a client cannot claim another address
+		{nil, "127.0.0.1:5000", []string{"9.9.9.9", "198.51.100.3"}, "198.51.100.3"},
+		{nil, "10.0.0.5:5000", []string{"9.9.9.9"}, "10.0.0.5"}, // a private peer is no proxy unless configured
+		{lan, "10.0.0.5:5000", []string{"9.9.9.9, 198.51.100.2"}, "198.51.100.2"},
+		{lan, "192.168.1.5:5000", []string{"198.51.100.4"}, "198.51.100.4"},
+		{lan, "192.168.1.6:5000", []string{"198.51.100.4"}, "192.168.1.6"},
+		{lan, "127.0.0.1:5000", []string{"198.51.100.4"}, "127.0.0.1"}, // configured: loopback is not implied
+		{lan, "10.0.0.5:5000", []string{"garbage"}, "10.0.0.5"},
 	} {
 		r := httptest.NewRequest("POST", "/api/chat", nil)
 		r.RemoteAddr = c.remote
 		for _, v := range c.xff {
 			r.Header.Add("X-Forwarded-For", v)
 		}
-		if got := clientIP(r); got != c.want {
-			t.Errorf("clientIP(%s, %v) = %s, want %s", c.remote, c.xff, got, c.want)
+		if got := c.proxies.ClientIP(r); got != c.want {
+			t.Errorf("ClientIP(%s, %v) with %v = %s, want %s", c.remote, c.xff, c.proxies, got, c.want)
 		}
+	}
+	r := httptest.NewRequest("POST", "http://bot.example/admin/login", nil)
+	r.RemoteAddr = "203.0.113.7:5000"
+	r.Header.Set("X-Forwarded-Proto", "https")
+	if Proxies(nil).Secure(r) {
+		t.Error("a client's own X-Forwarded-Proto counts as HTTPS")
+	}
+	if _, err := ParseProxies("10.0.0.0/33"); err == nil {
+		t.Error("a bad network parsed")
 	}
 }
 
@@ -372,5 +390,58 @@ func TestIsIntentID(t *testing.T) {
 		if got := isIntentID(c.id); got != c.want {
 			t.Errorf("isIntentID(%q) = %v, want %v", c.id, got, c.want)
 		}
+	}
+}
+
+// The API's abuse limits: JSON only (no cross-site text/plain form),
+// messages per client address whatever user ids it claims, votes per
+// address, and 429 with Retry-After for a limited reply.
+func TestAbuseLimits(t *testing.T) {
+	kb, _ := knowledge.Default()
+	norm, _ := bot.NewNormalizer()
+	b, err := bot.New(kb, norm, bot.WithRateLimiter(bot.NewMemoryRateLimiter(2)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	mux := http.NewServeMux()
+	api := &API{Bot: b, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Feedback: bot.NewMemoryFeedback(1000), ChatsPerMinute: 5}
+	api.Register(mux)
+	srv := httptest.NewServer(mux)
+	t.Cleanup(srv.Close)
+	send := func(path, contentType, body string) *http.Response {
+		resp, err := srv.Client().Post(srv.URL+path, contentType, strings.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp
+	}
+	if r := send("/api/chat", "text/plain", `{"user":"u1","text":"转人工"}`); r.StatusCode != http.StatusUnsupportedMediaType {
+		t.Errorf("a text/plain chat: %d, want 415", r.StatusCode)
+	}
+	if r := send("/api/feedback", "text/plain", `{"user":"u1","intent":"sms_missing","helpful":true}`); r.StatusCode != http.StatusUnsupportedMediaType {
+		t.Errorf("a text/plain vote: %d, want 415", r.StatusCode)
+	}
+	// The user's own limit (2 a minute): the third is refused with 429.
+	var last *http.Response
+	for range 3 {
+		last = send("/api/chat", "application/json", `{"user":"same-user-1","text":"收不到短信"}`)
+	}
+	if last.StatusCode != http.StatusTooManyRequests || last.Header.Get("Retry-After") == "" {
+		t.Errorf("a user over the limit: %d, Retry-After %q; want 429 with Retry-After", last.StatusCode, last.Header.Get("Retry-After"))
+	}
+	// The address's limit (5 a minute), whatever ids it rotates through.
+	for i := range 3 {
+		last = send("/api/chat", "application/json", fmt.Sprintf(`{"user":"rotating-%d","text":"收不到短信"}`, i))
+	}
+	if last.StatusCode != http.StatusTooManyRequests {
+		t.Errorf("an address past 5 messages with new user ids: %d, want 429", last.StatusCode)
+	}
+	codes := map[int]int{}
+	for i := range votesPerMinute + 5 {
+		codes[send("/api/feedback", "application/json", fmt.Sprintf(`{"user":"v%d","intent":"sms_missing","helpful":true}`, i)).StatusCode]++
+	}
+	if codes[http.StatusOK] != votesPerMinute || codes[http.StatusTooManyRequests] != 5 {
+		t.Errorf("votes: %v, want %d stored and 5 refused", codes, votesPerMinute)
 	}
 }
