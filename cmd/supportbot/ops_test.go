@@ -251,16 +251,7 @@ func TestHotReload(t *testing.T) {
 	s := startServer(t, map[string]string{"KB_DIR": dir, "ADMIN_TOKEN": adminToken})
 	zh := filepath.Join(dir, knowledge.FileZH)
 	orig, _ := os.ReadFile(zh)
-	waitFor := func(what string, cond func() bool) {
-		t.Helper()
-		for i := 0; i < 100; i++ {
-			if cond() {
-				return
-			}
-			time.Sleep(50 * time.Millisecond)
-		}
-		t.Fatalf("timed out waiting for %s; log:\n%s", what, s.logs.String())
-	}
+	waitFor := func(what string, cond func() bool) { t.Helper(); waitForLog(t, s, what, cond) }
 	// A broken edit is refused with file:line and the old knowledge stays.
 	broken := strings.Replace(string(orig), "<td>130</td>", "<td>13x</td>", 1)
 	os.WriteFile(zh, []byte(broken), 0o644)
@@ -319,6 +310,18 @@ func TestWebPageAndConsole(t *testing.T) {
 // fetch an agent's replies, so his request for a person is taken.
 const bob = "web-user-bob-000001"
 
+// waitForLog waits for cond, and fails showing the server's log.
+func waitForLog(t *testing.T, s *server, what string, cond func() bool) {
+	t.Helper()
+	for range 100 {
+		if cond() {
+			return
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Fatalf("timed out waiting for %s; log:\n%s", what, s.logs.String())
+}
+
 // Moving the FAQ files away while serving is refused like a broken edit:
 // the built-in FAQ does not quietly take their place. So is a link that
 // channels should not send.
@@ -330,16 +333,7 @@ func TestReloadRefusesVanishedFilesAndBadLinks(t *testing.T) {
 		t.Fatal(err)
 	}
 	s := startServer(t, map[string]string{"KB_DIR": dir})
-	waitFor := func(what string, cond func() bool) {
-		t.Helper()
-		for i := 0; i < 100; i++ {
-			if cond() {
-				return
-			}
-			time.Sleep(50 * time.Millisecond)
-		}
-		t.Fatalf("timed out waiting for %s; log:\n%s", what, s.logs.String())
-	}
+	waitFor := func(what string, cond func() bool) { t.Helper(); waitForLog(t, s, what, cond) }
 	if r := s.chat("u", "打印机怎么添加？"); !strings.Contains(r.Reply, "设置 > 打印机") {
 		t.Fatalf("the folder's FAQ is not in service: %+v", r)
 	}
