@@ -71,6 +71,12 @@ type AnswerCache interface {
 	Set(ctx context.Context, key, answer string, notInFAQ bool, ttl time.Duration) error
 }
 
+// NewMemoryAnswerCache returns an in-process AnswerCache that keeps at
+// most size answers.
+func NewMemoryAnswerCache(size int) AnswerCache {
+	return &memoryAnswers{m: map[string]cached{}, size: max(size, 1), now: time.Now}
+}
+
 // memoryAnswers is the in-process AnswerCache.
 type memoryAnswers struct {
 	mu   sync.Mutex

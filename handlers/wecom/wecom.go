@@ -53,6 +53,9 @@ type Config struct {
 	// not answered again; 0 turns the check off.
 	MaxClockSkew time.Duration
 	MaxBody      int64
+	// Replies keeps the reply to each message id for WeCom's retries,
+	// shared by the replicas (Redis); nil: this process keeps them.
+	Replies bot.AnswerCache
 	// Console: the admin console is on, so agents see handoffs there and
 	// can reply from it, with or without RobotWebhook.
 	Console bool
@@ -73,6 +76,7 @@ type Adapter struct {
 	crypto  *Crypto
 	api     *Client
 	dedup   bot.Dedup
+	replies bot.AnswerCache
 	cursors bot.Cursors
 	cfg     Config
 	log     *slog.Logger
@@ -101,7 +105,11 @@ func New(b Bot, crypto *Crypto, api *Client, dedup bot.Dedup, cursors bot.Cursor
 	if cfg.MaxBody <= 0 {
 		cfg.MaxBody = 256 << 10
 	}
-	return &Adapter{bot: b, crypto: crypto, api: api, dedup: dedup, cursors: cursors, cfg: cfg, log: log,
+	replies := cfg.Replies
+	if replies == nil {
+		replies = bot.NewMemoryAnswerCache(4096)
+	}
+	return &Adapter{bot: b, crypto: crypto, api: api, dedup: dedup, replies: replies, cursors: cursors, cfg: cfg, log: log,
 		now: time.Now, random: rand.Reader, pool: workq.New("wecom", cfg.Workers, cfg.Queue, 2*time.Minute, log)}
 }
 
@@ -213,51 +221,107 @@ func (a *Adapter) handle(ctx context.Context, w http.ResponseWriter, m message) 
 	case m.MsgType == "event":
 		// enter_agent, subscribe and the like need no answer.
 	case m.MsgType == "text":
-		key := "wecom:msg:" + m.MsgID
-		if m.MsgID == "" {
-			key = "wecom:msg:" + m.FromUserName + ":" + strconv.FormatInt(m.CreateTime, 10)
-		}
-		first, err := a.dedup.FirstSeen(ctx, key, a.cfg.DedupTTL)
-		if err != nil {
-			a.log.Warn("wecom: dedup unavailable, answering anyway", "err", err)
-			first = true
-		}
-		if !first {
-			a.log.Debug("wecom: duplicate message ignored", "msgid", m.MsgID)
-			break
-		}
-		if a.bot.NeedsModel(m.Content) {
-			user, content := m.FromUserName, m.Content
-			if a.later("answer", func(ctx context.Context) { a.answerLater(ctx, user, content) }) {
-				break // empty 200 now, the answer by message/send
-			}
-			a.pool.Refused("queue full, answering without the model")
-		}
-		reply := a.bot.Respond(ctx, bot.Message{Channel: "wecom", User: m.FromUserName, Text: m.Content})
-		if reply.Silent {
-			break // an agent has this conversation
-		}
-		text := reply.PlainText()
-		if reply.Handoff && !a.handoff("企业微信", m.FromUserName, m.Content, reply.Lang, reply.HandoffID) {
-			a.bot.Resolve(ctx, reply.HandoffID) // nobody was told: the bot keeps answering
-			text = a.bot.Text("handoff_unavailable", reply.Lang, nil)
-		}
-		if len(text) <= maxContent {
-			a.passive(w, m.FromUserName, text)
-			return
-		}
-		user, md := m.FromUserName, reply.Markdown()
-		if !a.later("long answer", func(ctx context.Context) { a.sendApp(ctx, user, md) }) {
-			a.pool.Refused("queue full, sending the first part of a long answer")
-			a.passive(w, user, split(text, maxContent)[0])
-			return
-		}
+		a.answerText(ctx, w, m)
+		return
 	default:
 		lang := "zh"
 		a.passive(w, m.FromUserName, a.bot.Text("text_only", lang, nil))
 		return
 	}
 	w.WriteHeader(http.StatusOK)
+}
+
+// answerText answers a text message once. WeCom sends a message again
+// when it got no answer within 5 seconds, also when the answer was written
+// but lost on the way; the retry gets the reply the first request got, kept
+// with the message id, and the bot does not answer the message twice.
+func (a *Adapter) answerText(ctx context.Context, w http.ResponseWriter, m message) {
+	key := "wecom:msg:" + m.MsgID
+	if m.MsgID == "" {
+		key = "wecom:msg:" + m.FromUserName + ":" + strconv.FormatInt(m.CreateTime, 10)
+	}
+	first, err := a.dedup.FirstSeen(ctx, key, a.cfg.DedupTTL)
+	if err != nil {
+		a.log.Warn("wecom: dedup unavailable, answering anyway", "err", err)
+		first = true
+	}
+	if !first {
+		a.log.Debug("wecom: message again, the first reply again", "msgid", m.MsgID)
+		if text, ok := a.keptReply(ctx, key); ok && text != "" {
+			a.passive(w, m.FromUserName, text)
+			return
+		}
+		w.WriteHeader(http.StatusOK) // answered by message/send, or unknown
+		return
+	}
+	if a.bot.NeedsModel(m.Content) {
+		user, content := m.FromUserName, m.Content
+		if a.later("answer", func(ctx context.Context) { a.answerLater(ctx, user, content) }) {
+			a.keepReply(ctx, key, "")
+			w.WriteHeader(http.StatusOK) // empty 200 now, the answer by message/send
+			return
+		}
+		a.pool.Refused("queue full, answering without the model")
+	}
+	reply := a.bot.Respond(ctx, bot.Message{Channel: "wecom", User: m.FromUserName, Text: m.Content})
+	if reply.Silent {
+		a.keepReply(ctx, key, "")
+		w.WriteHeader(http.StatusOK) // an agent has this conversation
+		return
+	}
+	text := reply.PlainText()
+	if reply.Handoff && !a.handoff("企业微信", m.FromUserName, m.Content, reply.Lang, reply.HandoffID) {
+		a.bot.Resolve(ctx, reply.HandoffID) // nobody was told: the bot keeps answering
+		text = a.bot.Text("handoff_unavailable", reply.Lang, nil)
+	}
+	if len(text) > maxContent {
+		user, md := m.FromUserName, reply.Markdown()
+		if a.later("long answer", func(ctx context.Context) { a.sendApp(ctx, user, md) }) {
+			a.keepReply(ctx, key, "")
+			w.WriteHeader(http.StatusOK)
+			return
+		}
+		a.pool.Refused("queue full, sending the first part of a long answer")
+		text = split(text, maxContent)[0]
+	}
+	a.keepReply(ctx, key, text)
+	a.passive(w, m.FromUserName, text)
+}
+
+// retryWait is how long a retry waits for the reply of a first request
+// that is still being answered (WeCom retries after 5 seconds).
+const retryWait = 3 * time.Second
+
+// keepReply keeps the passive reply to a message for WeCom's retries; ""
+// says the answer goes out by message/send.
+func (a *Adapter) keepReply(ctx context.Context, key, text string) {
+	if err := a.replies.Set(ctx, "wecom:reply:"+key, "r:"+text, false, a.cfg.DedupTTL); err != nil {
+		a.log.Warn("wecom: reply not kept for retries", "err", err)
+	}
+}
+
+// keptReply returns the reply kept for a message, waiting a little when
+// the first request is still being answered.
+func (a *Adapter) keptReply(ctx context.Context, key string) (string, bool) {
+	deadline := a.now().Add(retryWait)
+	for {
+		v, _, ok, err := a.replies.Get(ctx, "wecom:reply:"+key)
+		if err != nil {
+			a.log.Warn("wecom: kept reply unavailable", "err", err)
+			return "", false
+		}
+		if ok {
+			return strings.TrimPrefix(v, "r:"), true
+		}
+		if !a.now().Before(deadline) {
+			return "", false
+		}
+		select {
+		case <-ctx.Done():
+			return "", false
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
 }
 
 // passive writes an encrypted text reply to the request.
