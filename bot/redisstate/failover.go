@@ -13,15 +13,18 @@ import (
 // Failover keeps the bot answering through a Redis outage: while Redis
 // fails, each store falls back to local in-memory state, and the outage is
 // logged once when it starts and once when Redis is back. The client
-// reconnects on its own (with backoff) when Redis returns.
+// reconnects on its own when Redis returns. Dedup keys are kept locally as
+// well, so that a platform's retry during an outage of an event this
+// replica saw before it is not answered again.
 type Failover struct {
 	log     *slog.Logger
 	down    atomic.Bool
 	onError func() // counts errors, for metrics; may be nil
-	// While down, Redis is tried again only after retryAt (unix nanos),
-	// backing off from 1s to 30s, so an outage costs no time per message.
+	// While down, calls go straight to local state. Watch probes Redis
+	// on a timer and ends the outage; without it, a call tries Redis again
+	// once retryAt (unix nanos) has passed, a second after the last failure.
+	watched atomic.Bool
 	retryAt atomic.Int64
-	backoff atomic.Int64
 
 	dedup    *bot.MemoryDedup
 	conv     *bot.MemoryConversations
@@ -36,10 +39,36 @@ func NewFailover(log *slog.Logger, ratePerMinute int, onError func()) *Failover 
 		handoffs: bot.NewMemoryHandoffs(), rate: bot.NewMemoryRateLimiter(ratePerMinute), cursors: bot.NewMemoryCursors()}
 }
 
+// ProbeEvery is how often Watch pings Redis.
+const ProbeEvery = 500 * time.Millisecond
+
+// Watch pings Redis every ProbeEvery until ctx ends, so an outage is noticed
+// when no message comes, and its end within a probe of Redis' return,
+// while messages are answered from local state without waiting for Redis.
+func (f *Failover) Watch(ctx context.Context, ping func(context.Context) error) {
+	f.watched.Store(true)
+	t := time.NewTicker(ProbeEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		pctx, cancel := context.WithTimeout(ctx, ProbeEvery)
+		err := ping(pctx)
+		cancel()
+		if ctx.Err() != nil {
+			return
+		}
+		f.failed(err)
+	}
+}
+
 // skip reports whether to go straight to local state: Redis is down and
 // not due for another try.
 func (f *Failover) skip() bool {
-	return f.down.Load() && time.Now().UnixNano() < f.retryAt.Load()
+	return f.down.Load() && (f.watched.Load() || time.Now().UnixNano() < f.retryAt.Load())
 }
 
 // failed reports whether err means Redis is unreachable, noting the
@@ -47,7 +76,6 @@ func (f *Failover) skip() bool {
 func (f *Failover) failed(err error) bool {
 	if err == nil || err == redis.Nil {
 		if f.down.CompareAndSwap(true, false) {
-			f.backoff.Store(0)
 			f.log.Info("redis: reachable again, shared state back in use")
 		}
 		return false
@@ -55,9 +83,7 @@ func (f *Failover) failed(err error) bool {
 	if f.onError != nil {
 		f.onError()
 	}
-	b := min(max(2*time.Duration(f.backoff.Load()), time.Second), 30*time.Second)
-	f.backoff.Store(int64(b))
-	f.retryAt.Store(time.Now().Add(b).UnixNano())
+	f.retryAt.Store(time.Now().Add(time.Second).UnixNano())
 	if f.down.CompareAndSwap(false, true) {
 		f.log.Error("redis: unreachable, answering with this replica's local state until it is back", "err", err)
 	}
@@ -75,23 +101,24 @@ type failDedup struct {
 	r Dedup
 }
 
+// FirstSeen asks Redis, which knows the keys of every replica, and this
+// replica's own keys: a key is new only when both have not seen it.
 func (d failDedup) FirstSeen(ctx context.Context, key string, ttl time.Duration) (bool, error) {
+	local, _ := d.f.dedup.FirstSeen(ctx, key, ttl)
 	if d.f.skip() {
-		return d.f.dedup.FirstSeen(ctx, key, ttl)
+		return local, nil
 	}
 	first, err := d.r.FirstSeen(ctx, key, ttl)
 	if d.f.failed(err) {
-		return d.f.dedup.FirstSeen(ctx, key, ttl)
+		return local, nil
 	}
-	return first, nil
+	return first && local, nil
 }
 
 func (d failDedup) Forget(ctx context.Context, key string) error {
-	if d.f.skip() {
-		return d.f.dedup.Forget(ctx, key)
-	}
-	if err := d.r.Forget(ctx, key); d.f.failed(err) {
-		return d.f.dedup.Forget(ctx, key)
+	d.f.dedup.Forget(ctx, key)
+	if !d.f.skip() {
+		d.f.failed(d.r.Forget(ctx, key))
 	}
 	return nil
 }

@@ -6,6 +6,7 @@ import (
 	"net"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -104,15 +105,56 @@ func TestOutageFallsBackAndRecovers(t *testing.T) {
 	// Start it again on the same port.
 	restart(t, addr)
 	var first bool
-	for i := 0; i < 100; i++ { // the first retry comes after a second of backoff
+	for i := 0; i < 100; i++ { // a call tries Redis again a second after the last failure
 		var err error
-		if first, err = d.FirstSeen(ctx, "after", time.Minute); err == nil && !f.Down() {
+		if first, err = d.FirstSeen(ctx, "after"+strconv.Itoa(i), time.Minute); err == nil && !f.Down() {
 			break
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
 	if f.Down() || !first || !strings.Contains(logs.String(), "reachable again") {
 		t.Errorf("after restart: down %v first %v, log:\n%s", f.Down(), first, logs.String())
+	}
+}
+
+// TestOutageRemembersThisReplicasKeys: a platform's retry during an outage
+// of an event recorded before it, or of one seen during it after Redis is
+// back, is a duplicate; and the probe ends the outage soon after Redis'
+// return with no message coming.
+func TestOutageRemembersThisReplicasKeys(t *testing.T) {
+	r := startRedis(t)
+	addr := r.Options().Addr
+	f := NewFailover(slog.New(slog.DiscardHandler), 3, nil)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go f.Watch(ctx, func(ctx context.Context) error { return r.Ping(ctx).Err() })
+	d := f.Dedup(Dedup{r})
+	if first, _ := d.FirstSeen(ctx, "before", time.Minute); !first {
+		t.Fatal("first sighting")
+	}
+	r.ShutdownNoSave(ctx)
+	if first, _ := d.FirstSeen(ctx, "before", time.Minute); first {
+		t.Error("an event recorded before the outage was new again during it")
+	}
+	if first, _ := d.FirstSeen(ctx, "during", time.Minute); !first {
+		t.Error("an event first seen during the outage was not new")
+	}
+	restart(t, addr)
+	back := time.Now()
+	for f.Down() && time.Since(back) < 10*time.Second {
+		time.Sleep(20 * time.Millisecond)
+	}
+	if f.Down() {
+		t.Fatal("still down 10 s after Redis' return")
+	}
+	if d := time.Since(back); d > 2*time.Second+ProbeEvery {
+		t.Errorf("ready again %v after Redis' return, want within 2 s", d)
+	}
+	if first, _ := d.FirstSeen(ctx, "during", time.Minute); first {
+		t.Error("an event seen during the outage was new again after it")
+	}
+	if first, _ := d.FirstSeen(ctx, "after", time.Minute); !first {
+		t.Error("a new event after the outage was not new")
 	}
 }
 

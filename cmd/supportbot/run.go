@@ -341,7 +341,9 @@ func (a *app) openServing(ctx context.Context) (func(), error) {
 		}
 		redis.SetLogger(quietRedis{}) // outages are logged once, by the failover
 		client := redis.NewClient(o)
-		a.state = redisState(client, a.cfg.RateLimit, redisstate.NewFailover(a.log, a.cfg.RateLimit, a.metrics.RedisError))
+		failover := redisstate.NewFailover(a.log, a.cfg.RateLimit, a.metrics.RedisError)
+		go failover.Watch(ctx, func(ctx context.Context) error { return client.Ping(ctx).Err() })
+		a.state = redisState(client, a.cfg.RateLimit, failover)
 		closeAll = func() { client.Close(); store.Close() }
 	}
 	opts := []bot.BotOption{bot.WithRecorder(store), bot.WithObserver(a.metrics)}
