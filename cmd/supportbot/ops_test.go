@@ -200,7 +200,8 @@ func TestOperationsThroughTheServer(t *testing.T) {
 	}
 	_, metrics := s.get("/metrics")
 	for _, want := range []string{`supportbot_messages_total{channel="web",intent="clarify"} 1`, `supportbot_handoffs_total{channel="web"} 1`,
-		`supportbot_rate_limited_total{channel="web"} 1`, "supportbot_answer_seconds_bucket"} {
+		`supportbot_rate_limited_total{channel="web"} 1`, "supportbot_answer_seconds_bucket",
+		`supportbot_work_refused_total{channel="slack"} 0`, `supportbot_work_failed_total{channel="wecom"} 0`} {
 		if !strings.Contains(metrics, want) {
 			t.Errorf("metrics lack %s", want)
 		}

@@ -486,6 +486,9 @@ func serve(ctx context.Context, a *app, ln net.Listener) int {
 			slackchan.Config{SigningSecret: sc.SigningSecret, AgentChannel: sc.AgentChannel, AgentIDs: sc.AgentIDs, Console: a.cfg.AdminToken != ""}, a.log)
 		slackAdapter.Start(socketCtx)
 		admin.Deliver["slack"] = slackAdapter.DeliverAgentReply
+		if a.metrics != nil {
+			a.metrics.CountWork("slack", slackAdapter.WorkCounts)
+		}
 		if sc.AppToken != "" {
 			slackMode = "socket mode"
 			sm := socketmode.New(client)
@@ -523,6 +526,9 @@ func serve(ctx context.Context, a *app, ln net.Listener) int {
 			wecom.Config{CorpID: wc.CorpID, AgentID: wc.AgentID, Secret: wc.Secret, KfSecret: wc.KfSecret, RobotWebhook: wc.RobotWebhook,
 				MaxClockSkew: wc.MaxClockSkew, Replies: a.state.answers, Console: a.cfg.AdminToken != ""}, a.log)
 		admin.Deliver["wecom"] = wecomAdapter.DeliverAgentReply
+		if a.metrics != nil {
+			a.metrics.CountWork("wecom", wecomAdapter.WorkCounts)
+		}
 		if wc.KfSecret != "" {
 			admin.Deliver["wechat-kf"] = wecomAdapter.DeliverAgentReply
 		}

@@ -5,6 +5,7 @@ package metrics
 import (
 	"context"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -25,6 +26,7 @@ type Metrics struct {
 	rateLimited *prometheus.CounterVec
 	reloads     *prometheus.CounterVec
 	redisErrors prometheus.Counter
+	work        *workCollector
 }
 
 var _ bot.Observer = (*Metrics)(nil)
@@ -52,8 +54,9 @@ func New() *Metrics {
 			Help: "Redis calls that failed; the bot answered from local state."}),
 		reloads: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "supportbot_knowledge_reloads_total",
 			Help: "Knowledge reloads, by result (ok or refused)."}, []string{"result"}),
+		work: newWorkCollector("slack", "wecom"),
 	}
-	m.reg.MustRegister(m.messages, m.latency, m.fallback, m.fallbackErr, m.handoffs, m.dedupHits, m.rateLimited, m.reloads, m.redisErrors,
+	m.reg.MustRegister(m.messages, m.latency, m.fallback, m.fallbackErr, m.handoffs, m.dedupHits, m.rateLimited, m.reloads, m.redisErrors, m.work,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
@@ -117,4 +120,56 @@ func (m *Metrics) CountDroppedExchanges(dropped func() int64) {
 	m.reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "supportbot_exchange_log_dropped_total",
 		Help: "Exchanges the log could not store: refused by the database, or over its queue."},
 		func() float64 { return float64(dropped()) }))
+}
+
+// CountWork exposes a channel's work after the ack, read from counts:
+// supportbot_work_refused_total (the queue was full), _abandoned_total
+// (dropped at a shutdown deadline) and _failed_total (a post the platform
+// refused, or that missed its deadline), by channel.
+func (m *Metrics) CountWork(channel string, counts func() (refused, abandoned, failed int64)) {
+	m.work.mu.Lock()
+	defer m.work.mu.Unlock()
+	m.work.counts[channel] = counts
+}
+
+// workCollector reads the channels' work counts at each scrape; every
+// channel's series exist from the start, at 0 while it is off.
+type workCollector struct {
+	refused, abandoned, failed *prometheus.Desc
+
+	mu       sync.Mutex
+	channels []string
+	counts   map[string]func() (refused, abandoned, failed int64)
+}
+
+func newWorkCollector(channels ...string) *workCollector {
+	desc := func(name, help string) *prometheus.Desc {
+		return prometheus.NewDesc("supportbot_work_"+name+"_total", help, []string{"channel"}, nil)
+	}
+	return &workCollector{
+		refused:   desc("refused", "Events and jobs refused because the answer queue was full (the platform retries events), by channel."),
+		abandoned: desc("abandoned", "Queued answers and notices dropped unstarted at a shutdown deadline, by channel."),
+		failed:    desc("failed", "Answers and notices that failed after the ack: refused by the platform or past their deadline, by channel."),
+		channels:  channels, counts: map[string]func() (int64, int64, int64){},
+	}
+}
+
+func (c *workCollector) Describe(ch chan<- *prometheus.Desc) {
+	ch <- c.refused
+	ch <- c.abandoned
+	ch <- c.failed
+}
+
+func (c *workCollector) Collect(ch chan<- prometheus.Metric) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, name := range c.channels {
+		var r, a, f int64
+		if counts := c.counts[name]; counts != nil {
+			r, a, f = counts()
+		}
+		ch <- prometheus.MustNewConstMetric(c.refused, prometheus.CounterValue, float64(r), name)
+		ch <- prometheus.MustNewConstMetric(c.abandoned, prometheus.CounterValue, float64(a), name)
+		ch <- prometheus.MustNewConstMetric(c.failed, prometheus.CounterValue, float64(f), name)
+	}
 }

@@ -19,6 +19,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	goslack "github.com/slack-go/slack"
@@ -62,6 +63,9 @@ type Config struct {
 	Queue    int // answers waiting for a worker (default 1024)
 	DedupTTL time.Duration
 	MaxBody  int64
+	// PostDeadline is how long an answer is kept trying through rate
+	// limits and server errors before it counts as failed (default 4m).
+	PostDeadline time.Duration
 }
 
 // Adapter connects the bot to one Slack workspace.
@@ -79,10 +83,11 @@ type Adapter struct {
 	mu        sync.RWMutex
 	botUserID string
 
-	pool    *workq.Pool    // answers and button presses, after the ack
-	bg      sync.WaitGroup // the auth.test retries
-	closing sync.Once
-	stopped chan struct{}
+	pool        *workq.Pool    // answers and button presses, after the ack
+	pausedUntil atomic.Int64   // unix nanos: Slack's rate limit holds every post until then
+	bg          sync.WaitGroup // the auth.test retries
+	closing     sync.Once
+	stopped     chan struct{}
 }
 
 // New returns an adapter; Start it before serving.
@@ -99,10 +104,13 @@ func New(b Bot, api API, dedup bot.Dedup, feedback bot.FeedbackStore, cfg Config
 	if cfg.MaxBody <= 0 {
 		cfg.MaxBody = 1 << 20
 	}
+	if cfg.PostDeadline <= 0 {
+		cfg.PostDeadline = 4 * time.Minute
+	}
 	return &Adapter{
 		bot: b, api: api, dedup: dedup, feedback: feedback, cfg: cfg, log: log, verifier: newVerifier(cfg.SigningSecret),
 		http: &http.Client{Timeout: 10 * time.Second}, now: time.Now,
-		pool: workq.New("slack", cfg.Workers, cfg.Queue, 2*time.Minute, log), stopped: make(chan struct{}),
+		pool: workq.New("slack", cfg.Workers, cfg.Queue, cfg.PostDeadline+time.Minute, log), stopped: make(chan struct{}),
 	}
 }
 
@@ -448,13 +456,17 @@ func unescape(s string) string {
 	return unescaper.Replace(s)
 }
 
-// post sends a message, waiting out rate limits (HTTP 429 with Retry-After)
-// and retrying server errors a few times.
+// post sends a message. Slack's rate limit (HTTP 429 with Retry-After)
+// pauses every worker of this workspace until it ends, not just the one
+// that met it; server errors are retried with a growing wait. An answer is
+// kept until PostDeadline, then given up (the job fails and is counted).
 func (a *Adapter) post(ctx context.Context, channel string, opts ...goslack.MsgOption) (string, string, error) {
-	var err error
-	for attempt := 0; attempt < 4; attempt++ {
-		var ch, ts string
-		ch, ts, err = a.api.PostMessageContext(ctx, channel, opts...)
+	deadline := time.Now().Add(a.cfg.PostDeadline)
+	for attempt := 0; ; attempt++ {
+		if err := a.waitPause(ctx, deadline); err != nil {
+			return "", "", err
+		}
+		ch, ts, err := a.api.PostMessageContext(ctx, channel, opts...)
 		if err == nil {
 			return ch, ts, nil
 		}
@@ -463,13 +475,15 @@ func (a *Adapter) post(ctx context.Context, channel string, opts ...goslack.MsgO
 		var se goslack.StatusCodeError
 		switch {
 		case errors.As(err, &rl):
-			wait = max(rl.RetryAfter, 100*time.Millisecond)
-			a.log.Warn("slack: rate limited", "channel", channel, "retry_after", rl.RetryAfter)
+			a.pauseFor(max(rl.RetryAfter, 100*time.Millisecond))
 		case errors.As(err, &se) && se.Code >= 500:
-			wait = time.Duration(attempt+1) * 500 * time.Millisecond
-			a.log.Warn("slack: server error", "channel", channel, "status", se.Code)
+			wait = min(time.Duration(1<<min(attempt, 5))*500*time.Millisecond, 15*time.Second)
+			a.log.Warn("slack: server error", "channel", channel, "status", se.Code, "attempt", attempt+1)
 		default:
 			return "", "", err // a request Slack refuses will not get better
+		}
+		if time.Now().Add(wait).After(deadline) {
+			return "", "", fmt.Errorf("%w (gave up after %v)", err, a.cfg.PostDeadline)
 		}
 		select {
 		case <-ctx.Done():
@@ -477,7 +491,52 @@ func (a *Adapter) post(ctx context.Context, channel string, opts ...goslack.MsgO
 		case <-time.After(wait):
 		}
 	}
-	return "", "", err
+}
+
+// pauseFor pauses this workspace's posts for d from now; the first 429 of a
+// pause is logged.
+func (a *Adapter) pauseFor(d time.Duration) {
+	until := time.Now().Add(d).UnixNano()
+	for {
+		cur := a.pausedUntil.Load()
+		if cur >= until {
+			return
+		}
+		if a.pausedUntil.CompareAndSwap(cur, until) {
+			if cur < time.Now().UnixNano() {
+				a.log.Warn("slack: rate limited, pausing posts", "retry_after", d)
+			}
+			return
+		}
+	}
+}
+
+// waitPause waits until a rate-limit pause is over; an error when ctx ends
+// or the pause lasts past deadline.
+func (a *Adapter) waitPause(ctx context.Context, deadline time.Time) error {
+	for {
+		until := time.Unix(0, a.pausedUntil.Load())
+		d := until.Sub(time.Now())
+		if d <= 0 {
+			return nil
+		}
+		if until.After(deadline) {
+			return fmt.Errorf("rate limited by Slack until %s, past the answer's deadline", until.Format(time.TimeOnly))
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("rate limited by Slack, gave up waiting: %w", ctx.Err())
+		case <-time.After(d):
+		}
+	}
+}
+
+// WorkCounts returns the work refused (queue full), abandoned at shutdown
+// and failed (answers and notices Slack refused or that missed their
+// deadline) since the start, for metrics.
+func (a *Adapter) WorkCounts() (refused, abandoned, failed int64) {
+	c := a.pool.Counts()
+	return c.Refused, c.Abandoned, c.Failed
 }
 
 // notifyAgents posts a "talk to a person" notice to the agent channel: who

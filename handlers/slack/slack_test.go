@@ -1,6 +1,7 @@
 package slack
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -63,7 +64,9 @@ type fakeSlack struct {
 	mu       sync.Mutex
 	posts    []url.Values
 	hooks    []map[string]any
-	failures []int // status codes to answer chat.postMessage with before succeeding
+	failures []int  // status codes to answer chat.postMessage with before succeeding
+	retry    string // Retry-After of a 429 (default "0")
+	postedAt []time.Time
 	posted   chan struct{}
 	gate     chan struct{} // when set, chat.postMessage waits for it to close
 }
@@ -89,13 +92,14 @@ func newFakeSlack(t testing.TB) *fakeSlack {
 			f.failures = f.failures[1:]
 			f.mu.Unlock()
 			if code == http.StatusTooManyRequests {
-				w.Header().Set("Retry-After", "0")
+				w.Header().Set("Retry-After", cmp.Or(f.retry, "0"))
 			}
 			w.WriteHeader(code)
 			io.WriteString(w, `{"ok":false,"error":"fake failure"}`)
 			return
 		}
 		f.posts = append(f.posts, r.PostForm)
+		f.postedAt = append(f.postedAt, time.Now())
 		f.mu.Unlock()
 		fmt.Fprintf(w, `{"ok":true,"channel":%q,"ts":"1700000000.000100"}`, r.PostForm.Get("channel"))
 		f.notify()
@@ -554,6 +558,65 @@ func TestRateLimitAndServerErrorsAreRetried(t *testing.T) {
 	h.adapter.Close()
 	if posts := h.fake.Posts(); len(posts) != 1 {
 		t.Errorf("%d posts after a 429 and a 500, want 1", len(posts))
+	}
+}
+
+func TestRateLimitIsWaitedOutNotCountedAsTries(t *testing.T) {
+	h := newHarness(t, "")
+	h.fake.mu.Lock()
+	h.fake.failures = []int{429, 429, 429, 429, 429, 429} // more than a few tries
+	h.fake.mu.Unlock()
+	h.send(t, "/slack/events", "application/json", eventBody("Ev5", dm("你好")), nil)
+	h.adapter.Close()
+	if posts := h.fake.Posts(); len(posts) != 1 {
+		t.Errorf("%d posts after six 429s, want the answer", len(posts))
+	}
+	if c := h.adapter.pool.Counts(); c.Failed != 0 {
+		t.Errorf("counts %+v", c)
+	}
+}
+
+func TestRateLimitPausesEveryWorker(t *testing.T) {
+	h := newHarness(t, "", func(c *Config) { c.Workers = 4 })
+	h.fake.mu.Lock()
+	h.fake.failures, h.fake.retry = []int{429}, "1"
+	h.fake.mu.Unlock()
+	h.send(t, "/slack/events", "application/json", eventBody("EvP0", dm("你好")), nil)
+	for i := 0; i < 500; i++ { // until the 429 is out
+		h.fake.mu.Lock()
+		n := len(h.fake.failures)
+		h.fake.mu.Unlock()
+		if n == 0 {
+			break
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+	limited := time.Now()
+	for i := 1; i < 4; i++ { // answers of other workers, during the pause
+		h.send(t, "/slack/events", "application/json", eventBody(fmt.Sprint("EvP", i), dm("你好")), nil)
+	}
+	h.adapter.Close()
+	h.fake.mu.Lock()
+	defer h.fake.mu.Unlock()
+	if len(h.fake.postedAt) != 4 {
+		t.Fatalf("%d answers posted, want 4", len(h.fake.postedAt))
+	}
+	for i, at := range h.fake.postedAt {
+		if d := at.Sub(limited); d < 900*time.Millisecond {
+			t.Errorf("answer %d posted %v after a 429 with Retry-After: 1", i, d)
+		}
+	}
+}
+
+func TestAnswerPastItsDeadlineIsCountedAsFailed(t *testing.T) {
+	h := newHarness(t, "", func(c *Config) { c.PostDeadline = 300 * time.Millisecond })
+	h.fake.mu.Lock()
+	h.fake.failures, h.fake.retry = []int{429}, "2"
+	h.fake.mu.Unlock()
+	h.send(t, "/slack/events", "application/json", eventBody("EvD", dm("你好")), nil)
+	h.adapter.Close()
+	if posts, c := h.fake.Posts(), h.adapter.pool.Counts(); len(posts) != 0 || c.Failed != 1 {
+		t.Errorf("%d posts, counts %+v; want the answer given up and counted", len(posts), c)
 	}
 }
 

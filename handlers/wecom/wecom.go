@@ -118,8 +118,15 @@ func New(b Bot, crypto *Crypto, api *Client, dedup bot.Dedup, cursors bot.Cursor
 func (a *Adapter) Close() { a.pool.Close(20 * time.Second) }
 
 // later queues f for a worker; false when the queue is full.
-func (a *Adapter) later(name string, f func(context.Context)) bool {
-	return a.pool.Add(workq.Job{Name: name, Run: func(ctx context.Context) error { f(ctx); return nil }})
+func (a *Adapter) later(name string, f func(context.Context) error) bool {
+	return a.pool.Add(workq.Job{Name: name, Run: f})
+}
+
+// WorkCounts returns the work refused (queue full), abandoned at shutdown
+// and failed (a send WeCom refused) since the start, for metrics.
+func (a *Adapter) WorkCounts() (refused, abandoned, failed int64) {
+	c := a.pool.Counts()
+	return c.Refused, c.Abandoned, c.Failed
 }
 
 // Register adds the callback routes to mux.
@@ -215,7 +222,7 @@ func (a *Adapter) handle(ctx context.Context, w http.ResponseWriter, m message) 
 			break
 		}
 		token, kf := m.Token, m.OpenKfID
-		if !a.later("微信客服 sync", func(ctx context.Context) { a.syncKf(ctx, token, kf) }) {
+		if !a.later("微信客服 sync", func(ctx context.Context) error { a.syncKf(ctx, token, kf); return nil }) {
 			a.pool.Refused("queue full, 微信客服 sync postponed to the next event")
 		}
 	case m.MsgType == "event":
@@ -256,7 +263,7 @@ func (a *Adapter) answerText(ctx context.Context, w http.ResponseWriter, m messa
 	}
 	if a.bot.NeedsModel(m.Content) {
 		user, content := m.FromUserName, m.Content
-		if a.later("answer", func(ctx context.Context) { a.answerLater(ctx, user, content) }) {
+		if a.later("answer", func(ctx context.Context) error { return a.answerLater(ctx, user, content) }) {
 			a.keepReply(ctx, key, "")
 			w.WriteHeader(http.StatusOK) // empty 200 now, the answer by message/send
 			return
@@ -276,7 +283,7 @@ func (a *Adapter) answerText(ctx context.Context, w http.ResponseWriter, m messa
 	}
 	if len(text) > maxContent {
 		user, md := m.FromUserName, reply.Markdown()
-		if a.later("long answer", func(ctx context.Context) { a.sendApp(ctx, user, md) }) {
+		if a.later("long answer", func(ctx context.Context) error { return a.sendApp(ctx, user, md) }) {
 			a.keepReply(ctx, key, "")
 			w.WriteHeader(http.StatusOK)
 			return
@@ -352,27 +359,27 @@ func (a *Adapter) passive(w http.ResponseWriter, user, text string) {
 
 // answerLater answers a message whose answer takes time (the fallback
 // model) with the API instead of a passive reply.
-func (a *Adapter) answerLater(ctx context.Context, user, text string) {
+func (a *Adapter) answerLater(ctx context.Context, user, text string) error {
 	reply := a.bot.Respond(ctx, bot.Message{Channel: "wecom", User: user, Text: text})
 	if reply.Silent {
-		return
+		return nil
 	}
 	md := reply.Markdown()
 	if reply.Handoff && !a.handoff("企业微信", user, text, reply.Lang, reply.HandoffID) {
 		a.bot.Resolve(ctx, reply.HandoffID) // nobody was told: the bot keeps answering
 		md = a.bot.Text("handoff_unavailable", reply.Lang, nil)
 	}
-	a.sendApp(ctx, user, md)
+	return a.sendApp(ctx, user, md)
 }
 
 // sendApp sends a long answer as markdown messages of at most 2048 bytes.
-func (a *Adapter) sendApp(ctx context.Context, user, md string) {
+func (a *Adapter) sendApp(ctx context.Context, user, md string) error {
 	for _, part := range split(md, maxContent) {
 		if err := a.api.SendApp(ctx, a.cfg.Secret, a.cfg.AgentID, user, "markdown", part); err != nil {
-			a.log.Error("wecom: message/send", "user", user, "err", err)
-			return
+			return fmt.Errorf("message/send to %s: %w", user, err)
 		}
 	}
+	return nil
 }
 
 // syncKf pulls the 微信客服 messages the event announced and answers each
@@ -463,13 +470,12 @@ func (a *Adapter) handoff(channel, user, text, lang, handoffID string) bool {
 		return a.cfg.Console
 	}
 	notice := a.bot.Text("handoff_notice", lang, map[string]string{"channel": inert(channel), "user": inert(user), "text": bot.MaskText(inert(truncate(text, 300)))})
-	if !a.later("robot notice", func(ctx context.Context) {
-		if err := a.api.Robot(ctx, a.cfg.RobotWebhook, notice); err != nil {
-			a.log.Error("wecom: robot notice", "err", err)
-			if !a.cfg.Console && handoffID != "" {
-				a.bot.Resolve(ctx, handoffID) // nobody was told: the bot answers this user again
-			}
+	if !a.later("robot notice", func(ctx context.Context) error {
+		err := a.api.Robot(ctx, a.cfg.RobotWebhook, notice)
+		if err != nil && !a.cfg.Console && handoffID != "" {
+			a.bot.Resolve(ctx, handoffID) // nobody was told: the bot answers this user again
 		}
+		return err
 	}) {
 		a.pool.Refused("queue full, handoff notice not sent")
 		return a.cfg.Console

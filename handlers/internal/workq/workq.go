@@ -44,6 +44,9 @@ type Pool struct {
 	cancel context.CancelFunc
 
 	refusals overload
+	// What went wrong, for metrics: jobs refused (queue full), dropped
+	// unstarted at a shutdown deadline, and run but failed.
+	refused, abandoned, failed atomic.Int64
 
 	// The gate in front of the workers (see the package comment).
 	gate    sync.Mutex
@@ -71,7 +74,7 @@ const (
 func New(prefix string, workers, queue int, timeout time.Duration, log *slog.Logger) *Pool {
 	base, cancel := context.WithCancel(context.Background())
 	p := &Pool{prefix: prefix, log: log, timeout: timeout, jobs: make(chan Job, queue), base: base, cancel: cancel,
-		stuck: stuckAfter, epoch: time.Now(), started: make([]int64, workers), wake: make(chan struct{}, workers)}
+		refusals: overload{every: logEvery}, stuck: stuckAfter, epoch: time.Now(), started: make([]int64, workers), wake: make(chan struct{}, workers)}
 	for i := range workers {
 		p.wg.Add(1)
 		go p.work(i)
@@ -161,9 +164,25 @@ func (p *Pool) Full() bool { return len(p.jobs) == cap(p.jobs) }
 // Len is the number of jobs waiting for a worker.
 func (p *Pool) Len() int { return len(p.jobs) }
 
-// Refused logs that work was refused (the queue was full), once per
-// interval with the count, so a flood of retries does not flood the log.
-func (p *Pool) Refused(what string) { p.refusals.note(p.log, p.prefix+": "+what) }
+// Refused counts and logs that work was refused (the queue was full): the
+// first refusal at once, the ones that follow as one line per interval
+// with their count, so a flood of retries does not flood the log.
+func (p *Pool) Refused(what string) {
+	p.refused.Add(1)
+	p.refusals.note(p.log, p.prefix+": "+what)
+}
+
+// Counts are a pool's troubles since it started.
+type Counts struct {
+	Refused   int64 // not taken: the queue was full
+	Abandoned int64 // taken, never run: the shutdown deadline came first
+	Failed    int64 // run, and failed (an error, a panic, the deadline)
+}
+
+// Counts returns the pool's troubles so far.
+func (p *Pool) Counts() Counts {
+	return Counts{Refused: p.refused.Load(), Abandoned: p.abandoned.Load(), Failed: p.failed.Load()}
+}
 
 // Close stops taking jobs and waits until the queued ones are done, for at
 // most d; then it cancels the rest (their contexts end) and logs how many
@@ -184,9 +203,18 @@ func (p *Pool) Close(d time.Duration) {
 	select {
 	case <-done:
 	case <-time.After(d):
-		p.log.Error(p.prefix+": shutdown deadline reached, abandoning queued work", "queued", len(p.jobs))
-		p.cancel()
+		p.gate.Lock()
+		running := 0
+		for _, at := range p.started {
+			if at != 0 {
+				running++
+			}
+		}
+		p.gate.Unlock()
+		p.cancel() // the running jobs end; the queued ones are dropped
 		<-done
+		p.log.Error(p.prefix+": shutdown deadline reached, work abandoned", "deadline", d.String(),
+			"queued", p.abandoned.Load(), "interrupted", running)
 	}
 	p.cancel()
 }
@@ -202,6 +230,11 @@ func (p *Pool) work(i int) {
 			p.leave()
 			p.nudge() // the next waiting worker finds the queue closed too
 			return
+		}
+		if p.base.Err() != nil { // past the shutdown deadline
+			p.abandoned.Add(1)
+			p.leave()
+			continue
 		}
 		// A short rest first: while the worker sleeps, the scheduler runs
 		// out of ready goroutines and polls the network, so requests that
@@ -230,32 +263,50 @@ func (p *Pool) run(j Job) {
 	defer cancel()
 	defer func() {
 		if r := recover(); r != nil {
+			p.failed.Add(1)
 			p.log.Error(p.prefix+": "+j.Name+" panicked", "panic", fmt.Sprint(r))
 		}
 	}()
 	if err := j.Run(ctx); err != nil {
+		p.failed.Add(1)
 		p.log.Error(p.prefix+": "+j.Name, "err", err)
 	}
 }
 
-// overload counts refusals and logs them once per interval.
+// overload logs refusals: the first at once, then those of each interval
+// in one line at its end, with their count.
 type overload struct {
 	mu      sync.Mutex
-	last    time.Time
-	refused int
+	every   time.Duration
+	window  *time.Timer // running while refusals are being gathered
+	pending int
+	msg     string
 }
 
 const logEvery = 10 * time.Second
 
 func (o *overload) note(log *slog.Logger, msg string) {
 	o.mu.Lock()
-	o.refused++
-	if !o.last.IsZero() && time.Since(o.last) < logEvery {
-		o.mu.Unlock()
+	defer o.mu.Unlock()
+	if o.window != nil {
+		o.pending++
+		o.msg = msg
 		return
 	}
-	n := o.refused
-	o.last, o.refused = time.Now(), 0
-	o.mu.Unlock()
-	log.Error(msg, "refused", n, "in_last", logEvery.String())
+	log.Error(msg, "refused", 1)
+	o.window = time.AfterFunc(o.every, func() { o.flush(log) })
+}
+
+// flush logs the refusals gathered in the interval that ended; when there
+// were some, another interval starts.
+func (o *overload) flush(log *slog.Logger) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.pending == 0 {
+		o.window = nil
+		return
+	}
+	log.Error(o.msg, "refused", o.pending, "in_last", o.every.String())
+	o.pending = 0
+	o.window = time.AfterFunc(o.every, func() { o.flush(log) })
 }

@@ -55,6 +55,7 @@ func TestRunsEveryJobAndFinishesQueuedOnClose(t *testing.T) {
 
 func TestFullQueueRefuses(t *testing.T) {
 	p, logs := newPool(t, 1, 1)
+	p.refusals.every = 100 * time.Millisecond
 	release := make(chan struct{})
 	block := Job{Name: "block", Run: func(context.Context) error { <-release; return nil }}
 	p.Add(block)
@@ -72,8 +73,16 @@ func TestFullQueueRefuses(t *testing.T) {
 	}
 	close(release)
 	p.Close(time.Second)
-	if got := strings.Count(logs.String(), "queue full"); got != 1 {
-		t.Errorf("100 refusals logged %d times, want once", got)
+	// The first at once, the other 99 in one line when the interval ends.
+	for i := 0; i < 100 && !strings.Contains(logs.String(), "refused=99"); i++ {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if got := strings.Count(logs.String(), "queue full"); got != 2 ||
+		!strings.Contains(logs.String(), "refused=1\n") || !strings.Contains(logs.String(), "refused=99 ") {
+		t.Errorf("100 refusals logged as:\n%s\nwant one line at once and one with the other 99", logs.String())
+	}
+	if c := p.Counts(); c.Refused != 100 {
+		t.Errorf("counted %d refusals, want 100", c.Refused)
 	}
 }
 
@@ -90,15 +99,32 @@ func TestPanicsAndErrorsAreLogged(t *testing.T) {
 			t.Errorf("log lacks %q:\n%s", want, logs.String())
 		}
 	}
+	if c := p.Counts(); c.Failed != 2 {
+		t.Errorf("counted %d failed jobs, want 2", c.Failed)
+	}
 }
 
 func TestCloseDeadlineCancelsTheRest(t *testing.T) {
 	p, logs := newPool(t, 1, 10)
-	p.Add(Job{Name: "slow", Run: func(ctx context.Context) error { <-ctx.Done(); return nil }})
+	var ran atomic.Int32
+	started := make(chan struct{})
+	p.Add(Job{Name: "slow", Run: func(ctx context.Context) error { close(started); <-ctx.Done(); return ctx.Err() }})
+	<-started
+	for range 5 {
+		p.Add(Job{Name: "queued", Run: func(context.Context) error { ran.Add(1); return nil }})
+	}
 	start := time.Now()
 	p.Close(50 * time.Millisecond)
 	if time.Since(start) > 5*time.Second || !strings.Contains(logs.String(), "shutdown deadline") {
 		t.Errorf("Close took %v; log:\n%s", time.Since(start), logs.String())
+	}
+	// The queued jobs are dropped, not run with an ended context, and the
+	// log says how many: one line, the real counts.
+	if c := p.Counts(); ran.Load() != 0 || c.Abandoned != 5 || c.Failed != 1 {
+		t.Errorf("ran %d queued jobs, counts %+v; want 0 run, 5 abandoned, 1 failed", ran.Load(), c)
+	}
+	if !strings.Contains(logs.String(), "queued=5 interrupted=1") || strings.Count(logs.String(), "level=ERROR") != 2 {
+		t.Errorf("log:\n%s", logs.String())
 	}
 }
 
