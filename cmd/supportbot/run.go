@@ -422,7 +422,7 @@ func serve(ctx context.Context, a *app, ln net.Listener) int {
 	}
 	api.Register(mux)
 	admin := &web.Admin{Token: a.cfg.AdminToken, Bot: a.bot, Log: a.log, Knowledge: a.knowledgeStatus, Deliver: map[string]web.Deliver{},
-		Proxies: a.cfg.Proxies}
+		Proxies: a.cfg.Proxies, Revoked: a.state.answers}
 	if a.store != nil {
 		admin.Store = adminStore{a.store, a}
 		admin.Register(mux)

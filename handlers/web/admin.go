@@ -83,6 +83,12 @@ type Admin struct {
 	Now       func() time.Time // tests set it
 	// Proxies are the reverse proxies whose forwarding headers count.
 	Proxies Proxies
+	// Revoked keeps the sessions that signed out (shared by the replicas
+	// through Redis when set); nil: this process keeps them.
+	Revoked Revocations
+
+	revokedOnce sync.Once
+	failures    failures
 }
 
 const (
@@ -180,16 +186,21 @@ type session struct {
 func (ad *Admin) guard(post bool, h func(http.ResponseWriter, *http.Request, session)) http.HandlerFunc {
 	return ad.secure(func(w http.ResponseWriter, r *http.Request) {
 		if got, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer "); ok {
+			addr := ad.Proxies.ClientIP(r)
+			if ad.refuseLocked(w, addr) {
+				return
+			}
 			if subtle.ConstantTimeCompare([]byte(got), []byte(ad.Token)) == 1 {
 				h(w, r, session{bearer: true})
 				return
 			}
+			ad.failures.fail(ad.Log, "bearer", addr, ad.now())
 			w.Header().Set("WWW-Authenticate", `Bearer realm="supportbot admin"`)
 			http.Error(w, "wrong admin token", http.StatusUnauthorized)
 			return
 		}
 		c, err := r.Cookie(adminCookie)
-		if err != nil || !ad.validSession(c.Value) {
+		if err != nil || !ad.validSession(r.Context(), c.Value) {
 			if post {
 				http.Error(w, "not signed in", http.StatusUnauthorized)
 				return
@@ -214,24 +225,47 @@ func (ad *Admin) mac(purpose, value string) string {
 	return hex.EncodeToString(m.Sum(nil))
 }
 
+// A session is "expiry.id.mac": the id names it for signing out.
 func (ad *Admin) newSession() string {
-	exp := strconv.FormatInt(ad.now().Add(sessionLife).Unix(), 10)
-	return exp + "." + ad.mac("session", exp)
+	v := strconv.FormatInt(ad.now().Add(sessionLife).Unix(), 10) + "." + newSessionID()
+	return v + "." + ad.mac("session", v)
 }
 
-func (ad *Admin) validSession(v string) bool {
-	exp, sig, ok := strings.Cut(v, ".")
-	if !ok {
+// parseSession returns a session's id and expiry when its MAC is right.
+func (ad *Admin) parseSession(v string) (id string, exp time.Time, ok bool) {
+	i := strings.LastIndexByte(v, '.')
+	if i < 0 || !hmac.Equal([]byte(v[i+1:]), []byte(ad.mac("session", v[:i]))) {
+		return "", time.Time{}, false
+	}
+	e, id, ok := strings.Cut(v[:i], ".")
+	t, err := strconv.ParseInt(e, 10, 64)
+	if !ok || err != nil || id == "" {
+		return "", time.Time{}, false
+	}
+	return id, time.Unix(t, 0), true
+}
+
+func (ad *Admin) validSession(ctx context.Context, v string) bool {
+	id, exp, ok := ad.parseSession(v)
+	return ok && ad.now().Before(exp) && !ad.revoked(ctx, id)
+}
+
+// refuseLocked answers 429 when addr has failed to sign in too often.
+func (ad *Admin) refuseLocked(w http.ResponseWriter, addr string) bool {
+	until, locked := ad.failures.locked(addr, ad.now())
+	if !locked {
 		return false
 	}
-	t, err := strconv.ParseInt(exp, 10, 64)
-	if err != nil || ad.now().Unix() >= t {
-		return false
-	}
-	return hmac.Equal([]byte(sig), []byte(ad.mac("session", exp)))
+	w.Header().Set("Retry-After", strconv.Itoa(int(until.Sub(ad.now()).Seconds())+1))
+	http.Error(w, "too many failed sign-ins from this address; try again later", http.StatusTooManyRequests)
+	return true
 }
 
 func (ad *Admin) login(w http.ResponseWriter, r *http.Request) {
+	addr := ad.Proxies.ClientIP(r)
+	if ad.refuseLocked(w, addr) {
+		return
+	}
 	if !ad.Proxies.Secure(r) {
 		// Browsers drop a Secure cookie sent over plain HTTP to anything
 		// but localhost: say so rather than loop back to the form.
@@ -239,18 +273,25 @@ func (ad *Admin) login(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if subtle.ConstantTimeCompare([]byte(r.PostFormValue("token")), []byte(ad.Token)) != 1 {
-		ad.Log.Warn("admin: failed sign-in", "remote", ad.Proxies.ClientIP(r))
-		time.Sleep(300 * time.Millisecond) // slows guessing a little
+		ad.failures.fail(ad.Log, "form", addr, ad.now())
 		ad.render(w, http.StatusUnauthorized, "login.html", map[string]any{"Error": true})
 		return
 	}
+	ad.failures.succeed(addr)
 	http.SetCookie(w, &http.Cookie{Name: adminCookie, Value: ad.newSession(), Path: "/admin", MaxAge: int(sessionLife / time.Second),
 		HttpOnly: true, Secure: true, SameSite: http.SameSiteStrictMode})
-	ad.Log.Info("admin: signed in", "remote", ad.Proxies.ClientIP(r))
+	ad.Log.Info("admin: signed in", "remote", addr)
 	http.Redirect(w, r, "/admin", http.StatusSeeOther)
 }
 
+// logout ends the session: the cookie is dropped, and the session is
+// revoked, so a copy of the cookie no longer works either.
 func (ad *Admin) logout(w http.ResponseWriter, r *http.Request, _ session) {
+	if c, err := r.Cookie(adminCookie); err == nil {
+		if id, exp, ok := ad.parseSession(c.Value); ok {
+			ad.revoke(r.Context(), id, exp)
+		}
+	}
 	http.SetCookie(w, &http.Cookie{Name: adminCookie, Value: "", Path: "/admin", MaxAge: -1, HttpOnly: true, Secure: true, SameSite: http.SameSiteStrictMode})
 	http.Redirect(w, r, "/admin", http.StatusSeeOther)
 }

@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -227,10 +228,51 @@ func TestAdminSignIn(t *testing.T) {
 	}
 	s.admin.Now = nil
 
-	// Signing out ends the session in the browser.
+	// Signing out ends the session in the browser, and a copy of its
+	// cookie no longer works.
+	copied := s.browser(t)
+	copied.Jar.SetCookies(u, c.Jar.Cookies(u))
+	if resp, _ := do(t, copied, "GET", s.srv.URL+"/admin", nil); resp.StatusCode != http.StatusOK {
+		t.Fatalf("copied cookie before logout: %d", resp.StatusCode)
+	}
 	resp, _ = do(t, c, "POST", s.srv.URL+"/admin/logout", url.Values{"csrf": {csrf}})
 	if resp.StatusCode != http.StatusSeeOther || len(resp.Cookies()) != 1 || resp.Cookies()[0].MaxAge >= 0 {
 		t.Errorf("logout: %d %v", resp.StatusCode, resp.Cookies())
+	}
+	if resp, _ := do(t, copied, "GET", s.srv.URL+"/admin", nil); resp.StatusCode != http.StatusUnauthorized {
+		t.Errorf("the old cookie after logout: %d, want 401", resp.StatusCode)
+	}
+}
+
+func TestAdminFailedSignInsAreLimitedAndLogged(t *testing.T) {
+	s := newSite(t, testToken)
+	var logs syncBuf
+	s.admin.Log = slog.New(slog.NewTextHandler(&logs, nil))
+	c := s.browser(t)
+	for i := range maxFailures {
+		resp, _ := do(t, c, "GET", s.srv.URL+"/admin", nil, "Authorization", fmt.Sprint("Bearer wrong-", i))
+		if resp.StatusCode != http.StatusUnauthorized {
+			t.Fatalf("wrong bearer %d: %d", i, resp.StatusCode)
+		}
+	}
+	// Past the limit, the address is refused, the right token and the
+	// form included, and the flood is logged once.
+	for range 50 {
+		resp, _ := do(t, c, "GET", s.srv.URL+"/admin", nil, "Authorization", "Bearer wrong")
+		if resp.StatusCode != http.StatusTooManyRequests || resp.Header.Get("Retry-After") == "" {
+			t.Fatalf("after %d failures: %d, want 429 with Retry-After", maxFailures, resp.StatusCode)
+		}
+	}
+	if resp, _ := do(t, c, "POST", s.srv.URL+"/admin/login", url.Values{"token": {testToken}}); resp.StatusCode != http.StatusTooManyRequests {
+		t.Errorf("form while refused: %d", resp.StatusCode)
+	}
+	if got := strings.Count(logs.String(), "failed sign-in"); got != maxFailures {
+		t.Errorf("%d log lines for %d failures and 51 refusals, want %d:\n%s", got, maxFailures, maxFailures, logs.String())
+	}
+	// When the window has passed, the right token works again.
+	s.admin.Now = func() time.Time { return time.Now().Add(failureWindow) }
+	if resp, _ := do(t, c, "GET", s.srv.URL+"/admin", nil, "Authorization", "Bearer "+testToken); resp.StatusCode != http.StatusOK {
+		t.Errorf("after the window: %d", resp.StatusCode)
 	}
 }
 
@@ -433,4 +475,22 @@ func TestChatPage(t *testing.T) {
 	if !link {
 		t.Errorf("step 3's link is missing from the blocks")
 	}
+}
+
+// syncBuf is a log sink the server and the test can share.
+type syncBuf struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (s *syncBuf) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuf) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }
