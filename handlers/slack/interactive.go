@@ -35,6 +35,7 @@ func (a *Adapter) handleInteractive(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if !a.interaction(cb) {
+		a.forgetRequest(r.Context(), r) // not taken: the same request may come again
 		http.Error(w, "busy, retry", http.StatusServiceUnavailable)
 		return
 	}

@@ -207,6 +207,15 @@ func (a *Adapter) replayed(ctx context.Context, r *http.Request) bool {
 	return !first
 }
 
+// forgetRequest undoes replayed's record of a request that was not taken.
+func (a *Adapter) forgetRequest(ctx context.Context, r *http.Request) {
+	if sig := r.Header.Get("X-Slack-Signature"); sig != "" && a.dedup != nil {
+		if err := a.dedup.Forget(ctx, "slack:request:"+sig); err != nil {
+			a.log.Warn("slack: dedup unavailable", "err", err)
+		}
+	}
+}
+
 // mayResolve reports whether a user may resolve handoffs: an agent by id,
 // or anyone acting in the agent channel (whom Slack let in there).
 func (a *Adapter) mayResolve(user, channel string) bool {
