@@ -51,6 +51,9 @@ type Store struct {
 	// since the writer last checkpointed it.
 	sinceCheckpoint int
 	lastCheckpoint  time.Time
+
+	inboxOps  chan inboxOp // to the inbox writer (inbox.go)
+	inboxDone chan struct{}
 }
 
 // queueSize is how many exchanges may wait for the writer; past that they
@@ -105,6 +108,7 @@ var migrations = []string{
 	// written, and often one read, at each commit; transcripts read the
 	// exchanges by time instead (see Transcripts).
 	`DROP INDEX IF EXISTS exchanges_user;`,
+	inboxDDL,
 }
 
 // Open opens (creating when needed) supportbot.db in dir and migrates it.
@@ -141,7 +145,8 @@ func OpenPostgres(ctx context.Context, url string) (*Store, error) {
 }
 
 func start(ctx context.Context, db *sql.DB, pg bool, name string) (*Store, error) {
-	s := &Store{db: db, pg: pg, closing: make(chan struct{}), done: make(chan struct{})}
+	s := &Store{db: db, pg: pg, closing: make(chan struct{}), done: make(chan struct{}),
+		inboxOps: make(chan inboxOp, 4*inboxBatch), inboxDone: make(chan struct{})}
 	if err := s.migrate(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("migrate %s: %w", name, err)
@@ -164,6 +169,7 @@ func start(ctx context.Context, db *sql.DB, pg bool, name string) (*Store, error
 		return nil, fmt.Errorf("prepare %s: %w", name, err)
 	}
 	go s.writer()
+	go s.inboxWriter()
 	return s, nil
 }
 
@@ -189,7 +195,8 @@ func (s *Store) q(query string) string {
 func postgresDDL(m string) string {
 	return strings.NewReplacer("INTEGER PRIMARY KEY AUTOINCREMENT", "BIGSERIAL PRIMARY KEY", "INTEGER PRIMARY KEY", "BIGSERIAL PRIMARY KEY", "at INTEGER", "at BIGINT",
 		"latency_us INTEGER", "latency_us BIGINT", "fallback INTEGER", "fallback BOOLEAN", "handoff INTEGER", "handoff BOOLEAN",
-		"helpful INTEGER", "helpful BOOLEAN", "REAL", "DOUBLE PRECISION").Replace(m)
+		"helpful INTEGER", "helpful BOOLEAN", "REAL", "DOUBLE PRECISION",
+		"BLOB", "BYTEA", "lease INTEGER", "lease BIGINT", "created INTEGER", "created BIGINT").Replace(m)
 }
 
 // writer stores what Record queued every flushEvery, in transactions of
@@ -462,6 +469,7 @@ func (s *Store) Close() error {
 		close(s.closing)
 	})
 	<-s.done
+	<-s.inboxDone
 	s.insertFull.Close()
 	if s.writeConn != nil {
 		s.writeConn.Close()

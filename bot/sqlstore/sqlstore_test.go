@@ -27,6 +27,7 @@ func TestPostgres(t *testing.T) {
 	testAgentMessages(t, func() (*Store, error) { return OpenPostgres(context.Background(), url) })
 	testTranscripts(t, func() (*Store, error) { return OpenPostgres(context.Background(), url) })
 	testOneBadRowAmongMany(t, func() (*Store, error) { return OpenPostgres(context.Background(), url) })
+	testInbox(t, func() (*Store, error) { return OpenPostgres(context.Background(), url) })
 	for i := 0; i < 2; i++ { // migrating again is a no-op
 		s, err := OpenPostgres(context.Background(), url)
 		if err != nil {

@@ -408,6 +408,10 @@ type quietRedis struct{}
 
 func (quietRedis) Printf(context.Context, string, ...any) {}
 
+// closeGrace is how long the channels may take to send the answers they
+// took, once the server has stopped taking requests.
+const closeGrace = 15 * time.Second
+
 // serve runs the HTTP server on ln, and the channels that are configured,
 // until ctx ends; then it stops taking requests and finishes the answers
 // already taken.
@@ -482,8 +486,13 @@ func serve(ctx context.Context, a *app, ln net.Listener) int {
 	if sc := a.cfg.Slack; sc.Enabled() {
 		client := goslack.New(sc.BotToken, goslack.OptionAPIURL(sc.APIURL), goslack.OptionAppLevelToken(sc.AppToken),
 			goslack.OptionHTTPClient(apiClient()))
-		slackAdapter = slackchan.New(a.bot, client, dedup(), a.feedback,
-			slackchan.Config{SigningSecret: sc.SigningSecret, AgentChannel: sc.AgentChannel, AgentIDs: sc.AgentIDs, Console: a.cfg.AdminToken != ""}, a.log)
+		cfg := slackchan.Config{SigningSecret: sc.SigningSecret, AgentChannel: sc.AgentChannel, AgentIDs: sc.AgentIDs, Console: a.cfg.AdminToken != ""}
+		if a.store != nil {
+			// Acknowledged events are kept in the exchange log's database
+			// until answered, sealed under the workspace's secrets.
+			cfg.Inbox, cfg.InboxSecret = a.store, []byte(sc.SigningSecret+"\x00"+sc.BotToken)
+		}
+		slackAdapter = slackchan.New(a.bot, client, dedup(), a.feedback, cfg, a.log)
 		slackAdapter.Start(socketCtx)
 		admin.Deliver["slack"] = slackAdapter.DeliverAgentReply
 		if a.metrics != nil {
@@ -598,12 +607,17 @@ func serve(ctx context.Context, a *app, ln net.Listener) int {
 	}
 	stopSocket()
 	wg.Wait()
+	// The answers already taken are still sent, for at most closeGrace:
+	// with the HTTP server's shutdown, within Kubernetes' 30 seconds. What
+	// Slack's adapter could not answer stays in its inbox for the next start.
+	var closing sync.WaitGroup
 	if slackAdapter != nil {
-		slackAdapter.Close() // the answers already taken are still sent
+		closing.Go(func() { slackAdapter.CloseWithin(closeGrace) })
 	}
 	if wecomAdapter != nil {
-		wecomAdapter.Close()
+		closing.Go(func() { wecomAdapter.CloseWithin(closeGrace) })
 	}
+	closing.Wait()
 	a.log.Info("stopped")
 	return code
 }

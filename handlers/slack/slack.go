@@ -63,6 +63,11 @@ type Config struct {
 	Queue    int // answers waiting for a worker (default 1024)
 	DedupTTL time.Duration
 	MaxBody  int64
+	// Inbox, when set, keeps every acknowledged event until it is
+	// answered, across shutdowns and crashes (see inbox.go); InboxSecret
+	// derives the key it is sealed with.
+	Inbox       bot.Inbox
+	InboxSecret []byte
 	// PostDeadline is how long an answer is kept trying through rate
 	// limits and server errors before it counts as failed (default 4m).
 	PostDeadline time.Duration
@@ -83,9 +88,12 @@ type Adapter struct {
 	mu        sync.RWMutex
 	botUserID string
 
-	pool        *workq.Pool    // answers and button presses, after the ack
-	pausedUntil atomic.Int64   // unix nanos: Slack's rate limit holds every post until then
-	bg          sync.WaitGroup // the auth.test retries
+	pool        *workq.Pool  // answers and button presses, after the ack
+	pausedUntil atomic.Int64 // unix nanos: Slack's rate limit holds every post until then
+	owner       string       // this replica, in the inbox
+	sealer      sealer
+	lease, tick time.Duration  // inboxLease, inboxTick; tests shorten them
+	bg          sync.WaitGroup // the auth.test retries, the inbox's keeper
 	closing     sync.Once
 	stopped     chan struct{}
 }
@@ -111,12 +119,17 @@ func New(b Bot, api API, dedup bot.Dedup, feedback bot.FeedbackStore, cfg Config
 		bot: b, api: api, dedup: dedup, feedback: feedback, cfg: cfg, log: log, verifier: newVerifier(cfg.SigningSecret),
 		http: &http.Client{Timeout: 10 * time.Second}, now: time.Now,
 		pool: workq.New("slack", cfg.Workers, cfg.Queue, cfg.PostDeadline+time.Minute, log), stopped: make(chan struct{}),
+		owner: newOwner(), sealer: newSealer(cfg.InboxSecret), lease: inboxLease, tick: inboxTick,
 	}
 }
 
 // Start learns the bot's own user id (auth.test), retrying in the
 // background while Slack cannot be reached.
 func (a *Adapter) Start(ctx context.Context) {
+	if a.cfg.Inbox != nil {
+		a.bg.Add(1)
+		go a.keepInbox(ctx)
+	}
 	a.bg.Add(1)
 	go func() {
 		defer a.bg.Done()
@@ -144,15 +157,18 @@ func (a *Adapter) Start(ctx context.Context) {
 }
 
 // Close stops taking work and waits until the queued answers are sent, for
-// at most 20 seconds; then it abandons the rest and logs how many.
-// Call it after the HTTP server and Socket Mode have stopped.
+// at most 20 seconds (within Kubernetes' 30-second grace); then it
+// abandons the rest and logs how many. With an inbox, what was not
+// answered is released to the next replica. Call it after the HTTP server
+// and Socket Mode have stopped.
 func (a *Adapter) Close() { a.CloseWithin(20 * time.Second) }
 
 // CloseWithin is Close with a deadline of d.
 func (a *Adapter) CloseWithin(d time.Duration) {
 	a.closing.Do(func() { close(a.stopped) })
+	a.bg.Wait() // no more claims
 	a.pool.Close(d)
-	a.bg.Wait()
+	a.releaseInbox()
 }
 
 // Register adds the Slack routes to mux.
@@ -357,14 +373,27 @@ func (a *Adapter) take(ctx context.Context, eventID string, msg incomingMsg) err
 		a.log.Debug("slack: duplicate event ignored", "key", key)
 		return nil
 	}
-	if !a.pool.Add(workq.Job{Name: "answer", Run: func(ctx context.Context) error { return a.answer(ctx, msg) }}) {
+	if err := a.record(ctx, key, msg); err != nil {
+		a.log.Error("slack: event not recorded, asking Slack to retry", "err", err)
+		a.forget(ctx, key)
+		return err
+	}
+	if !a.pool.Add(a.answerJob(key, msg)) {
 		a.pool.Refused("answer queue full, asking Slack to retry")
-		if err := a.dedup.Forget(ctx, key); err != nil {
-			a.log.Error("slack: dedup forget", "err", err)
+		if a.cfg.Inbox != nil {
+			a.cfg.Inbox.Done(key) // Slack's retry is recorded again
 		}
+		a.forget(ctx, key)
 		return errors.New("queue full")
 	}
 	return nil
+}
+
+// forget drops the dedup key of an event that was not taken.
+func (a *Adapter) forget(ctx context.Context, key string) {
+	if err := a.dedup.Forget(ctx, key); err != nil {
+		a.log.Error("slack: dedup forget", "err", err)
+	}
 }
 
 // incomingMsg is a message the bot should answer.

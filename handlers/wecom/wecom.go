@@ -115,7 +115,10 @@ func New(b Bot, crypto *Crypto, api *Client, dedup bot.Dedup, cursors bot.Cursor
 
 // Close stops taking work and waits for the queued sends, for at most 20
 // seconds. Call it after the HTTP server has stopped.
-func (a *Adapter) Close() { a.pool.Close(20 * time.Second) }
+func (a *Adapter) Close() { a.CloseWithin(20 * time.Second) }
+
+// CloseWithin is Close with a deadline of d.
+func (a *Adapter) CloseWithin(d time.Duration) { a.pool.Close(d) }
 
 // later queues f for a worker; false when the queue is full.
 func (a *Adapter) later(name string, f func(context.Context) error) bool {

@@ -161,6 +161,9 @@ func (p *Pool) leave() {
 // before doing any of it.
 func (p *Pool) Full() bool { return len(p.jobs) == cap(p.jobs) }
 
+// Room is how many more jobs the queue takes now.
+func (p *Pool) Room() int { return cap(p.jobs) - len(p.jobs) }
+
 // Len is the number of jobs waiting for a worker.
 func (p *Pool) Len() int { return len(p.jobs) }
 

@@ -1,0 +1,191 @@
+package sqlstore
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/supportbot/supportbot/bot"
+)
+
+var _ bot.Inbox = (*Store)(nil)
+
+// inboxOp is one change for the inbox writer: a Put (done is waited on),
+// a Done (nobody waits) or a Release (waited on).
+type inboxOp struct {
+	put     *bot.InboxEntry
+	owner   string
+	lease   time.Duration
+	drop    string
+	release bool
+	done    chan error
+}
+
+// inboxBatch is how many changes one transaction takes at most.
+const inboxBatch = 256
+
+// Put implements bot.Inbox. Puts that arrive together are stored in one
+// transaction (a group commit), so the cost of a commit is shared.
+func (s *Store) Put(ctx context.Context, e bot.InboxEntry, owner string, lease time.Duration) error {
+	return s.inboxWait(ctx, inboxOp{put: &e, owner: owner, lease: lease})
+}
+
+// Done implements bot.Inbox.
+func (s *Store) Done(id string) {
+	select {
+	case s.inboxOps <- inboxOp{drop: id}:
+	case <-s.closing:
+	}
+}
+
+// Release implements bot.Inbox. It is stored after every Done before it.
+func (s *Store) Release(ctx context.Context, owner string) error {
+	return s.inboxWait(ctx, inboxOp{release: true, owner: owner})
+}
+
+func (s *Store) inboxWait(ctx context.Context, op inboxOp) error {
+	op.done = make(chan error, 1)
+	select {
+	case s.inboxOps <- op:
+	case <-s.closing:
+		return errClosed
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	select {
+	case err := <-op.done:
+		return err
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+var errClosed = fmt.Errorf("the exchange log is closed")
+
+// inboxWriter stores the inbox's changes in arrival order, as many as are
+// waiting in each transaction, until the store closes; what is waiting
+// then is stored first.
+func (s *Store) inboxWriter() {
+	defer close(s.inboxDone)
+	for {
+		var ops []inboxOp
+		select {
+		case op := <-s.inboxOps:
+			ops = append(ops, op)
+		case <-s.closing:
+			for {
+				select {
+				case op := <-s.inboxOps:
+					ops = append(ops, op)
+					continue
+				default:
+				}
+				break
+			}
+			if len(ops) > 0 {
+				s.storeInbox(ops)
+			}
+			return
+		}
+	gather:
+		for len(ops) < inboxBatch {
+			select {
+			case op := <-s.inboxOps:
+				ops = append(ops, op)
+			default:
+				break gather
+			}
+		}
+		s.storeInbox(ops)
+	}
+}
+
+// storeInbox applies ops and tells those waiting how it went.
+func (s *Store) storeInbox(ops []inboxOp) {
+	err := s.applyInbox(ops)
+	waited := false
+	for _, op := range ops {
+		if op.done != nil {
+			op.done <- err
+			waited = true
+		}
+	}
+	if err != nil && !waited {
+		fmt.Fprintf(os.Stderr, "supportbot: exchange log: inbox: %d answered events not marked done (they may be answered again): %v\n", len(ops), err)
+	}
+}
+
+func (s *Store) applyInbox(ops []inboxOp) error {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	now := time.Now()
+	for _, op := range ops {
+		switch {
+		case op.put != nil:
+			_, err = tx.ExecContext(ctx, s.q(`INSERT INTO inbox (id, channel, payload, owner, lease, created) VALUES (?, ?, ?, ?, ?, ?)
+				ON CONFLICT (id) DO NOTHING`), op.put.ID, op.put.Channel, op.put.Payload, op.owner, now.Add(op.lease).UnixMilli(), now.UnixMilli())
+		case op.release:
+			_, err = tx.ExecContext(ctx, s.q(`UPDATE inbox SET lease = 0 WHERE owner = ?`), op.owner)
+		default:
+			_, err = tx.ExecContext(ctx, s.q(`DELETE FROM inbox WHERE id = ?`), op.drop)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return tx.Commit()
+}
+
+// Renew implements bot.Inbox.
+func (s *Store) Renew(ctx context.Context, owner string, lease time.Duration) error {
+	_, err := s.db.ExecContext(ctx, s.q(`UPDATE inbox SET lease = ? WHERE owner = ? AND lease > 0`), time.Now().Add(lease).UnixMilli(), owner)
+	return err
+}
+
+// Claim implements bot.Inbox. With PostgreSQL, replicas claiming at the
+// same moment skip each other's rows; SQLite has one writer.
+func (s *Store) Claim(ctx context.Context, channel, owner string, lease time.Duration, max int) ([]bot.InboxEntry, error) {
+	if max <= 0 {
+		return nil, nil
+	}
+	now := time.Now()
+	pick := `SELECT id FROM inbox WHERE channel = ? AND lease < ? ORDER BY created LIMIT ?`
+	if s.pg {
+		pick += ` FOR UPDATE SKIP LOCKED`
+	}
+	rows, err := s.db.QueryContext(ctx, s.q(`UPDATE inbox SET owner = ?, lease = ? WHERE id IN (`+pick+`)
+		RETURNING id, channel, payload, created`), owner, now.Add(lease).UnixMilli(), channel, now.UnixMilli(), max)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []bot.InboxEntry
+	for rows.Next() {
+		var e bot.InboxEntry
+		var created int64
+		if err := rows.Scan(&e.ID, &e.Channel, &e.Payload, &created); err != nil {
+			return nil, err
+		}
+		e.At = time.UnixMilli(created)
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
+
+// inboxDDL is the inbox's table; lease is unix ms, 0 when released.
+const inboxDDL = `CREATE TABLE inbox (
+		id TEXT PRIMARY KEY,
+		channel TEXT NOT NULL,
+		payload BLOB NOT NULL,
+		owner TEXT NOT NULL,
+		lease INTEGER NOT NULL,
+		created INTEGER NOT NULL
+	);
+	CREATE INDEX inbox_lease ON inbox(channel, lease);`
+
