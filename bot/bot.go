@@ -656,7 +656,8 @@ func (e *engine) verdict(n Number, lang string) string {
 		"{prefix}", n.Prefix,
 		"{carrier}", knowledge.CarrierName(n.Carrier, lang),
 		"{input}", MaskText(input),
-		"{digits}", itoa(n.Digits))
+		"{digits}", itoa(n.Digits),
+		"{code}", n.Country)
 }
 
 // fill replaces the {placeholders} of a message template, given as pairs;
