@@ -205,6 +205,11 @@ func TestOperationsThroughTheServer(t *testing.T) {
 			t.Errorf("metrics lack %s", want)
 		}
 	}
+	// A user whose id is too short to fetch an agent's replies is told at
+	// once that no agent is available: no handoff for the report.
+	if r := s.chat("eve", "转人工"); r.HandoffID != "" || !strings.Contains(r.Reply, "没有配置人工客服") {
+		t.Errorf("handoff nobody could answer: %+v", r)
+	}
 	// Feedback from the web is stored and reported.
 	for _, body := range []string{`{"user":"alice","intent":"sms_missing.resend","helpful":true}`, `{"user":"bob","intent":"sms_missing","helpful":false}`} {
 		resp, err := http.Post(s.base+"/api/feedback", "application/json", strings.NewReader(body))
@@ -233,7 +238,7 @@ func TestOperationsThroughTheServer(t *testing.T) {
 	if err := json.Unmarshal([]byte(rep.stdout), &report); err != nil {
 		t.Fatalf("report: %v\n%s", err, rep.stdout)
 	}
-	if report.Messages != 15 || report.Handoffs != 1 || report.HelpfulPercent != 50 {
+	if report.Messages != 16 || report.Handoffs != 1 || report.HelpfulPercent != 50 {
 		t.Errorf("report: %+v", report)
 	}
 	text := runOK(t, map[string]string{"DATA_DIR": dataDir}, "", "report").stdout

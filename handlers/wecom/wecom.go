@@ -34,8 +34,9 @@ type Bot interface {
 	// NeedsModel reports whether answering text would ask the fallback
 	// model, which can take longer than WeCom's 5 seconds.
 	NeedsModel(text string) bool
-	// Resolve ends a handoff, so the bot answers that conversation again.
-	Resolve(ctx context.Context, id string) error
+	// RefuseHandoff ends a handoff nobody was told of, so the bot answers
+	// that conversation again; it counts as no handoff.
+	RefuseHandoff(ctx context.Context, id string) error
 }
 
 // Config holds the channel's settings.
@@ -239,7 +240,7 @@ func (a *Adapter) handle(ctx context.Context, w http.ResponseWriter, m message) 
 		}
 		text := reply.PlainText()
 		if reply.Handoff && !a.handoff("企业微信", m.FromUserName, m.Content, reply.Lang, reply.HandoffID) {
-			a.bot.Resolve(ctx, reply.HandoffID) // nobody was told: the bot keeps answering
+			a.bot.RefuseHandoff(ctx, reply.HandoffID) // nobody was told: the bot keeps answering
 			text = a.bot.Text("handoff_unavailable", reply.Lang, nil)
 		}
 		if len(text) <= maxContent {
@@ -295,7 +296,7 @@ func (a *Adapter) answerLater(ctx context.Context, user, text string) {
 	}
 	md := reply.Markdown()
 	if reply.Handoff && !a.handoff("企业微信", user, text, reply.Lang, reply.HandoffID) {
-		a.bot.Resolve(ctx, reply.HandoffID) // nobody was told: the bot keeps answering
+		a.bot.RefuseHandoff(ctx, reply.HandoffID) // nobody was told: the bot keeps answering
 		md = a.bot.Text("handoff_unavailable", reply.Lang, nil)
 	}
 	a.sendApp(ctx, user, md)
@@ -369,7 +370,7 @@ func (a *Adapter) answerKf(ctx context.Context, km KfMessage) {
 		}
 		text, lang = reply.PlainText(), reply.Lang
 		if reply.Handoff && !a.handoff("微信客服", km.ExternalUserID, km.Text.Content, lang, reply.HandoffID) {
-			a.bot.Resolve(ctx, reply.HandoffID) // nobody was told: the bot keeps answering
+			a.bot.RefuseHandoff(ctx, reply.HandoffID) // nobody was told: the bot keeps answering
 			text = a.bot.Text("handoff_unavailable", lang, nil)
 		}
 	} else {
@@ -403,7 +404,7 @@ func (a *Adapter) handoff(channel, user, text, lang, handoffID string) bool {
 		if err := a.api.Robot(ctx, a.cfg.RobotWebhook, notice); err != nil {
 			a.log.Error("wecom: robot notice", "err", err)
 			if !a.cfg.Console && handoffID != "" {
-				a.bot.Resolve(ctx, handoffID) // nobody was told: the bot answers this user again
+				a.bot.RefuseHandoff(ctx, handoffID) // nobody was told: the bot answers this user again
 			}
 		}
 	}) {
