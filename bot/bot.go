@@ -270,10 +270,8 @@ const historyTurns = 3
 // "nobody can take this here" answer, and ends the handoff it opened so
 // the bot keeps answering: for a channel where no person would see it.
 func (b *Bot) NoAgent(ctx context.Context, r Reply) Reply {
-	if r.HandoffID != "" {
-		if err := b.Resolve(ctx, r.HandoffID); err != nil && err != ErrNoHandoff {
-			b.warn("end a handoff nobody can take", err)
-		}
+	if err := b.RefuseHandoff(ctx, r.HandoffID); err != nil && err != ErrNoHandoff {
+		b.warn("end a handoff nobody can take", err)
 	}
 	out := b.cur.Load().message(r.Intent, "handoff_unavailable", r.Lang)
 	out.Confidence, out.Asked = r.Confidence, r.Asked
@@ -281,6 +279,22 @@ func (b *Bot) NoAgent(ctx context.Context, r Reply) Reply {
 		b.traditional(&out)
 	}
 	return out
+}
+
+// RefuseHandoff ends a handoff that no person can take (nobody was, or
+// could be, told of it), so the bot answers that conversation again, and
+// tells the exchange log it was no handoff: reports count only handoffs a
+// person could take. An empty id (no handoff was opened) is ErrNoHandoff.
+func (b *Bot) RefuseHandoff(ctx context.Context, id string) error {
+	if id == "" {
+		return ErrNoHandoff
+	}
+	if r, ok := b.recorder.(HandoffRefuser); ok {
+		if err := r.HandoffRefused(ctx, id); err != nil {
+			b.warn("record a refused handoff", err)
+		}
+	}
+	return b.Resolve(ctx, id)
 }
 
 // Resolve ends a handoff: the bot answers that conversation again.
@@ -316,6 +330,10 @@ func (b *Bot) after(ctx context.Context, msg Message, r Reply, start time.Time) 
 	x := Exchange{At: start, Channel: msg.Channel, UserHash: HashUser(msg.Channel, msg.User), Text: r.Asked, Lang: r.Lang,
 		Intent: r.Intent, Confidence: r.Confidence, AnswerID: answer, Fallback: r.Generated || r.FallbackFailed,
 		Handoff: r.Handoff, Latency: d}
+	if r.Handoff && b.handoffs != nil {
+		// A handoff the queue could not take is none either.
+		x.Handoff, x.HandoffID = r.HandoffID != "", r.HandoffID
+	}
 	if err := b.recorder.Record(ctx, x); err != nil {
 		b.warn("record exchange", err)
 	}
@@ -656,7 +674,8 @@ func (e *engine) verdict(n Number, lang string) string {
 		"{prefix}", n.Prefix,
 		"{carrier}", knowledge.CarrierName(n.Carrier, lang),
 		"{input}", MaskText(input),
-		"{digits}", itoa(n.Digits))
+		"{digits}", itoa(n.Digits),
+		"{code}", n.Country)
 }
 
 // fill replaces the {placeholders} of a message template, given as pairs;

@@ -68,6 +68,16 @@ func TestCheckNumber(t *testing.T) {
 		{"abc", false, false, "", "", "", "number_invalid_chars"},
 		{"", false, false, "", "", "", "number_empty"},
 		{"12", false, false, "", "", "", "number_invalid_length"},
+		// Another country code is not a mainland number, whatever its digits.
+		{"+1 415 555 0100", false, false, "", "", "", "number_foreign"},
+		{"+14155550100", false, false, "", "", "", "number_foreign"},
+		{"001 415 555 0100", false, false, "", "", "", "number_foreign"},
+		{"+852 9123 4567", false, false, "", "", "", "number_foreign"},
+		{"00852-9123-4567", false, false, "", "", "", "number_foreign"},
+		{"+44 7911 123456", false, false, "", "", "", "number_foreign"},
+		{"+1 415****0100", false, false, "", "", "", "number_foreign"},
+		{"+86 13812345678", true, true, "13812345678", "138", "移动", ""},
+		{"86 138 1234 5678", true, true, "13812345678", "138", "移动", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.input, func(t *testing.T) {
@@ -78,6 +88,20 @@ func TestCheckNumber(t *testing.T) {
 				t.Errorf("CheckNumber(%q) (-want +got):\n%s", tt.input, diff)
 			}
 		})
+	}
+}
+
+func TestForeignNumberVerdictNamesTheCountryCode(t *testing.T) {
+	b := newTestBot(t)
+	n := b.CheckNumber("+1 415 555 0100")
+	for _, lang := range []string{"zh", "en"} {
+		got := b.Verdict(n, lang)
+		if want := b.Text("number_foreign", lang, map[string]string{"input": "+1 ******0100", "code": "1"}); got != want {
+			t.Errorf("Verdict(%s) = %q, want %q", lang, got, want)
+		}
+	}
+	if zh, en := b.Verdict(n, "zh"), b.Verdict(n, "en"); zh == en || !strings.Contains(zh, "+1") || !strings.Contains(en, "+1") {
+		t.Errorf("verdicts %q and %q: want one per language, each naming +1", zh, en)
 	}
 }
 
@@ -98,6 +122,9 @@ func TestExtractNumbers(t *testing.T) {
 		{"1381234567 收不到", []string{"!1381234567"}},
 		{"号码 138****5678 没收到", []string{"138"}},
 		{"订单号 20240101123", nil},
+		{"我的号码是+1 415 555 0100，收不到短信", []string{"!+1 415 555 0100"}},
+		{"+852 9123 4567 收不到验证码", []string{"!+852 9123 4567"}},
+		{"积分+100", nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.text, func(t *testing.T) {
@@ -174,6 +201,9 @@ func TestChecknumSeveralNumbers(t *testing.T) {
 		{"13812345678 abc", []string{"13812345678"}},
 		{"abc def", []string{"!abc def"}},
 		{"12ab", []string{"!12ab"}},
+		// A number with another country code is one verdict, not its groups.
+		{"+1 415 555 0100", []string{"!+1 415 555 0100"}},
+		{"+1 415 555 0100，13812345678", []string{"!+1 415 555 0100", "13812345678"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.args, func(t *testing.T) {
@@ -195,6 +225,8 @@ func TestMaskText(t *testing.T) {
 		"call 19212345678 now": "call 192****5678 now",
 		"号码１３８１２３４５６７８":        "号码138****5678",
 		"全角 １９２ 号段，（）":         "全角 １９２ 号段，（）",
+		"call +1 415 555 0100": "call +1 ******0100",
+		"+852 9123 4567":       "+852 ****4567",
 	}
 	for in, want := range tests {
 		if got := MaskText(in); got != want {

@@ -231,12 +231,21 @@ type Exchange struct {
 	AnswerID   string // "entry#step" of the FAQ answer, or the message name
 	Fallback   bool   // the fallback model was asked
 	Handoff    bool
+	HandoffID  string // the handoff the answer opened, "" for none
 	Latency    time.Duration
 }
 
 // Recorder stores exchanges.
 type Recorder interface {
 	Record(ctx context.Context, x Exchange) error
+}
+
+// HandoffRefuser is a Recorder that can take back a handoff it was given:
+// HandoffRefused records that the handoff with this id, recorded with its
+// exchange before or after the call, was not one after all, because no
+// person could take it.
+type HandoffRefuser interface {
+	HandoffRefused(ctx context.Context, id string) error
 }
 
 // HashUser hashes a channel's user id for storage.

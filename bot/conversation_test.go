@@ -112,6 +112,47 @@ func TestHandoffSilencesTheBotUntilResolved(t *testing.T) {
 	}
 }
 
+// refusalRecorder records exchanges and the handoffs taken back.
+type refusalRecorder struct {
+	exchanges []Exchange
+	refused   []string
+}
+
+var _ HandoffRefuser = (*refusalRecorder)(nil)
+
+func (r *refusalRecorder) Record(_ context.Context, x Exchange) error {
+	r.exchanges = append(r.exchanges, x)
+	return nil
+}
+
+func (r *refusalRecorder) HandoffRefused(_ context.Context, id string) error {
+	r.refused = append(r.refused, id)
+	return nil
+}
+
+func TestRefusedHandoffIsTakenBackFromTheLog(t *testing.T) {
+	rec := &refusalRecorder{}
+	b, h := newConversationalBot(t, WithRecorder(rec))
+	r := say(b, "u1", "转人工")[0]
+	if len(rec.exchanges) != 1 || !rec.exchanges[0].Handoff || rec.exchanges[0].HandoffID != r.HandoffID {
+		t.Fatalf("recorded %+v, want the handoff %q", rec.exchanges, r.HandoffID)
+	}
+	if out := b.NoAgent(context.Background(), r); out.Handoff || !strings.Contains(out.PlainText(), "没有配置人工客服") {
+		t.Errorf("NoAgent answered %+v", out)
+	}
+	if len(rec.refused) != 1 || rec.refused[0] != r.HandoffID {
+		t.Errorf("refused %q, want the handoff %q", rec.refused, r.HandoffID)
+	}
+	if list, _ := h.List(context.Background()); len(list) != 0 {
+		t.Errorf("queue %+v, want the refused handoff ended", list)
+	}
+	// A handoff a person takes stays one.
+	r = say(b, "u2", "转人工")[0]
+	if err := b.Resolve(context.Background(), r.HandoffID); err != nil || len(rec.refused) != 1 {
+		t.Errorf("Resolve: %v, refused %q", err, rec.refused)
+	}
+}
+
 func TestRateLimit(t *testing.T) {
 	b, _ := newConversationalBot(t, WithRateLimiter(NewMemoryRateLimiter(2)))
 	rs := say(b, "u1", "你好", "收不到短信", "收不到短信")

@@ -23,6 +23,9 @@ type Number struct {
 	Reason string `json:"-"`
 	Digits int    `json:"-"`
 	Listed bool   `json:"-"` // the prefix is in the table, valid or not
+	// Country is the country code of a number dialled from abroad with a
+	// code other than 86 (Reason number_foreign): "1" for +1 415 555 0100.
+	Country string `json:"-"`
 }
 
 // Masked returns the number safe to show or store: 138****5678, or the prefix.
@@ -63,7 +66,13 @@ func MaskText(s string) string {
 		b.WriteString(s[last:run.start])
 		raw := onlyDigits(s[run.start:run.end])
 		ds := stripCountryCode(raw, run.plus)
-		if len(ds) == 11 && ds[0] == '1' {
+		if code, ok := foreignCode(raw, run.plus); ok && run.plus {
+			// +1 ******0100: neither the number's country nor its last
+			// digits pass for a mainland prefix.
+			national := raw[len(code):]
+			keep := min(4, len(national)/2)
+			b.WriteString("+" + code + " " + strings.Repeat("*", len(national)-keep) + national[len(national)-keep:])
+		} else if len(ds) == 11 && ds[0] == '1' {
 			if len(ds) < len(raw) {
 				b.WriteString("+86 ")
 			}
@@ -81,8 +90,10 @@ func MaskText(s string) string {
 }
 
 // CheckNumber checks one /checknum input: a phone number with or without
-// spaces, dashes, +86/0086/86 and full-width digits, or a bare prefix.
-// With a nil kb it checks the form only, not the prefix table.
+// spaces, dashes, +86/0086/86 and full-width digits, or a bare prefix. A
+// number with another country code (+1, 00852) is not valid: the prefix
+// table is about mainland China's mobile numbers. With a nil kb it checks
+// the form only, not the prefix table.
 func CheckNumber(kb *knowledge.KB, input string) Number {
 	n := Number{Input: input}
 	s := nfkc(strings.TrimSpace(input))
@@ -116,7 +127,12 @@ func CheckNumber(kb *knowledge.KB, input string) Number {
 			return n
 		}
 	}
-	ds := stripCountryCode(b.String(), strings.HasPrefix(s, "+"))
+	plus := strings.HasPrefix(s, "+")
+	if code, ok := foreignCode(b.String(), plus); ok {
+		n.Reason, n.Country = "number_foreign", code
+		return n
+	}
+	ds := stripCountryCode(b.String(), plus)
 	n.Digits = len(ds)
 	switch {
 	case ds == "":
@@ -152,7 +168,8 @@ func CheckNumber(kb *knowledge.KB, input string) Number {
 func listedNumbers(args string) []string {
 	var out []string
 	for _, piece := range strings.FieldsFunc(args, func(r rune) bool { return strings.ContainsRune(",，、;；\n\t", r) }) {
-		if CheckNumber(nil, piece).Valid {
+		// A number from abroad is one verdict too, not a verdict per group.
+		if n := CheckNumber(nil, piece); n.Valid || n.Reason == "number_foreign" {
 			out = append(out, strings.TrimSpace(piece))
 			continue
 		}
@@ -252,6 +269,49 @@ func lookup(kb *knowledge.KB, n *Number) {
 	if p, ok := kb.Lookup(n.Prefix); ok {
 		n.Listed, n.Supported, n.Carrier = true, p.Valid, p.Carrier
 	}
+}
+
+// foreignCode reports the country code of digits dialled internationally,
+// after "+" (plus) or "00", when that code is not China's 86: "1" for
+// +1 415 555 0100 or 001 415 555 0100, "852" for +852 9123 4567. Digits
+// with nothing after the code, or more than a number can have (E.164: 15),
+// are not a number from abroad.
+func foreignCode(ds string, plus bool) (string, bool) {
+	intl := ds
+	if !plus {
+		if !strings.HasPrefix(ds, "00") {
+			return "", false
+		}
+		intl = ds[2:]
+	}
+	if intl == "" || intl[0] == '0' || strings.HasPrefix(intl, "86") || len(intl) > 15 {
+		return "", false
+	}
+	code := intl[:countryCodeLen(intl)]
+	if len(code) == len(intl) {
+		return "", false
+	}
+	return code, true
+}
+
+// countryCodeLen is the length of the E.164 country code that digits
+// start with. Codes are prefix-free: 1 and 7 are one digit, the two-digit
+// ones are listed, every other code has three.
+func countryCodeLen(ds string) int {
+	switch {
+	case ds[0] == '1' || ds[0] == '7':
+		return 1
+	case len(ds) >= 2 && slices.Contains(twoDigitCountryCodes, ds[:2]):
+		return 2
+	}
+	return min(3, len(ds))
+}
+
+// twoDigitCountryCodes are the E.164 country codes of two digits.
+var twoDigitCountryCodes = []string{
+	"20", "27", "30", "31", "32", "33", "34", "36", "39", "40", "41", "43", "44", "45", "46",
+	"47", "48", "49", "51", "52", "53", "54", "55", "56", "57", "58", "60", "61", "62", "63",
+	"64", "65", "66", "81", "82", "84", "86", "90", "91", "92", "93", "94", "95", "98",
 }
 
 // stripCountryCode removes +86, 0086 or 86 in front of an 11-digit number.
@@ -401,7 +461,14 @@ func ExtractNumbers(kb *knowledge.KB, text string) []Number {
 		raw := s[run.start:run.end]
 		ds := stripCountryCode(onlyDigits(raw), run.plus)
 		n := Number{Input: strings.TrimSpace(raw), Digits: len(ds)}
+		code, foreign := foreignCode(onlyDigits(raw), run.plus)
 		switch {
+		case foreign && run.plus && run.digits >= 8:
+			// Only after "+" and with a number's worth of digits: "积分+100"
+			// or an order number starting 00 is not a phone number.
+			n.Reason, n.Country = "number_foreign", code
+		case foreign:
+			continue
 		case run.masked && len(ds) >= 3 && ds[0] == '1':
 			n.Valid, n.Normalized = true, ds[:3]
 		case len(ds) == 11 && ds[0] == '1':

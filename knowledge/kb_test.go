@@ -95,6 +95,12 @@ func TestParseFAQReportsProblemsWithLines(t *testing.T) {
 	}{
 		{"duplicate prefix", faqWith("<tr><td>联通</td><td>130</td><td>有效</td></tr>\n"),
 			[]string{"faq.zh.md:11: prefix 130 is listed twice (also on line 10)"}},
+		{"duplicate prefix in a one-line table", "### 问题？\n\n1. 第一步：\n<table><tr><th>运营商</th><th>支持号段</th><th>是否有效</th></tr>" +
+			"<tr><td>联通</td><td>130</td><td>有效</td></tr><tr><td>联通</td><td>131</td><td>有效</td></tr><tr><td>联通</td><td>130</td><td>有效</td></tr></table>\n",
+			[]string{"faq.zh.md:4: prefix 130 is listed twice: in row 3 at column 156 (also in row 1 at column 70)"}},
+		{"duplicate prefix in an indented table", "### 问题？\n\n1. 第一步：\n\n   <table><tr><th>运营商</th><th>支持号段</th><th>是否有效</th></tr>\n" +
+			"   <tr><td>联通</td><td>130</td><td>有效</td></tr>\n   <tr><td>联通</td><td>131</td><td>有效</td></tr>\n   <tr><td>联通</td><td>130</td><td>有效</td></tr></table>\n",
+			[]string{"faq.zh.md:8: prefix 130 is listed twice (also on line 6)"}},
 		{"malformed prefix", faqWith("<tr><td>联通</td><td>13x</td><td>有效</td></tr>\n"),
 			[]string{`faq.zh.md:11: prefix "13x" is not three digits starting with 1`}},
 		{"unknown carrier", faqWith("<tr><td>铁通</td><td>131</td><td>有效</td></tr>\n"),

@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/yuin/goldmark"
 	"github.com/yuin/goldmark/ast"
@@ -70,6 +71,11 @@ func (p *faqParser) line(off int) int {
 		return 0
 	}
 	return sort.Search(len(p.lineStarts), func(i int) bool { return p.lineStarts[i] > off })
+}
+
+// column is the column, in characters from 1, of offset off in its line.
+func (p *faqParser) column(off int) int {
+	return utf8.RuneCount(p.src[p.lineStarts[p.line(off)-1]:off]) + 1
 }
 
 // nodeLine finds the line a node starts on.
@@ -250,6 +256,28 @@ func (p *faqParser) rawHTML(n *ast.HTMLBlock) []byte {
 	return b.Bytes()
 }
 
+// htmlOffset maps an offset in rawHTML(n) to the source: the block's lines
+// are joined there without what indents them.
+func (p *faqParser) htmlOffset(n *ast.HTMLBlock, off int) int {
+	segs := make([]text.Segment, 0, n.Lines().Len()+1)
+	for i := 0; i < n.Lines().Len(); i++ {
+		segs = append(segs, n.Lines().At(i))
+	}
+	if n.HasClosure() {
+		segs = append(segs, n.ClosureLine)
+	}
+	end := 0
+	for _, seg := range segs {
+		l := seg.Padding + seg.Len()
+		if off < l {
+			return seg.Start + max(0, off-seg.Padding)
+		}
+		off -= l
+		end = seg.Stop
+	}
+	return end
+}
+
 func (p *faqParser) isTable(n ast.Node) bool {
 	h, ok := n.(*ast.HTMLBlock)
 	return ok && bytes.Contains(bytes.ToLower(p.rawHTML(h)), []byte("<table"))
@@ -381,11 +409,12 @@ func (p *faqParser) table(n *ast.HTMLBlock, line int) {
 	}
 	p.faq.TableLine = line
 	raw := p.rawHTML(n)
-	base := n.Lines().At(0).Start
+	src := func(off int) int { return p.htmlOffset(n, off) }
 	z := html.NewTokenizer(bytes.NewReader(raw))
 	var (
 		off      int      // bytes of raw read so far
 		row      []string // cells of the current row
+		cellOffs []int    // where they start in raw
 		rowOff   int
 		cell     *strings.Builder
 		header   []string
@@ -393,9 +422,13 @@ func (p *faqParser) table(n *ast.HTMLBlock, line int) {
 		rowsSeen int
 	)
 	cols := map[string]int{}
+	// A table may be written on one line, so where each prefix is says
+	// its row and column too.
+	type place struct{ line, row, column int }
+	seen := map[string]place{}
 	flush := func() {
-		rowLine := p.line(base + rowOff)
-		defer func() { row = nil }()
+		rowLine := p.line(src(rowOff))
+		defer func() { row, cellOffs = nil, nil }()
 		if len(row) == 0 {
 			return
 		}
@@ -436,12 +469,19 @@ func (p *faqParser) table(n *ast.HTMLBlock, line int) {
 			p.errs.add(rowLine, "prefix %s: validity %q is neither 有效 nor 无效", pr.Prefix, get("valid"))
 		}
 		pr.Valid = v
-		for _, q := range p.faq.Prefixes {
-			if q.Prefix == pr.Prefix {
-				p.errs.add(rowLine, "prefix %s is listed twice (also on line %d)", pr.Prefix, q.Line)
-				return
-			}
+		at := place{rowLine, rowsSeen, p.column(src(rowOff))}
+		if i := cols["prefix"]; i < len(cellOffs) {
+			at.column = p.column(src(cellOffs[i]))
 		}
+		if q, ok := seen[pr.Prefix]; ok {
+			if q.line == at.line {
+				p.errs.add(rowLine, "prefix %s is listed twice: in row %d at column %d (also in row %d at column %d)", pr.Prefix, at.row, at.column, q.row, q.column)
+			} else {
+				p.errs.add(rowLine, "prefix %s is listed twice (also on line %d)", pr.Prefix, q.line)
+			}
+			return
+		}
+		seen[pr.Prefix] = at
 		p.faq.Prefixes = append(p.faq.Prefixes, pr)
 	}
 	for {
@@ -471,6 +511,7 @@ func (p *faqParser) table(n *ast.HTMLBlock, line int) {
 			case atom.Td, atom.Th:
 				cell = &strings.Builder{}
 				row = append(row, "")
+				cellOffs = append(cellOffs, start)
 			}
 		case html.EndTagToken:
 			name, _ := z.TagName()

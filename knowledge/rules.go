@@ -7,6 +7,7 @@ import (
 	"reflect"
 	"regexp"
 	"slices"
+	"sort"
 	"strconv"
 	"strings"
 
@@ -167,7 +168,8 @@ func ParseRules(file string, r io.Reader) (*Rules, error) {
 	// half of the start's time in here.)
 	var root yaml.Node
 	if err := yaml.Unmarshal(src, &root); err != nil {
-		errs.add(yamlProblem(err.Error()))
+		line, format, problem := yamlProblem(err.Error())
+		errs.add(syntaxLine(src, line, problem), format, problem)
 		return nil, *errs.list
 	}
 	if len(root.Content) == 0 {
@@ -319,7 +321,7 @@ var commandNames = []string{"checknum", "help", "handoff"}
 var requiredMessages = []string{
 	"none", "empty", "step_pointer", "case_pointer", "prefix_list",
 	"verdict_supported", "verdict_unsupported", "verdict_listed_invalid",
-	"number_invalid_length", "number_invalid_start", "number_invalid_chars", "number_empty",
+	"number_invalid_length", "number_invalid_start", "number_invalid_chars", "number_empty", "number_foreign",
 	"checknum_usage", "clarify", "text_only", "handoff_notice", "handoff_unavailable", "generated_note", "fallback_error", "rate_limited", "ask_number", "followup_exhausted",
 	"no_table", "only_chinese", "help_checknum",
 }
@@ -562,6 +564,44 @@ func yamlName(f reflect.StructField) string {
 		return strings.ToLower(f.Name)
 	}
 	return tag
+}
+
+// syntaxLine is the line that holds the YAML syntax error problem, which
+// yaml reported at line reported. yaml puts an error inside a block at the
+// block's start, counting lines from 0 there, so that a mistake at the end
+// of a long intents list was shown at the list's first line. The line that
+// holds it is the first at whose end the file, cut there, already has the
+// same error; it is at or after the reported one.
+func syntaxLine(src []byte, reported int, problem string) int {
+	var ends []int // offset after each line
+	for i, c := range src {
+		if c == '\n' {
+			ends = append(ends, i+1)
+		}
+	}
+	if len(ends) == 0 || ends[len(ends)-1] != len(src) {
+		ends = append(ends, len(src))
+	}
+	fails := func(lines int) bool {
+		var n yaml.Node
+		err := yaml.Unmarshal(src[:ends[lines-1]], &n)
+		if err == nil {
+			return false
+		}
+		_, _, p := yamlProblem(err.Error())
+		return p == problem
+	}
+	from := max(reported, 1)
+	if from > len(ends) {
+		return reported
+	}
+	// Cutting the file earlier cannot make an error that needs what is
+	// after the cut: the lines that fail are the ones from the answer on.
+	n := from + sort.Search(len(ends)-from+1, func(i int) bool { return fails(from + i) })
+	if n > len(ends) {
+		return reported // the error needs the whole file (it never happens cut)
+	}
+	return n
 }
 
 var yamlLine = regexp.MustCompile(`^line (\d+): ?`)

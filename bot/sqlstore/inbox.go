@@ -61,7 +61,6 @@ func (s *Store) inboxWait(ctx context.Context, op inboxOp) error {
 	}
 }
 
-var errClosed = fmt.Errorf("the exchange log is closed")
 
 // inboxWriter stores the inbox's changes in arrival order, as many as are
 // waiting in each transaction, until the store closes; what is waiting

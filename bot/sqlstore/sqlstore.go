@@ -32,6 +32,9 @@ type Store struct {
 	pg      bool // PostgreSQL rather than SQLite
 	mu      sync.Mutex
 	pending []bot.Exchange // waiting for the writer
+	// refused are handoffs taken back after their exchange went to the
+	// writer; it marks them once it has written what it holds.
+	refused []refusal
 	// insertFull inserts rowsPerSQL exchanges, prepared once.
 	insertFull *sql.Stmt
 	// writeConn is the SQLite writer's own connection, with a page cache
@@ -61,8 +64,9 @@ type Store struct {
 const queueSize = 8192
 
 var (
-	_ bot.Recorder      = (*Store)(nil)
-	_ bot.FeedbackStore = (*Store)(nil)
+	_ bot.Recorder       = (*Store)(nil)
+	_ bot.HandoffRefuser = (*Store)(nil)
+	_ bot.FeedbackStore  = (*Store)(nil)
 )
 
 // migrations bring the schema up to date, one version each, in order;
@@ -109,6 +113,9 @@ var migrations = []string{
 	// exchanges by time instead (see Transcripts).
 	`DROP INDEX IF EXISTS exchanges_user;`,
 	inboxDDL,
+	// The handoff an exchange opened, so that one no person could take is
+	// taken back (see HandoffRefused).
+	`ALTER TABLE exchanges ADD COLUMN handoff_id TEXT NOT NULL DEFAULT '';`,
 }
 
 // Open opens (creating when needed) supportbot.db in dir and migrates it.
@@ -218,8 +225,8 @@ func (s *Store) writer() {
 			stop = true
 		}
 		s.mu.Lock()
-		batch := s.pending
-		s.pending = spare[:0]
+		batch, refused := s.pending, s.refused
+		s.pending, s.refused = spare[:0], nil
 		s.mu.Unlock()
 		flush := func() {
 			for rest := batch; len(rest) > 0; {
@@ -240,6 +247,9 @@ func (s *Store) writer() {
 		default:
 			flush()
 		}
+		// After the flush: a refusal queued here came after its exchange
+		// had left pending, so that exchange is written by now.
+		s.markRefused(refused)
 		if !s.pg && s.needCheckpoint(len(batch)) {
 			spareProc.run(s.checkpoint)
 		}
@@ -300,7 +310,7 @@ func (s *Store) checkpoint() {
 const (
 	batchSize  = 1024
 	flushEvery = 100 * time.Millisecond
-	// rowsPerSQL rows go in one INSERT statement (11 values each), about
+	// rowsPerSQL rows go in one INSERT statement (12 values each), about
 	// 0.4 ms of work; the writer pauses between statements so that on a
 	// busy server it holds a CPU for that long at a time, not for a whole
 	// batch. (runtime.Gosched is not enough: a yielding goroutine is run
@@ -323,7 +333,7 @@ func (s *Store) write(batch []bot.Exchange) error {
 	if err != nil {
 		return err
 	}
-	args := make([]any, 0, rowsPerSQL*11)
+	args := make([]any, 0, rowsPerSQL*12)
 	for len(batch) > 0 {
 		n := min(len(batch), rowsPerSQL)
 		args = args[:0]
@@ -335,7 +345,7 @@ func (s *Store) write(batch []bot.Exchange) error {
 				}
 			}
 			args = append(args, x.At.UnixMilli(), text(x.Channel), text(x.UserHash), text(bot.MaskText(x.Text)), text(x.Lang), text(x.Intent),
-				x.Confidence, text(x.AnswerID), x.Fallback, x.Handoff, x.Latency.Microseconds())
+				x.Confidence, text(x.AnswerID), x.Fallback, x.Handoff, text(x.HandoffID), x.Latency.Microseconds())
 		}
 		var err error
 		if n == rowsPerSQL { // the statement is compiled once, not per batch
@@ -367,12 +377,12 @@ func text(s string) string {
 // insertSQL is the INSERT of n exchanges.
 func (s *Store) insertSQL(n int) string {
 	var q strings.Builder
-	q.WriteString(`INSERT INTO exchanges (at, channel, user_hash, text, lang, intent, confidence, answer_id, fallback, handoff, latency_us) VALUES `)
+	q.WriteString(`INSERT INTO exchanges (at, channel, user_hash, text, lang, intent, confidence, answer_id, fallback, handoff, handoff_id, latency_us) VALUES `)
 	for i := range n {
 		if i > 0 {
 			q.WriteString(", ")
 		}
-		q.WriteString("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+		q.WriteString("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
 	}
 	return s.q(q.String())
 }
@@ -495,6 +505,51 @@ func (s *Store) Record(ctx context.Context, x bot.Exchange) error {
 }
 
 var errQueueFull = errors.New("exchange log queue is full or closed; exchange not stored")
+
+// refusal is a handoff taken back, and when.
+type refusal struct {
+	id string
+	at time.Time
+}
+
+// refusalWindow is how long after its exchange a handoff may be taken
+// back: the search for the exchange is limited to it, by the index on at.
+const refusalWindow = time.Hour
+
+// HandoffRefused implements bot.HandoffRefuser: the exchange that opened
+// the handoff id no longer counts as a handoff. While that exchange waits
+// for the writer it is changed there; otherwise the writer marks its row
+// after its next flush.
+func (s *Store) HandoffRefused(ctx context.Context, id string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return errClosed
+	}
+	for i := range s.pending {
+		if x := &s.pending[i]; x.HandoffID == id {
+			x.Handoff = false
+			return nil
+		}
+	}
+	s.refused = append(s.refused, refusal{id, time.Now()})
+	return nil
+}
+
+var errClosed = errors.New("exchange log is closed")
+
+// markRefused marks the rows of handoffs taken back as no handoffs.
+func (s *Store) markRefused(refused []refusal) {
+	for _, r := range refused {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		_, err := s.db.ExecContext(ctx, s.q(`UPDATE exchanges SET handoff = ? WHERE handoff_id = ? AND at >= ?`),
+			false, r.id, r.at.Add(-refusalWindow).UnixMilli())
+		cancel()
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "supportbot: exchange log: mark a refused handoff: %v\n", err)
+		}
+	}
+}
 
 // SaveFeedback implements bot.FeedbackStore.
 func (s *Store) SaveFeedback(ctx context.Context, f bot.Feedback) error {

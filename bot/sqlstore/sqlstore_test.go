@@ -28,6 +28,7 @@ func TestPostgres(t *testing.T) {
 	testTranscripts(t, func() (*Store, error) { return OpenPostgres(context.Background(), url) })
 	testOneBadRowAmongMany(t, func() (*Store, error) { return OpenPostgres(context.Background(), url) })
 	testInbox(t, func() (*Store, error) { return OpenPostgres(context.Background(), url) })
+	testRefusedHandoffs(t, func() (*Store, error) { return OpenPostgres(context.Background(), url) })
 	for i := 0; i < 2; i++ { // migrating again is a no-op
 		s, err := OpenPostgres(context.Background(), url)
 		if err != nil {
@@ -98,6 +99,59 @@ func testRecordAndReport(t *testing.T, open func() (*Store, error)) {
 	}
 	if n, err := s.Prune(ctx, 24*time.Hour); err != nil || n != 1 {
 		t.Errorf("prune = %d, %v; want the 2-day-old row", n, err)
+	}
+}
+
+func TestRefusedHandoffs(t *testing.T) {
+	dir := t.TempDir()
+	testRefusedHandoffs(t, func() (*Store, error) { return Open(context.Background(), dir) })
+}
+
+// A handoff the bot refused (no person could take it) is no handoff in the
+// report, whether the refusal comes while its exchange waits for the writer
+// or after it was written.
+func testRefusedHandoffs(t *testing.T, open func() (*Store, error)) {
+	ctx := context.Background()
+	s, err := open()
+	if err != nil {
+		t.Fatal(err)
+	}
+	since := time.Now()
+	handoff := func(id string) bot.Exchange {
+		return bot.Exchange{At: time.Now(), Channel: "web", UserHash: id, Text: "转人工", Intent: "human", Confidence: 0.9, Handoff: true, HandoffID: id}
+	}
+	for _, id := range []string{"taken", "refused-at-once", "refused-later"} {
+		if err := s.Record(ctx, handoff(id)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.HandoffRefused(ctx, "refused-at-once"); err != nil {
+		t.Fatal(err)
+	}
+	report := func(s *Store) Report {
+		t.Helper()
+		r, err := s.Report(ctx, since, strings.TrimSpace, nil, 0.5, 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+	waitUntil(t, func() bool { return report(s).Messages == 3 })
+	if err := s.HandoffRefused(ctx, "refused-later"); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	if err := s.HandoffRefused(ctx, "taken"); err == nil {
+		t.Error("HandoffRefused after Close: no error")
+	}
+
+	s, err = open()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if r := report(s); r.Messages != 3 || r.Handoffs != 1 {
+		t.Errorf("report: %d messages, %d handoffs; want 3 messages and the one handoff taken", r.Messages, r.Handoffs)
 	}
 }
 

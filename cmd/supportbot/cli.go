@@ -27,7 +27,8 @@ func writeJSONLine(w io.Writer, v any) int {
 func cmdChecknum(ctx context.Context, a *app, args []string) int {
 	fs := newFlagSet("checknum", "checknum [--json] [--lang zh|en] NUMBER...\n\n"+
 		"Checks phone numbers (spaces, dashes, +86/0086/86 and full-width digits are fine) or\n"+
-		"3-digit prefixes against the FAQ's prefix table. Exit status 0 when every input was a\n"+
+		"3-digit prefixes against the FAQ's prefix table; a number with another country code\n"+
+		"(+1, 00852) is not a mainland China mobile number. Exit status 0 when every input was a\n"+
 		"valid number or prefix, supported or not; 2 when any was invalid.", a.stderr)
 	asJSON := fs.Bool("json", false, "print one JSON object per input")
 	lang := fs.String("lang", "zh", "language of the messages (zh or en)")

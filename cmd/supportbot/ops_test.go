@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"syscall"
 	"testing"
@@ -206,6 +207,11 @@ func TestOperationsThroughTheServer(t *testing.T) {
 			t.Errorf("metrics lack %s", want)
 		}
 	}
+	// A user whose id is too short to fetch an agent's replies is told at
+	// once that no agent is available: no handoff for the report.
+	if r := s.chat("eve", "转人工"); r.HandoffID != "" || !strings.Contains(r.Reply, "没有配置人工客服") {
+		t.Errorf("handoff nobody could answer: %+v", r)
+	}
 	// Feedback from the web is stored and reported.
 	for _, body := range []string{`{"user":"alice","intent":"sms_missing.resend","helpful":true}`, `{"user":"bob","intent":"sms_missing","helpful":false}`} {
 		resp, err := http.Post(s.base+"/api/feedback", "application/json", strings.NewReader(body))
@@ -234,12 +240,62 @@ func TestOperationsThroughTheServer(t *testing.T) {
 	if err := json.Unmarshal([]byte(rep.stdout), &report); err != nil {
 		t.Fatalf("report: %v\n%s", err, rep.stdout)
 	}
-	if report.Messages != 15 || report.Handoffs != 1 || report.HelpfulPercent != 50 {
+	if report.Messages != 16 || report.Handoffs != 1 || report.HelpfulPercent != 50 {
 		t.Errorf("report: %+v", report)
 	}
 	text := runOK(t, map[string]string{"DATA_DIR": dataDir}, "", "report").stdout
 	if !strings.Contains(text, "intents by volume") || strings.Contains(text, "\x00") {
 		t.Errorf("text report:\n%s", text)
+	}
+}
+
+// Every series the docs advertise is on /metrics from the start, at 0, so
+// that rates and alerts over it work before its first event.
+func TestMetricsAdvertisedFromTheStart(t *testing.T) {
+	t.Parallel()
+	s := startServer(t, map[string]string{})
+	code, body := s.get("/metrics")
+	if code != http.StatusOK {
+		t.Fatalf("/metrics: %d", code)
+	}
+	samples := map[string]string{} // series, name and labels, to its value
+	names := map[string]bool{}
+	for _, line := range strings.Split(body, "\n") {
+		series, value, ok := strings.Cut(line, " ")
+		if !ok || strings.HasPrefix(line, "#") {
+			continue
+		}
+		samples[series] = value
+		name, _, _ := strings.Cut(series, "{")
+		names[name] = true
+	}
+	var advertised []string
+	for _, doc := range []string{"README.md", "docs/operations.md"} {
+		b, err := os.ReadFile(filepath.Join("..", "..", doc))
+		if err != nil {
+			t.Fatal(err)
+		}
+		advertised = append(advertised, regexp.MustCompile(`supportbot_[a-z_]+`).FindAllString(string(b), -1)...)
+	}
+	if len(advertised) < 10 {
+		t.Fatalf("the docs name %d series, want them all: %v", len(advertised), advertised)
+	}
+	for _, name := range advertised {
+		if !names[name] && !names[name+"_count"] { // a histogram: _bucket, _sum, _count
+			t.Errorf("/metrics has no %s", name)
+		}
+	}
+	for _, series := range []string{`supportbot_rate_limited_total{channel="web"}`, `supportbot_knowledge_reloads_total{result="ok"}`,
+		`supportbot_knowledge_reloads_total{result="refused"}`, `supportbot_handoffs_total{channel="web"}`,
+		`supportbot_messages_total{channel="web",intent="none"}`, `supportbot_answer_seconds_count{channel="web"}`} {
+		if v, ok := samples[series]; v != "0" {
+			t.Errorf("%s = %q (present %v), want 0", series, v, ok)
+		}
+	}
+	for _, name := range []string{"go_goroutines", "process_start_time_seconds"} {
+		if !names[name] {
+			t.Errorf("/metrics has no %s", name)
+		}
 	}
 }
 

@@ -548,6 +548,19 @@ func serve(ctx context.Context, a *app, ln net.Listener) int {
 		}
 	}
 
+	if a.metrics != nil {
+		channels := []string{"web"}
+		if a.cfg.Slack.Enabled() {
+			channels = append(channels, "slack")
+		}
+		if a.cfg.WeCom.Enabled() {
+			channels = append(channels, "wecom")
+			if a.cfg.WeCom.KfSecret != "" {
+				channels = append(channels, "wechat-kf")
+			}
+		}
+		a.metrics.Channels(channels...)
+	}
 	srv := &http.Server{
 		Handler:           mux,
 		ReadHeaderTimeout: 10 * time.Second,

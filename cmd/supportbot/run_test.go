@@ -189,6 +189,17 @@ func TestRunChecknum(t *testing.T) {
 		}
 	})
 
+	t.Run("a number with another country code is invalid", func(t *testing.T) {
+		t.Parallel()
+		r := runWith(t, nil, "", "checknum", "+1 415 555 0100")
+		if r.code != exitUsage {
+			t.Errorf("exit %d, want %d", r.code, exitUsage)
+		}
+		if r.stdout != "" || !strings.Contains(r.stderr, "+1") || strings.Contains(r.stderr, "141") {
+			t.Errorf("stdout %q stderr %q, want a reason naming +1 on stderr only, not prefix 141", r.stdout, r.stderr)
+		}
+	})
+
 	t.Run("invalid input explains on stderr", func(t *testing.T) {
 		t.Parallel()
 		r := runWith(t, nil, "", "checknum", "12345")

@@ -58,7 +58,24 @@ func New() *Metrics {
 	}
 	m.reg.MustRegister(m.messages, m.latency, m.fallback, m.fallbackErr, m.handoffs, m.dedupHits, m.rateLimited, m.reloads, m.redisErrors, m.work,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	// Every series is there from the start, at 0: a rate or an alert over
+	// one that has not happened yet would otherwise see no data at all.
+	for _, result := range []string{"ok", "refused"} {
+		m.reloads.WithLabelValues(result)
+	}
 	return m
+}
+
+// Channels starts the per-channel series of the channels in service at 0:
+// handoffs, rate-limited messages, answer times, and messages no answer
+// was found for (intent none; the other intents appear as they are given).
+func (m *Metrics) Channels(names ...string) {
+	for _, c := range names {
+		m.messages.WithLabelValues(c, "none")
+		m.latency.WithLabelValues(c)
+		m.handoffs.WithLabelValues(c)
+		m.rateLimited.WithLabelValues(c)
+	}
 }
 
 // Handler serves the metrics.

@@ -37,6 +37,8 @@ type Bot interface {
 	AnswerIntent(intent, lang string) bot.Reply
 	// Resolve ends a handoff, so the bot answers that conversation again.
 	Resolve(ctx context.Context, id string) error
+	// RefuseHandoff ends a handoff nobody was told of: it counts as none.
+	RefuseHandoff(ctx context.Context, id string) error
 }
 
 // API is the part of the Slack Web API the adapter calls; *goslack.Client
@@ -458,7 +460,7 @@ func (a *Adapter) answer(ctx context.Context, m incomingMsg) error {
 		notifyErr = a.notifyAgents(ctx, m.user, m.channel, m.ts, bot.MaskText(text), reply.HandoffID)
 		if told := a.cfg.AgentChannel != "" && notifyErr == nil; !told && !a.cfg.Console {
 			// Nobody was told: end the handoff, so the bot keeps answering.
-			if err := a.bot.Resolve(ctx, reply.HandoffID); err != nil && reply.HandoffID != "" {
+			if err := a.bot.RefuseHandoff(ctx, reply.HandoffID); err != nil && reply.HandoffID != "" {
 				a.log.Warn("slack: end a handoff nobody was told of", "err", err)
 			}
 			reply = handoffFailed(reply, a.cfg.AgentChannel == "")

@@ -34,8 +34,9 @@ type Bot interface {
 	// NeedsModel reports whether answering text would ask the fallback
 	// model, which can take longer than WeCom's 5 seconds.
 	NeedsModel(text string) bool
-	// Resolve ends a handoff, so the bot answers that conversation again.
-	Resolve(ctx context.Context, id string) error
+	// RefuseHandoff ends a handoff nobody was told of, so the bot answers
+	// that conversation again; it counts as no handoff.
+	RefuseHandoff(ctx context.Context, id string) error
 }
 
 // Config holds the channel's settings.
@@ -281,7 +282,7 @@ func (a *Adapter) answerText(ctx context.Context, w http.ResponseWriter, m messa
 	}
 	text := reply.PlainText()
 	if reply.Handoff && !a.handoff("企业微信", m.FromUserName, m.Content, reply.Lang, reply.HandoffID) {
-		a.bot.Resolve(ctx, reply.HandoffID) // nobody was told: the bot keeps answering
+		a.bot.RefuseHandoff(ctx, reply.HandoffID) // nobody was told: the bot keeps answering
 		text = a.bot.Text("handoff_unavailable", reply.Lang, nil)
 	}
 	if len(text) > maxContent {
@@ -369,7 +370,7 @@ func (a *Adapter) answerLater(ctx context.Context, user, text string) error {
 	}
 	md := reply.Markdown()
 	if reply.Handoff && !a.handoff("企业微信", user, text, reply.Lang, reply.HandoffID) {
-		a.bot.Resolve(ctx, reply.HandoffID) // nobody was told: the bot keeps answering
+		a.bot.RefuseHandoff(ctx, reply.HandoffID) // nobody was told: the bot keeps answering
 		md = a.bot.Text("handoff_unavailable", reply.Lang, nil)
 	}
 	return a.sendApp(ctx, user, md)
@@ -443,7 +444,7 @@ func (a *Adapter) answerKf(ctx context.Context, km KfMessage) {
 		}
 		text, lang = reply.PlainText(), reply.Lang
 		if reply.Handoff && !a.handoff("微信客服", km.ExternalUserID, km.Text.Content, lang, reply.HandoffID) {
-			a.bot.Resolve(ctx, reply.HandoffID) // nobody was told: the bot keeps answering
+			a.bot.RefuseHandoff(ctx, reply.HandoffID) // nobody was told: the bot keeps answering
 			text = a.bot.Text("handoff_unavailable", lang, nil)
 		}
 	} else {
@@ -476,7 +477,7 @@ func (a *Adapter) handoff(channel, user, text, lang, handoffID string) bool {
 	if !a.later("robot notice", func(ctx context.Context) error {
 		err := a.api.Robot(ctx, a.cfg.RobotWebhook, notice)
 		if err != nil && !a.cfg.Console && handoffID != "" {
-			a.bot.Resolve(ctx, handoffID) // nobody was told: the bot answers this user again
+			a.bot.RefuseHandoff(ctx, handoffID) // nobody was told: the bot answers this user again
 		}
 		return err
 	}) {
