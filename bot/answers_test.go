@@ -9,6 +9,8 @@ import (
 	"testing"
 	"unicode/utf8"
 
+	"github.com/google/go-cmp/cmp"
+
 	"github.com/supportbot/supportbot/knowledge"
 )
 
@@ -254,6 +256,51 @@ func TestEvalTakesQuestionLabels(t *testing.T) {
 	if err := bad.Resolve(b.KB()); err == nil {
 		t.Error("a label naming no question resolved")
 	}
+}
+
+func TestConfusionMatrix(t *testing.T) {
+	t.Run("cells are right answers and confusions, none last", func(t *testing.T) {
+		r := EvalReport{
+			Intents: []IntentEval{{Intent: "a", Support: 5, Predicted: 4}, {Intent: "b", Support: 2, Predicted: 2},
+				{Intent: knowledge.None, Support: 3, Predicted: 4}, {Intent: "z", Support: 0, Predicted: 1}},
+			Confusions: []Confusion{{Label: "a", Predicted: knowledge.None, Count: 2}, {Label: "b", Predicted: "a", Count: 1},
+				{Label: knowledge.None, Predicted: "z", Count: 1}},
+		}
+		want := ConfusionMatrix{Labels: []string{"a", "b", "z", knowledge.None}, Counts: [][]int{
+			{3, 0, 0, 2},
+			{1, 1, 0, 0},
+			{0, 0, 0, 0},
+			{0, 0, 1, 2},
+		}}
+		if diff := cmp.Diff(want, r.Matrix()); diff != "" {
+			t.Errorf("matrix (-want +got):\n%s", diff)
+		}
+	})
+	t.Run("every message of an evaluation is in one cell", func(t *testing.T) {
+		b := newHelpdeskBot(t)
+		var set []Labelled
+		for _, l := range []Labelled{{Text: "密码忘了", Question: "忘记密码怎么办？"}, {Text: "密码忘了", Question: "VPN 连不上怎么办？"},
+			{Text: "食堂几点开饭"}, {Text: "hello", Intent: "greeting"}} {
+			if err := l.Resolve(b.KB()); err != nil {
+				t.Fatal(err)
+			}
+			set = append(set, l)
+		}
+		r := b.Evaluate(set)
+		m := r.Matrix()
+		total, diagonal := 0, 0
+		for i, row := range m.Counts {
+			for j, n := range row {
+				total += n
+				if i == j {
+					diagonal += n
+				}
+			}
+		}
+		if total != r.Total || diagonal != r.Correct || r.Correct != 3 {
+			t.Errorf("cells add up to %d with %d on the diagonal; the report has %d messages, %d right (want 3)", total, diagonal, r.Total, r.Correct)
+		}
+	})
 }
 
 // TestOtherFieldsDoNotRegress holds the figures of the FAQs of other

@@ -286,3 +286,45 @@ func (b *Bot) CheckExamples() knowledge.Problems {
 }
 
 func quote(s string) string { return "\"" + strings.ReplaceAll(s, `"`, `\"`) + "\"" }
+
+// ConfusionMatrix counts the messages of an evaluation by label and
+// answer: Counts[i][j] messages labelled Labels[i] got the answer
+// Labels[j], so the diagonal holds the right answers and every message is
+// in exactly one cell.
+type ConfusionMatrix struct {
+	Labels []string
+	Counts [][]int
+}
+
+// Matrix returns the report's confusion matrix, labels in the report's
+// order with none (out of scope) last.
+func (r EvalReport) Matrix() ConfusionMatrix {
+	var m ConfusionMatrix
+	at := map[string]int{}
+	hasNone := false
+	for _, ie := range r.Intents {
+		if ie.Intent == knowledge.None {
+			hasNone = true
+			continue
+		}
+		at[ie.Intent] = len(m.Labels)
+		m.Labels = append(m.Labels, ie.Intent)
+	}
+	if hasNone {
+		at[knowledge.None] = len(m.Labels)
+		m.Labels = append(m.Labels, knowledge.None)
+	}
+	m.Counts = make([][]int, len(m.Labels))
+	for i := range m.Counts {
+		m.Counts[i] = make([]int, len(m.Labels))
+	}
+	// Each label's messages are the right answers and its confusions.
+	for _, ie := range r.Intents {
+		m.Counts[at[ie.Intent]][at[ie.Intent]] += ie.Support
+	}
+	for _, c := range r.Confusions {
+		m.Counts[at[c.Label]][at[c.Predicted]] += c.Count
+		m.Counts[at[c.Label]][at[c.Label]] -= c.Count
+	}
+	return m
+}

@@ -128,15 +128,20 @@ func cmdClassify(ctx context.Context, a *app, args []string) int {
 }
 
 func cmdEval(ctx context.Context, a *app, args []string) int {
-	fs := newFlagSet("eval", "eval [--json] FILE...   or   eval --stories [--json] FILE...\n\n"+
+	fs := newFlagSet("eval", "eval [--json] [--plot FILE.svg] FILE...   or   eval --stories [--json] FILE...\n\n"+
 		`Scores the matcher on labelled JSONL files ({"text","intent"} per line), or plays`+"\n"+
 		`conversation stories (YAML: a user's messages and what each answer must be).`, a.stderr)
 	asJSON := fs.Bool("json", false, "print the report as JSON")
 	stories := fs.Bool("stories", false, "the files are conversation stories (YAML), not labelled JSONL")
+	plot := fs.String("plot", "", "also draw the confusion matrix (labels by answers) as an SVG image in this file")
 	if code, done := a.start(fs, args); done {
 		return code
 	}
 	if *stories {
+		if *plot != "" {
+			fmt.Fprintln(a.stderr, "supportbot eval: --plot draws labelled sets, not stories")
+			return exitUsage
+		}
 		return runStories(ctx, a, fs.Args(), *asJSON)
 	}
 	if fs.NArg() == 0 {
@@ -153,11 +158,34 @@ func cmdEval(ctx context.Context, a *app, args []string) int {
 		set = append(set, s...)
 	}
 	r := a.bot.Evaluate(set)
+	if *plot != "" {
+		if err := plotMatrix(*plot, r); err != nil {
+			fmt.Fprintln(a.stderr, "supportbot eval:", err)
+			return exitFailure
+		}
+	}
 	if *asJSON {
 		return writeJSONLine(a.stdout, r)
 	}
 	printEval(a.stdout, r)
 	return exitOK
+}
+
+// plotMatrix writes r's confusion matrix to the SVG file name.
+func plotMatrix(name string, r bot.EvalReport) error {
+	f, err := os.Create(name)
+	if err != nil {
+		return err
+	}
+	caption := fmt.Sprintf("Confusion matrix: %d messages, accuracy %.3f", r.Total, r.Accuracy)
+	err = writeMatrixSVG(f, r.Matrix(), caption)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("plot %s: %w", name, err)
+	}
+	return nil
 }
 
 func readLabelled(name string, kb *knowledge.KB) ([]bot.Labelled, error) {

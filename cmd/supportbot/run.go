@@ -48,7 +48,8 @@ Usage:
   supportbot checknum [--json] NUMBER...
                                   check numbers or prefixes against the FAQ's prefix table
   supportbot classify             classify one message per stdin line, as JSON lines
-  supportbot eval [--json] FILE   score the matcher on a labelled JSONL set
+  supportbot eval [--json] [--plot FILE.svg] FILE
+                                  score the matcher on a labelled JSONL set
   supportbot report [--json] [--since 7d]
                                   unanswered questions, intents, helpfulness, handoffs
   supportbot kb export DIR        write the built-in knowledge files to DIR

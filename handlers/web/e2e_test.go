@@ -106,12 +106,43 @@ func TestBrowser(t *testing.T) {
 		waitAnswers(n + 1)
 	}
 	lastIntent := func() string { return eval(ctx, `[...`+answers+`].pop().dataset.intent`).(string) }
+	// iconButtons checks the buttons sel matches (want of them at least)
+	// draw without an emoji font: an accessible name, no emoji, and an
+	// inline icon and words (if any) that take up room on the screen.
+	iconButtons := func(c context.Context, sel string, want int) {
+		t.Helper()
+		v, err := chromedp.Run(c, chromedp.Evaluate[[]string](`(() => {
+			const emoji = /[\p{Extended_Pictographic}\u{FE0F}\u{20E3}]/u;
+			const seen = (e) => { const r = e.getBoundingClientRect(); return r.width > 0 && r.height > 0; };
+			const bs = [...document.querySelectorAll(`+strconv.Quote(sel)+`)];
+			const out = bs.map((b) => {
+				const what = [], name = b.getAttribute('aria-label') || '';
+				if (!name.trim()) what.push('no aria-label');
+				if (emoji.test(b.textContent) || emoji.test(name)) what.push('emoji in ' + JSON.stringify(b.textContent + ' / ' + name));
+				const svg = b.querySelector('svg'), shape = svg && svg.querySelector('path');
+				if (!svg || !seen(svg) || !shape || shape.getBBox().width === 0) what.push('no icon on the screen');
+				else if (getComputedStyle(shape).stroke === 'none' && getComputedStyle(shape).fill === 'none') what.push('an icon drawn in nothing');
+				const words = b.querySelector('.label');
+				if (words && (!seen(words) || !words.textContent.trim())) what.push('words take no room');
+				return what.length ? b.outerHTML.slice(0, 80) + ': ' + what.join(', ') : '';
+			}).filter(Boolean);
+			if (bs.length < `+strconv.Itoa(want)+`) out.push(bs.length + ' buttons, want ' + `+strconv.Itoa(want)+`);
+			return out;
+		})()`))
+		if err != nil {
+			t.Fatalf("check the buttons %s: %v", sel, err)
+		}
+		for _, p := range v {
+			t.Errorf("button %s: %s", sel, p)
+		}
+	}
 
 	// An English browser gets the English page; phones get no sideways scrolling.
 	do(ctx, "open the page", chromedp.EmulateViewport(390, 844), chromedp.Navigate(base+"/"), chromedp.WaitVisible(chromedp.ID("text")))
 	if title, width := text(ctx, "#title"), eval(ctx, `document.documentElement.scrollWidth`).(float64); title != "ICP filing SMS help" || width > 390 {
 		t.Errorf("English UI title %q, page width %v on a 390px phone", title, width)
 	}
+	iconButtons(ctx, "#send, #human", 2)
 	do(ctx, "open the Chinese page", chromedp.EmulateViewport(390, 1000), chromedp.Navigate(base+"/?lang=zh"), chromedp.WaitVisible(chromedp.ID("text")))
 	if title := text(ctx, "#title"); title != "备案短信核验助手" {
 		t.Errorf("?lang=zh title %q", title)
@@ -123,6 +154,7 @@ func TestBrowser(t *testing.T) {
 	if got := lastIntent(); got != "sms_missing" || steps != 4 || links != 1 {
 		t.Fatalf("answer: intent %q, %v steps, %v links", got, steps, links)
 	}
+	iconButtons(ctx, "#send, #human, button.feedback", 4)
 	do(ctx, "vote helpful", chromedp.Click(chromedp.CSS(`li.bot[data-intent] button.feedback[data-helpful=true]`)),
 		chromedp.WaitVisible(chromedp.CSS(`.thanks`)))
 
@@ -201,11 +233,17 @@ func TestBrowser(t *testing.T) {
 		io.WriteString(w, `<!doctype html><title>Example help page</title><h1>Help</h1><script src="`+base+`/widget.js" data-lang="en" async></script>`)
 	}))
 	defer host.Close()
-	do(admin, "open a site with the widget", chromedp.Navigate(host.URL), chromedp.WaitVisible(chromedp.CSS(`button[aria-label="Open support chat"]`)),
-		chromedp.Click(chromedp.CSS(`button[aria-label="Open support chat"]`)), chromedp.WaitVisible(chromedp.CSS(`iframe`)))
+	const openBubble, closeBubble = `button[aria-label="Open support chat"]`, `button[aria-label="Close support chat"]`
+	do(admin, "open a site with the widget", chromedp.Navigate(host.URL), chromedp.WaitVisible(chromedp.CSS(openBubble)))
+	iconButtons(admin, openBubble, 1)
+	do(admin, "open the chat", chromedp.Click(chromedp.CSS(openBubble)), chromedp.WaitVisible(chromedp.CSS(`iframe`)))
 	if src := eval(admin, `document.querySelector('iframe').src`).(string); src != base+"/?embed=1&lang=en" {
 		t.Errorf("widget frame src %q", src)
 	}
+	iconButtons(admin, closeBubble, 1)
+	shot(t, admin, "widget.png")
+	do(admin, "close the chat", chromedp.Click(chromedp.CSS(closeBubble)), chromedp.WaitNotVisible(chromedp.CSS(`iframe`)),
+		chromedp.WaitVisible(chromedp.CSS(openBubble+`[aria-expanded=false]`)))
 	for i := 0; s.embeds.Load() == 0 && i < 100; i++ {
 		time.Sleep(20 * time.Millisecond)
 	}

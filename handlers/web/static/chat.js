@@ -10,14 +10,14 @@
     zh: {
       title: '备案短信核验助手', placeholder: '输入您的问题，例如：收不到管局短信怎么办', send: '发送',
       human: '转人工', welcome: '您好！我可以解答备案管局短信核验的问题，也能查询手机号段是否支持接收工信部短信。',
-      helpful: '👍 有帮助', notHelpful: '👎 没帮助', thanks: '谢谢您的反馈！', you: '我', bot: '助手',
+      helpful: '有帮助', notHelpful: '没帮助', thanks: '谢谢您的反馈！', you: '我', bot: '助手',
       agent: '人工客服', typing: '正在输入…', error: '抱歉，暂时无法连接服务，请稍后再试。',
       waiting: '人工客服回复后会显示在这里。', tooFast: '请稍候再发送。'
     },
     en: {
       title: 'ICP filing SMS help', placeholder: 'Ask a question, e.g. "the MIIT SMS never arrived"', send: 'Send',
       human: 'Talk to a person', welcome: 'Hi! I answer questions about the MIIT SMS verification of ICP filings, and check whether a phone number can receive the MIIT SMS.',
-      helpful: '👍 Helpful', notHelpful: '👎 Not helpful', thanks: 'Thanks for the feedback!', you: 'You', bot: 'Bot',
+      helpful: 'Helpful', notHelpful: 'Not helpful', thanks: 'Thanks for the feedback!', you: 'You', bot: 'Bot',
       agent: 'Support agent', typing: 'Typing…', error: 'Sorry, the service cannot be reached right now; please try again later.',
       waiting: 'An agent\u2019s reply will appear here.', tooFast: 'Please wait a moment.'
     }
@@ -42,19 +42,51 @@
   var sendBtn = document.getElementById('send');
   var humanBtn = document.getElementById('human');
 
-  document.documentElement.lang = lang;
-  document.title = T.title;
-  document.getElementById('title').textContent = T.title;
-  input.placeholder = T.placeholder;
-  sendBtn.textContent = T.send;
-  humanBtn.textContent = T.human;
-
   function el(tag, cls, text) {
     var e = document.createElement(tag);
     if (cls) e.className = cls;
     if (text != null) e.textContent = text;
     return e;
   }
+
+  // The buttons' icons are line drawings on a 24-unit grid, drawn inline:
+  // they need no emoji font (kiosk and Linux browsers often have none)
+  // and no request.
+  var ICONS = {
+    thumb: 'M7 10v10H3V10h4zm0 0l4-7c1.4 0 2.5 1.1 2.5 2.5V9h5.1c1.3 0 2.2 1.2 2 2.4l-1.2 6.9c-.2 1-1 1.7-2 1.7H7',
+    send: 'M4 11.5L20 4l-7.5 16-2-6.5-6.5-2zm6.5 2L20 4',
+    person: 'M12 12a4 4 0 1 0 0-8 4 4 0 0 0 0 8zm-7 8c0-3.3 3.1-6 7-6s7 2.7 7 6'
+  };
+  function icon(name, upsideDown) {
+    var ns = 'http://www.w3.org/2000/svg';
+    var svg = document.createElementNS(ns, 'svg');
+    svg.setAttribute('viewBox', '0 0 24 24');
+    svg.setAttribute('class', 'icon');
+    svg.setAttribute('aria-hidden', 'true');
+    svg.setAttribute('focusable', 'false');
+    var path = document.createElementNS(ns, 'path');
+    path.setAttribute('d', ICONS[name]);
+    if (upsideDown) path.setAttribute('transform', 'matrix(1 0 0 -1 0 24)');
+    svg.appendChild(path);
+    return svg;
+  }
+  // labelled puts an icon and words on a button; the words are also its
+  // accessible name.
+  function labelled(btn, iconNode, text) {
+    btn.textContent = '';
+    btn.classList.add('with-icon');
+    btn.setAttribute('aria-label', text);
+    btn.appendChild(iconNode);
+    btn.appendChild(el('span', 'label', text));
+    return btn;
+  }
+
+  document.documentElement.lang = lang;
+  document.title = T.title;
+  document.getElementById('title').textContent = T.title;
+  input.placeholder = T.placeholder;
+  labelled(sendBtn, icon('send'), T.send);
+  labelled(humanBtn, icon('person'), T.human);
 
   function add(role, node) {
     var li = el('li', 'msg ' + role);
@@ -125,7 +157,7 @@
     });
     if (r.source && !r.handoff) {
       [[true, T.helpful], [false, T.notHelpful]].forEach(function (v) {
-        var b = el('button', 'feedback', v[1]);
+        var b = labelled(el('button', 'feedback'), icon('thumb', !v[0]), v[1]);
         b.type = 'button';
         b.dataset.helpful = String(v[0]);
         b.addEventListener('click', function () { vote(r.intent, v[0], actions); });
