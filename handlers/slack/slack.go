@@ -34,6 +34,8 @@ type Bot interface {
 	// CheckNumbers answers /checknum without touching the conversation.
 	CheckNumbers(ctx context.Context, channel, user, args, lang string) bot.Reply
 	AnswerIntent(intent, lang string) bot.Reply
+	// Text is one of the bot's own messages in lang, placeholders filled.
+	Text(name, lang string, vars map[string]string) string
 	// Resolve ends a handoff, so the bot answers that conversation again.
 	Resolve(ctx context.Context, id string) error
 }
@@ -524,8 +526,8 @@ func (a *Adapter) DeliverAgentReply(ctx context.Context, h bot.Handoff, text str
 	if channel == "" {
 		return fmt.Errorf("handoff %s has no Slack conversation", h.ID)
 	}
-	who := label(h.Lang, "人工客服", "Support agent")
-	opts := []goslack.MsgOption{goslack.MsgOptionText(":speech_balloon: *"+who+":* "+escape(text), false)}
+	notice := a.bot.Text("agent_reply", h.Lang, map[string]string{"text": text})
+	opts := []goslack.MsgOption{goslack.MsgOptionText(":speech_balloon: "+escape(notice), false)}
 	if threadTS != "" {
 		opts = append(opts, goslack.MsgOptionTS(threadTS))
 	}

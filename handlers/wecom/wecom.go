@@ -458,11 +458,7 @@ func truncate(s string, max int) string {
 // user of a handoff: an app message for 企业微信 users, a 微信客服 message
 // for WeChat customers.
 func (a *Adapter) DeliverAgentReply(ctx context.Context, h bot.Handoff, text string) error {
-	who := "人工客服："
-	if h.Lang == "en" {
-		who = "Support agent: "
-	}
-	parts := split(who+text, maxContent)
+	parts := split(a.bot.Text("agent_reply", h.Lang, map[string]string{"text": text}), maxContent)
 	for _, p := range parts {
 		var err error
 		switch h.Channel {
