@@ -322,6 +322,7 @@ var requiredMessages = []string{
 	"number_invalid_length", "number_invalid_start", "number_invalid_chars", "number_empty",
 	"checknum_usage", "clarify", "text_only", "handoff_notice", "handoff_unavailable", "generated_note", "fallback_error", "rate_limited", "ask_number", "followup_exhausted",
 	"no_table", "only_chinese", "help_checknum", "agent_reply",
+	"home_title", "home", "home_checknum",
 }
 
 // checkRequired reports the bot's messages that rs lacks.
