@@ -323,6 +323,7 @@ var requiredMessages = []string{
 	"checknum_usage", "clarify", "text_only", "handoff_notice", "handoff_unavailable", "generated_note", "fallback_error", "rate_limited", "ask_number", "followup_exhausted",
 	"no_table", "only_chinese", "help_checknum", "agent_reply",
 	"home_title", "home", "home_checknum",
+	"clarify_card", "card_chosen", "feedback_ask", "feedback_helpful", "feedback_not_helpful", "feedback_thanks",
 }
 
 // checkRequired reports the bot's messages that rs lacks.

@@ -519,7 +519,7 @@ func serve(ctx context.Context, a *app, ln net.Listener) int {
 		}
 		wecomAdapter = wecom.New(a.bot, crypto, api, dedup(), a.state.cursors,
 			wecom.Config{CorpID: wc.CorpID, AgentID: wc.AgentID, Secret: wc.Secret, KfSecret: wc.KfSecret, RobotWebhook: wc.RobotWebhook,
-				MaxClockSkew: wc.MaxClockSkew, Console: a.cfg.AdminToken != ""}, a.log)
+				MaxClockSkew: wc.MaxClockSkew, Console: a.cfg.AdminToken != "", Feedback: a.feedback}, a.log)
 		admin.Deliver["wecom"] = wecomAdapter.DeliverAgentReply
 		if wc.KfSecret != "" {
 			admin.Deliver["wechat-kf"] = wecomAdapter.DeliverAgentReply

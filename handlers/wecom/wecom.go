@@ -56,6 +56,9 @@ type Config struct {
 	// Console: the admin console is on, so agents see handoffs there and
 	// can reply from it, with or without RobotWebhook.
 	Console bool
+	// Feedback keeps the 👍/👎 pressed on the app's answer cards; nil: no
+	// vote cards.
+	Feedback bot.FeedbackStore
 }
 
 // maxContent is WeCom's limit on one message's content, in bytes.
@@ -210,6 +213,11 @@ func (a *Adapter) handle(ctx context.Context, w http.ResponseWriter, m message) 
 		if !a.later("微信客服 sync", func(ctx context.Context) { a.syncKf(ctx, token, kf) }) {
 			a.pool.Refused("queue full, 微信客服 sync postponed to the next event")
 		}
+	case m.MsgType == "event" && m.Event == "template_card_event":
+		if !a.cardEvent(ctx, m) {
+			http.Error(w, "busy, retry", http.StatusServiceUnavailable)
+			return
+		}
 	case m.MsgType == "event":
 		// enter_agent, subscribe and the like need no answer.
 	case m.MsgType == "text":
@@ -242,12 +250,16 @@ func (a *Adapter) handle(ctx context.Context, w http.ResponseWriter, m message) 
 			a.bot.Resolve(ctx, reply.HandoffID) // nobody was told: the bot keeps answering
 			text = a.bot.Text("handoff_unavailable", reply.Lang, nil)
 		}
+		if a.clarifyLater(m.FromUserName, reply) {
+			break // empty 200 now, the choices as a card
+		}
 		if len(text) <= maxContent {
 			a.passive(w, m.FromUserName, text)
+			a.voteAfter(w, m.FromUserName, reply)
 			return
 		}
 		user, md := m.FromUserName, reply.Markdown()
-		if !a.later("long answer", func(ctx context.Context) { a.sendApp(ctx, user, md) }) {
+		if !a.later("long answer", func(ctx context.Context) { a.sendApp(ctx, user, md); a.sendVote(ctx, user, reply) }) {
 			a.pool.Refused("queue full, sending the first part of a long answer")
 			a.passive(w, user, split(text, maxContent)[0])
 			return
@@ -298,7 +310,12 @@ func (a *Adapter) answerLater(ctx context.Context, user, text string) {
 		a.bot.Resolve(ctx, reply.HandoffID) // nobody was told: the bot keeps answering
 		md = a.bot.Text("handoff_unavailable", reply.Lang, nil)
 	}
+	if len(reply.Clarify) > 0 && a.cardsOn() {
+		a.sendClarify(ctx, user, reply)
+		return
+	}
 	a.sendApp(ctx, user, md)
+	a.sendVote(ctx, user, reply)
 }
 
 // sendApp sends a long answer as markdown messages of at most 2048 bytes.
