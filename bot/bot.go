@@ -352,6 +352,10 @@ func (b *Bot) respond(ctx context.Context, msg Message, st *State) Reply {
 	if st.Lang != "" && !hasLetters(text) {
 		lang = st.Lang // "2" or a bare number: the language so far
 	}
+	if t, ok := e.kb.Target(msg.Choice); ok && msg.Choice != "" { // a clarify button
+		st.Pending, st.Options = "", nil
+		return b.finish(e.compose(Classification{Intent: t.ID, Confidence: 1, Lang: lang}, lang), text, st)
+	}
 	if text == "" || !hasContent(text) {
 		return e.message(knowledge.None, "empty", lang)
 	}

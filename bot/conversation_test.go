@@ -163,3 +163,31 @@ func TestRateLimit(t *testing.T) {
 		t.Error("another user was limited")
 	}
 }
+
+// A clarify button names its option: it is answered even when the
+// conversation no longer waits for a choice, and ends a wait that it does.
+func TestClarifyChoiceByButton(t *testing.T) {
+	b, _ := newConversationalBot(t)
+	ctx := context.Background()
+	first := say(b, "u1", "短信是要重发，还是被拦截了")[0]
+	if first.Intent != "clarify" || len(first.Clarify) != 2 {
+		t.Fatalf("first reply: %s %v", first.Intent, first.Clarify)
+	}
+	want := first.Clarify[0].Intent
+	r := b.Respond(ctx, Message{Channel: "test", User: "u1", Text: "1", Choice: want})
+	if r.Intent != want {
+		t.Errorf("button 1: intent %s, want %s", r.Intent, want)
+	}
+	if r := say(b, "u1", "2")[0]; r.Intent == first.Clarify[1].Intent {
+		t.Error("after the button, a bare 2 was still taken as a choice")
+	}
+	// A button of an old card, the conversation forgotten (another user):
+	// still its option, in the card's language.
+	r = b.Respond(ctx, Message{Channel: "test", User: "u9", Text: "2", Choice: "sms_missing.blocked", Lang: "en"})
+	if r.Intent != "sms_missing.blocked" || r.Lang != "en" {
+		t.Errorf("old card: intent %s lang %s", r.Intent, r.Lang)
+	}
+	if r := b.Respond(ctx, Message{Channel: "test", User: "u9", Text: "2", Choice: "no such intent"}); r.Intent == "no such intent" {
+		t.Error("an unknown choice was answered as an intent")
+	}
+}

@@ -17,6 +17,10 @@ type Message struct {
 	// Lang is the language to answer in when the text does not tell
 	// (a browser's language, say); "" means Chinese.
 	Lang string
+	// Choice is the clarify option a user picked with a button (its
+	// intent), where Text is what they would have typed for it (its
+	// number): answered so, whatever the conversation remembers.
+	Choice string
 }
 
 // valid returns msg with every field valid UTF-8 without NUL, whatever
@@ -24,7 +28,7 @@ type Message struct {
 // the bot answers, records and shows agents is always text.
 func (msg Message) valid() Message {
 	msg.Channel, msg.User, msg.Thread = validText(msg.Channel), validText(msg.User), validText(msg.Thread)
-	msg.Text, msg.Lang = validText(msg.Text), validText(msg.Lang)
+	msg.Text, msg.Lang, msg.Choice = validText(msg.Text), validText(msg.Lang), validText(msg.Choice)
 	return msg
 }
 

@@ -323,7 +323,9 @@ var requiredMessages = []string{
 	"verdict_supported", "verdict_unsupported", "verdict_listed_invalid",
 	"number_invalid_length", "number_invalid_start", "number_invalid_chars", "number_empty", "number_foreign",
 	"checknum_usage", "clarify", "text_only", "handoff_notice", "handoff_unavailable", "generated_note", "fallback_error", "rate_limited", "ask_number", "followup_exhausted",
-	"no_table", "only_chinese", "help_checknum",
+	"no_table", "only_chinese", "help_checknum", "agent_reply",
+	"home_title", "home", "home_checknum",
+	"clarify_card", "card_chosen", "feedback_ask", "feedback_helpful", "feedback_not_helpful", "feedback_thanks",
 }
 
 // checkRequired reports the bot's messages that rs lacks.

@@ -5,11 +5,13 @@
 //	go build -o /tmp/supportbot ./cmd/supportbot
 //	go run ./bench/faults -bot /tmp/supportbot [-run sigterm,sigkill,429,redis]
 //
-// sigterm: 400 events against a Slack API that takes 500 ms a call, SIGTERM
+// sigterm: 1,200 events against a Slack API that takes 500 ms a call, SIGTERM
 // after 2 s, then a restart on the same data; sigkill: the same with
 // SIGKILL; 429: 100 events while the first 120 calls get 429 with
 // Retry-After: 3; redis: 400 events, each retried by "Slack" 1 s later, while
-// Redis is stopped for 10 s (needs redis-server). Each run is bounded (at
+// Redis is stopped for 10 s (needs redis-server); fuzz: 20,000 mutated
+// bodies (signed and not) to every route that takes one, where "answered"
+// counts the 4xx and 2xx, "twice" the 5xx, and "lost" is 1 if the bot died. Each run is bounded (at
 // most about a minute) and uses only loopback ports and a temporary folder.
 package main
 
@@ -37,7 +39,7 @@ const secret = "faults-signing-secret"
 
 func main() {
 	botPath := flag.String("bot", "/tmp/supportbot", "the supportbot binary")
-	runs := flag.String("run", "sigterm,sigkill,429,redis", "runs, comma-separated")
+	runs := flag.String("run", "sigterm,sigkill,429,redis,fuzz", "runs, comma-separated")
 	flag.Parse()
 	fmt.Printf("%-8s %6s %6s %8s %6s %5s\n", "run", "tried", "acked", "answered", "twice", "lost")
 	for _, name := range strings.Split(*runs, ",") {
@@ -235,7 +237,7 @@ func run(name, botPath string) (result, error) {
 			return r, err
 		}
 		done := make(chan map[string]bool)
-		go func() { done <- b.burst("Ev", 400, 2*time.Millisecond) }()
+		go func() { done <- b.burst("Ev", 1200, time.Millisecond) }()
 		time.Sleep(2 * time.Second)
 		sig := syscall.SIGTERM
 		if name == "sigkill" {
@@ -250,7 +252,7 @@ func run(name, botPath string) (result, error) {
 		waitFor(60*time.Second, func() bool { return fake.answeredAll(acked) })
 		time.Sleep(time.Second) // a second answer would come now
 		b.stop(syscall.SIGTERM)
-		r.tried = 400
+		r.tried = 1200
 	case "429":
 		fake.limitLeft.Store(120)
 		b, err := startBot(botPath, dir, slackURL)
@@ -317,6 +319,8 @@ func run(name, botPath string) (result, error) {
 		redis.Process.Kill()
 		redis.Wait()
 		r.tried = 400
+	case "fuzz":
+		return fuzz(botPath, dir, slackURL)
 	default:
 		return r, fmt.Errorf("unknown run %q", name)
 	}
@@ -325,3 +329,82 @@ func run(name, botPath string) (result, error) {
 	return r, nil
 }
 
+// fuzz sends mutated bodies to every route that reads one: bit flips,
+// truncations, repeats and random bytes of valid requests, signed for the
+// Slack routes so that the parsers behind the signature check get them.
+func fuzz(botPath, dir, slackURL string) (result, error) {
+	b, err := startBot(botPath, dir, slackURL, "ADMIN_TOKEN=faults-admin-token-0123456789")
+	if err != nil {
+		return result{}, err
+	}
+	defer b.stop(syscall.SIGTERM)
+	seeds := []struct{ path, ctype, body string }{
+		{"/api/chat", "application/json", `{"user":"u1","text":"13812345678 收不到短信"}`},
+		{"/api/feedback", "application/json", `{"user":"u1","intent":"sms_missing","helpful":true}`},
+		{"/slack/events", "application/json", `{"type":"event_callback","event_id":"EvF","event":{"type":"message","channel":"D1","channel_type":"im","user":"U1","text":"收不到","ts":"1.2"}}`},
+		{"/slack/commands", "application/x-www-form-urlencoded", "command=%2Fchecknum&text=13812345678&user_id=U1&channel_id=C1"},
+		{"/slack/interactive", "application/x-www-form-urlencoded", `payload=%7B%22type%22%3A%22block_actions%22%7D`},
+		{"/wecom/callback", "text/xml", "<xml><ToUserName><![CDATA[x]]></ToUserName><Encrypt><![CDATA[abc]]></Encrypt></xml>"},
+		{"/admin/login", "application/x-www-form-urlencoded", "token=x"},
+	}
+	rnd := uint64(time.Now().UnixNano())
+	next := func(n int) int {
+		rnd ^= rnd << 13
+		rnd ^= rnd >> 7
+		rnd ^= rnd << 17
+		return int(rnd % uint64(n))
+	}
+	var r result
+	for i := range 20000 {
+		seed := seeds[i%len(seeds)]
+		body := []byte(seed.body)
+		for range 1 + next(4) {
+			switch next(5) {
+			case 0:
+				if len(body) > 0 {
+					body[next(len(body))] ^= byte(1 << next(8))
+				}
+			case 1:
+				body = body[:next(len(body)+1)]
+			case 2:
+				body = append(body, body[next(len(body)+1):]...)
+			case 3:
+				body = append(body, byte(next(256)))
+			case 4:
+				if len(body) > 0 {
+					const odd = "{}[]\"<>&%\x00\xff"
+					body[next(len(body))] = odd[next(len(odd))]
+				}
+			}
+		}
+		req, _ := http.NewRequest("POST", "http://"+b.addr+seed.path, strings.NewReader(string(body)))
+		req.Header.Set("Content-Type", seed.ctype)
+		if strings.HasPrefix(seed.path, "/slack/") && next(4) > 0 {
+			ts := strconv.FormatInt(time.Now().Unix(), 10)
+			m := hmac.New(sha256.New, []byte(secret))
+			m.Write([]byte("v0:" + ts + ":"))
+			m.Write(body)
+			req.Header.Set("X-Slack-Request-Timestamp", ts)
+			req.Header.Set("X-Slack-Signature", "v0="+hex.EncodeToString(m.Sum(nil)))
+		}
+		r.tried++
+		resp, err := client.Do(req)
+		if err != nil {
+			continue
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode >= 500 && resp.StatusCode != http.StatusServiceUnavailable {
+			r.twice++
+		} else {
+			r.answered++
+		}
+	}
+	r.acked = r.tried
+	if resp, err := http.Get("http://" + b.addr + "/healthz"); err != nil {
+		r.lost = 1
+	} else {
+		resp.Body.Close()
+	}
+	return r, nil
+}

@@ -534,7 +534,7 @@ func serve(ctx context.Context, a *app, ln net.Listener) int {
 		}
 		wecomAdapter = wecom.New(a.bot, crypto, api, dedup(), a.state.cursors,
 			wecom.Config{CorpID: wc.CorpID, AgentID: wc.AgentID, Secret: wc.Secret, KfSecret: wc.KfSecret, RobotWebhook: wc.RobotWebhook,
-				MaxClockSkew: wc.MaxClockSkew, Replies: a.state.answers, Console: a.cfg.AdminToken != ""}, a.log)
+				MaxClockSkew: wc.MaxClockSkew, Replies: a.state.answers, Console: a.cfg.AdminToken != "", Feedback: a.feedback}, a.log)
 		admin.Deliver["wecom"] = wecomAdapter.DeliverAgentReply
 		if a.metrics != nil {
 			a.metrics.CountWork("wecom", wecomAdapter.WorkCounts)

@@ -89,7 +89,9 @@ func (a *Adapter) action(ctx context.Context, cb goslack.InteractionCallback, ac
 				"Sorry, no support channel is set up here yet; please contact support another way."))
 		}
 		// The same conversation key as the answer the button is under.
-		reply := a.bot.Respond(ctx, bot.Message{Channel: "slack", User: cb.User.ID, Thread: channel + ":" + cb.Container.ThreadTs, Text: "/handoff"})
+		// The button's language is the answer's: the conversation's, even
+		// when its state is gone.
+		reply := a.bot.Respond(ctx, bot.Message{Channel: "slack", User: cb.User.ID, Thread: channel + ":" + cb.Container.ThreadTs, Text: "/handoff", Lang: lang})
 		if err := a.notifyAgents(ctx, cb.User.ID, channel, ts, question, reply.HandoffID); err != nil && !a.cfg.Console {
 			a.bot.RefuseHandoff(ctx, reply.HandoffID) // nobody was told: the bot keeps answering
 			a.respond(ctx, cb.ResponseURL, label(lang, "抱歉，暂时无法通知人工客服，请稍后再试。", "Sorry, the support team could not be reached; please try again later."))

@@ -1,6 +1,7 @@
 // Package slack is the Slack channel: the Events API (direct messages and
 // mentions), the /checknum and /faq slash commands, the buttons under the
-// bot's answers, and Socket Mode for workspaces without a public URL.
+// bot's answers, the Home tab, and Socket Mode for workspaces without a
+// public URL.
 //
 // Every request is verified on its raw body before it is parsed and acked
 // at once; answers are produced afterwards on a bounded pool of workers.
@@ -35,6 +36,13 @@ type Bot interface {
 	// CheckNumbers answers /checknum without touching the conversation.
 	CheckNumbers(ctx context.Context, channel, user, args, lang string) bot.Reply
 	AnswerIntent(intent, lang string) bot.Reply
+	// Text is one of the bot's own messages in lang, placeholders filled.
+	Text(name, lang string, vars map[string]string) string
+	// Home is the bot's Home tab in lang: what it answers, how to use it.
+	Home(lang string) bot.Reply
+	// ConversationLang is the language of the conversation msg would
+	// continue; "" when unknown.
+	ConversationLang(ctx context.Context, msg bot.Message) string
 	// Resolve ends a handoff, so the bot answers that conversation again.
 	Resolve(ctx context.Context, id string) error
 	// RefuseHandoff ends a handoff nobody was told of: it counts as none.
@@ -47,6 +55,7 @@ type API interface {
 	AuthTestContext(ctx context.Context) (*goslack.AuthTestResponse, error)
 	PostMessageContext(ctx context.Context, channelID string, options ...goslack.MsgOption) (string, string, error)
 	GetPermalinkContext(ctx context.Context, params *goslack.PermalinkParameters) (string, error)
+	PublishViewContext(ctx context.Context, req goslack.PublishViewContextRequest) (*goslack.ViewResponse, error)
 }
 
 var _ API = (*goslack.Client)(nil)
@@ -291,6 +300,11 @@ func (a *Adapter) handleEvents(w http.ResponseWriter, r *http.Request) {
 				http.Error(w, "busy, retry", http.StatusServiceUnavailable)
 				return
 			}
+		} else if home, ok := homeOpenedRaw(env.Event); ok {
+			if err := a.takeHome(home); err != nil {
+				http.Error(w, "busy, retry", http.StatusServiceUnavailable)
+				return
+			}
 		}
 	}
 	w.WriteHeader(http.StatusOK)
@@ -343,6 +357,9 @@ func (a *Adapter) incomingRaw(raw json.RawMessage) (incomingMsg, bool) {
 func (a *Adapter) event(ctx context.Context, ev slackevents.EventsAPIEvent) error {
 	if ev.Type != slackevents.CallbackEvent {
 		return nil
+	}
+	if e, ok := ev.InnerEvent.Data.(*slackevents.AppHomeOpenedEvent); ok {
+		return a.takeHome(homeOpened{Type: e.Type, User: e.User, Channel: e.Channel, Tab: e.Tab})
 	}
 	msg, ok := a.incoming(ev.InnerEvent)
 	if !ok {
@@ -623,8 +640,8 @@ func (a *Adapter) DeliverAgentReply(ctx context.Context, h bot.Handoff, text str
 	if channel == "" {
 		return fmt.Errorf("handoff %s has no Slack conversation", h.ID)
 	}
-	who := label(h.Lang, "人工客服", "Support agent")
-	opts := []goslack.MsgOption{goslack.MsgOptionText(":speech_balloon: *"+who+":* "+escape(text), false)}
+	notice := a.bot.Text("agent_reply", h.Lang, map[string]string{"text": text})
+	opts := []goslack.MsgOption{goslack.MsgOptionText(":speech_balloon: "+escape(notice), false)}
 	if threadTS != "" {
 		opts = append(opts, goslack.MsgOptionTS(threadTS))
 	}

@@ -64,6 +64,7 @@ type fakeSlack struct {
 	mu       sync.Mutex
 	posts    []url.Values
 	hooks    []map[string]any
+	views    []goslack.PublishViewContextRequest
 	failures []int  // status codes to answer chat.postMessage with before succeeding
 	retry    string // Retry-After of a 429 (default "0")
 	postedAt []time.Time
@@ -109,6 +110,18 @@ func newFakeSlack(t testing.TB) *fakeSlack {
 		fmt.Fprintf(w, `{"ok":true,"channel":%q,"permalink":"https://test.slack.com/archives/%s/p%s"}`,
 			r.Form.Get("channel"), r.Form.Get("channel"), strings.ReplaceAll(r.Form.Get("message_ts"), ".", ""))
 	})
+	mux.HandleFunc("POST /api/views.publish", func(w http.ResponseWriter, r *http.Request) {
+		var req goslack.PublishViewContextRequest
+		if err := json.NewDecoder(r.Body).Decode(&req); err != nil || r.Header.Get("Authorization") != "Bearer xoxb-test" {
+			io.WriteString(w, `{"ok":false,"error":"invalid_arguments"}`)
+			return
+		}
+		f.mu.Lock()
+		f.views = append(f.views, req)
+		f.mu.Unlock()
+		io.WriteString(w, `{"ok":true,"view":{"id":"V1","type":"home"}}`)
+		f.notify()
+	})
 	mux.HandleFunc("POST /hook/", func(w http.ResponseWriter, r *http.Request) {
 		var m map[string]any
 		json.NewDecoder(r.Body).Decode(&m)
@@ -135,6 +148,12 @@ func (f *fakeSlack) Posts() []url.Values {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return append([]url.Values(nil), f.posts...)
+}
+
+func (f *fakeSlack) Views() []goslack.PublishViewContextRequest {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]goslack.PublishViewContextRequest(nil), f.views...)
 }
 
 func (f *fakeSlack) Hooks() []map[string]any {

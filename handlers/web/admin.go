@@ -8,7 +8,6 @@ import (
 	"embed"
 	"encoding/hex"
 	"errors"
-	"html/template"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -24,20 +23,6 @@ import (
 
 //go:embed templates
 var templates embed.FS
-
-// adminTmpl parses the console's templates on the first page an operator
-// opens: at start it would cost every replica 2 ms and 170 KB for a page
-// few of them serve. (The tests render every page, so a broken template
-// fails them.)
-var adminTmpl = sync.OnceValue(func() *template.Template {
-	return template.Must(template.New("").Funcs(template.FuncMap{
-		"ago":   ago,
-		"pct":   func(f float64) string { return strconv.FormatFloat(f, 'f', 1, 64) + "%" },
-		"conf":  func(f float64) string { return strconv.FormatFloat(f, 'f', 2, 64) },
-		"short": shortID,
-		"clock": func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04 UTC") },
-	}).ParseFS(templates, "templates/*.html"))
-})
 
 // AdminBot is what the console needs of the bot; *bot.Bot is one.
 type AdminBot interface {
@@ -205,7 +190,7 @@ func (ad *Admin) guard(post bool, h func(http.ResponseWriter, *http.Request, ses
 				http.Error(w, "not signed in", http.StatusUnauthorized)
 				return
 			}
-			ad.render(w, http.StatusUnauthorized, "login.html", map[string]any{"Insecure": !ad.Proxies.Secure(r)})
+			ad.render(w, r, http.StatusUnauthorized, "login.html", map[string]any{"Insecure": !ad.Proxies.Secure(r)})
 			return
 		}
 		s := session{csrf: ad.mac("csrf", c.Value)}
@@ -269,12 +254,12 @@ func (ad *Admin) login(w http.ResponseWriter, r *http.Request) {
 	if !ad.Proxies.Secure(r) {
 		// Browsers drop a Secure cookie sent over plain HTTP to anything
 		// but localhost: say so rather than loop back to the form.
-		ad.render(w, http.StatusForbidden, "login.html", map[string]any{"Insecure": true})
+		ad.render(w, r, http.StatusForbidden, "login.html", map[string]any{"Insecure": true})
 		return
 	}
 	if subtle.ConstantTimeCompare([]byte(r.PostFormValue("token")), []byte(ad.Token)) != 1 {
 		ad.failures.fail(ad.Log, "form", addr, ad.now())
-		ad.render(w, http.StatusUnauthorized, "login.html", map[string]any{"Error": true})
+		ad.render(w, r, http.StatusUnauthorized, "login.html", map[string]any{"Error": true})
 		return
 	}
 	ad.failures.succeed(addr)
@@ -324,8 +309,8 @@ type page struct {
 	MoreHandoffs int // open beyond those shown
 	Knowledge    KnowledgeStatus
 	Try          *tried
-	Flash        string
-	Errors       []string
+	Flash        string   // a key of texts.json
+	Errors       []string // keys of texts.json
 }
 
 var periods = map[string]time.Duration{"1d": 24 * time.Hour, "7d": 7 * 24 * time.Hour, "30d": 30 * 24 * time.Hour}
@@ -333,10 +318,11 @@ var periods = map[string]time.Duration{"1d": 24 * time.Hour, "7d": 7 * 24 * time
 func (ad *Admin) dashboard(w http.ResponseWriter, r *http.Request, s session) {
 	p := ad.load(r.Context(), r.URL.Query().Get("since"), s)
 	p.Flash = flashes[r.URL.Query().Get("done")]
-	ad.render(w, http.StatusOK, "admin.html", p)
+	ad.render(w, r, http.StatusOK, "admin.html", p)
 }
 
-var flashes = map[string]string{"resolved": "Handoff resolved: the bot answers that user again.", "replied": "Reply sent."}
+// flashes are the texts (keys of texts.json) that say a change was made.
+var flashes = map[string]string{"resolved": "flash_resolved", "replied": "flash_replied"}
 
 func (ad *Admin) load(ctx context.Context, since string, s session) page {
 	if _, ok := periods[since]; !ok {
@@ -347,7 +333,7 @@ func (ad *Admin) load(ctx context.Context, since string, s session) page {
 	var err error
 	if p.Report, err = ad.Store.Report(ctx, from); err != nil {
 		ad.Log.Error("admin: report", "err", err)
-		p.Errors = append(p.Errors, "The exchange log could not be read; figures are missing.")
+		p.Errors = append(p.Errors, "err_report")
 	}
 	chartFrom := ad.now().UTC().Truncate(24*time.Hour).AddDate(0, 0, -13)
 	if days, err := ad.Store.IntentsByDay(ctx, chartFrom); err != nil {
@@ -358,7 +344,7 @@ func (ad *Admin) load(ctx context.Context, since string, s session) page {
 	hs, err := ad.Bot.Handoffs(ctx)
 	if err != nil {
 		ad.Log.Error("admin: handoffs", "err", err)
-		p.Errors = append(p.Errors, "The handoff queue could not be read.")
+		p.Errors = append(p.Errors, "err_handoffs")
 	}
 	if len(hs) > maxHandoffsShown { // oldest first: those waiting longest
 		p.MoreHandoffs = len(hs) - maxHandoffsShown
@@ -371,17 +357,12 @@ func (ad *Admin) load(ctx context.Context, since string, s session) page {
 	transcripts, err := ad.Store.Transcripts(ctx, qs)
 	if err != nil {
 		ad.Log.Error("admin: transcripts", "err", err)
-		p.Errors = append(p.Errors, "The conversations could not be read; the handoffs are shown without them.")
+		p.Errors = append(p.Errors, "err_transcripts")
 	}
 	for i, h := range hs {
 		v := handoffView{Handoff: h}
 		if i < len(transcripts) {
 			v.Lines = transcripts[i]
-		}
-		for i, l := range v.Lines {
-			if l.From == "user" && l.Text == "/handoff" {
-				v.Lines[i].Text = "(pressed “talk to a person”)"
-			}
 		}
 		p.Handoffs = append(p.Handoffs, v)
 	}
@@ -406,7 +387,7 @@ func (ad *Admin) try(w http.ResponseWriter, r *http.Request, s session) {
 		p.Try = &tried{Text: text, Intent: reply.Intent, Confidence: reply.Confidence, Answer: reply.PlainText(),
 			Clarify: reply.Clarify, Generated: reply.Generated}
 	}
-	ad.render(w, http.StatusOK, "admin.html", p)
+	ad.render(w, r, http.StatusOK, "admin.html", p)
 }
 
 func (ad *Admin) findHandoff(ctx context.Context, id string) (bot.Handoff, bool) {
@@ -478,29 +459,19 @@ func (ad *Admin) done(w http.ResponseWriter, r *http.Request, s session, what st
 	http.Redirect(w, r, "/admin?done="+what, http.StatusSeeOther)
 }
 
-func (ad *Admin) render(w http.ResponseWriter, status int, name string, data any) {
+// render writes a console page in the browser's language.
+func (ad *Admin) render(w http.ResponseWriter, r *http.Request, status int, name string, data any) {
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Add("Vary", "Accept-Language")
+	c := adminTmpl()
 	var b strings.Builder
-	if err := adminTmpl().ExecuteTemplate(&b, name, data); err != nil {
+	if err := c.pages[c.lang(r)].ExecuteTemplate(&b, name, data); err != nil {
 		ad.Log.Error("admin: render", "page", name, "err", err)
 		http.Error(w, "the page could not be rendered", http.StatusInternalServerError)
 		return
 	}
 	w.WriteHeader(status)
 	w.Write([]byte(b.String()))
-}
-
-func ago(t time.Time) string {
-	d := time.Since(t)
-	switch {
-	case d < time.Minute:
-		return "just now"
-	case d < time.Hour:
-		return strconv.Itoa(int(d/time.Minute)) + " min ago"
-	case d < 48*time.Hour:
-		return strconv.Itoa(int(d/time.Hour)) + " h ago"
-	}
-	return strconv.Itoa(int(d/(24*time.Hour))) + " days ago"
 }
 
 // shortID shows enough of a user id to tell users apart.

@@ -16,6 +16,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/network"
 	cdpage "github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 )
@@ -204,6 +206,26 @@ func TestBrowser(t *testing.T) {
 		t.Errorf("unanswered questions: XSS text missing or turned into elements (%v):\n%s", elems, unanswered)
 	}
 	shot(t, admin, "admin.png")
+
+	// A Chinese browser (Accept-Language zh-CN) gets the console in Chinese,
+	// in another tab of the same session.
+	zh, cancel3 := chromedp.NewContext(ctx)
+	defer cancel3()
+	acceptChinese := func(c context.Context, tg *chromedp.Target) (chromedp.Void, error) {
+		_, err := cdp.Call(c, tg, network.SetExtraHTTPHeaders,
+			network.SetExtraHTTPHeadersParams{Headers: network.Headers{"Accept-Language": "zh-CN,zh;q=0.9,en;q=0.8"}})
+		return chromedp.Void{}, err
+	}
+	do(zh, "open the console in Chinese", acceptChinese, chromedp.EmulateViewport(1100, 900), chromedp.Navigate(base+"/admin"),
+		chromedp.WaitVisible(chromedp.ID("handoffs")))
+	if lang, h1, queue := eval(zh, `document.documentElement.lang`), text(zh, "h1"), text(zh, "#handoffs h2"); lang != "zh" || h1 != "supportbot 管理后台" || queue != "转人工队列" {
+		t.Errorf("console with Accept-Language zh-CN: lang %v, title %q, queue %q", lang, h1, queue)
+	}
+	if button := text(zh, "form.reply button"); button != "发送回复" {
+		t.Errorf("the Chinese console's reply button says %q", button)
+	}
+	shot(t, zh, "admin.zh.png")
+	cancel3()
 	do(admin, "reply", chromedp.SendKeys(chromedp.CSS(`form.reply textarea`), "您好，我是客服小李，请稍等。"),
 		chromedp.Click(chromedp.CSS(`form.reply button`)), chromedp.WaitVisible(chromedp.CSS(`.flash`)))
 

@@ -27,6 +27,12 @@ type message struct {
 	// 微信客服: the sync token and the account the event is about.
 	Token    string `xml:"Token"`
 	OpenKfID string `xml:"OpenKfId"`
+	// template_card_event: the button pressed, on which card, and the
+	// code that lets the card be updated once.
+	EventKey     string `xml:"EventKey"`
+	TaskID       string `xml:"TaskId"`
+	CardType     string `xml:"CardType"`
+	ResponseCode string `xml:"ResponseCode"`
 }
 
 func parseMessage(b []byte) (message, error) {

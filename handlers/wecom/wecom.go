@@ -60,6 +60,9 @@ type Config struct {
 	// Console: the admin console is on, so agents see handoffs there and
 	// can reply from it, with or without RobotWebhook.
 	Console bool
+	// Feedback keeps the 👍/👎 pressed on the app's answer cards; nil: no
+	// vote cards.
+	Feedback bot.FeedbackStore
 }
 
 // maxContent is WeCom's limit on one message's content, in bytes.
@@ -229,6 +232,11 @@ func (a *Adapter) handle(ctx context.Context, w http.ResponseWriter, m message) 
 		if !a.later("微信客服 sync", func(ctx context.Context) error { a.syncKf(ctx, token, kf); return nil }) {
 			a.pool.Refused("queue full, 微信客服 sync postponed to the next event")
 		}
+	case m.MsgType == "event" && m.Event == "template_card_event":
+		if !a.cardEvent(ctx, m) {
+			http.Error(w, "busy, retry", http.StatusServiceUnavailable)
+			return
+		}
 	case m.MsgType == "event":
 		// enter_agent, subscribe and the like need no answer.
 	case m.MsgType == "text":
@@ -285,9 +293,20 @@ func (a *Adapter) answerText(ctx context.Context, w http.ResponseWriter, m messa
 		a.bot.RefuseHandoff(ctx, reply.HandoffID) // nobody was told: the bot keeps answering
 		text = a.bot.Text("handoff_unavailable", reply.Lang, nil)
 	}
+	if a.clarifyLater(m.FromUserName, reply) {
+		a.keepReply(ctx, key, "")
+		w.WriteHeader(http.StatusOK) // empty 200 now, the choices as a card
+		return
+	}
 	if len(text) > maxContent {
 		user, md := m.FromUserName, reply.Markdown()
-		if a.later("long answer", func(ctx context.Context) error { return a.sendApp(ctx, user, md) }) {
+		if a.later("long answer", func(ctx context.Context) error {
+			if err := a.sendApp(ctx, user, md); err != nil {
+				return err
+			}
+			a.sendVote(ctx, user, reply)
+			return nil
+		}) {
 			a.keepReply(ctx, key, "")
 			w.WriteHeader(http.StatusOK)
 			return
@@ -297,6 +316,7 @@ func (a *Adapter) answerText(ctx context.Context, w http.ResponseWriter, m messa
 	}
 	a.keepReply(ctx, key, text)
 	a.passive(w, m.FromUserName, text)
+	a.voteAfter(w, m.FromUserName, reply)
 }
 
 // retryWait is how long a retry waits for the reply of a first request
@@ -373,7 +393,15 @@ func (a *Adapter) answerLater(ctx context.Context, user, text string) error {
 		a.bot.RefuseHandoff(ctx, reply.HandoffID) // nobody was told: the bot keeps answering
 		md = a.bot.Text("handoff_unavailable", reply.Lang, nil)
 	}
-	return a.sendApp(ctx, user, md)
+	if len(reply.Clarify) > 0 && a.cardsOn() {
+		a.sendClarify(ctx, user, reply)
+		return nil
+	}
+	if err := a.sendApp(ctx, user, md); err != nil {
+		return err
+	}
+	a.sendVote(ctx, user, reply)
+	return nil
 }
 
 // sendApp sends a long answer as markdown messages of at most 2048 bytes.
@@ -532,11 +560,7 @@ func truncate(s string, max int) string {
 // user of a handoff: an app message for 企业微信 users, a 微信客服 message
 // for WeChat customers.
 func (a *Adapter) DeliverAgentReply(ctx context.Context, h bot.Handoff, text string) error {
-	who := "人工客服："
-	if h.Lang == "en" {
-		who = "Support agent: "
-	}
-	parts := split(who+text, maxContent)
+	parts := split(a.bot.Text("agent_reply", h.Lang, map[string]string{"text": text}), maxContent)
 	for _, p := range parts {
 		var err error
 		switch h.Channel {

@@ -52,6 +52,8 @@ type fakeWeCom struct {
 	tokenCalls int
 	expireNext bool // answer the next API call with 42001
 	sends      []map[string]any
+	updates    []map[string]any // message/update_template_card
+	refuseCard bool             // answer template cards with an error
 	kfSends    []map[string]any
 	robot      []map[string]any
 	syncs      []string          // cursors asked for
@@ -104,7 +106,22 @@ func newFakeWeCom(t *testing.T) *fakeWeCom {
 			return
 		}
 		record(&f.sends, r)
+		f.mu.Lock()
+		refuse := f.refuseCard && f.sends[len(f.sends)-1]["msgtype"] == "template_card"
+		f.mu.Unlock()
+		if refuse {
+			io.WriteString(w, `{"errcode":40058,"errmsg":"invalid template_card"}`)
+			return
+		}
 		io.WriteString(w, `{"errcode":0,"errmsg":"ok"}`)
+	})
+	mux.HandleFunc("POST /cgi-bin/message/update_template_card", func(w http.ResponseWriter, r *http.Request) {
+		if !valid(r) {
+			io.WriteString(w, `{"errcode":40014,"errmsg":"invalid access_token"}`)
+			return
+		}
+		record(&f.updates, r)
+		io.WriteString(w, `{"errcode":0,"errmsg":"ok","invaliduser":[]}`)
 	})
 	mux.HandleFunc("POST /cgi-bin/kf/sync_msg", func(w http.ResponseWriter, r *http.Request) {
 		var req map[string]any
