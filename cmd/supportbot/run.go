@@ -432,6 +432,7 @@ func serve(ctx context.Context, a *app, ln net.Listener) int {
 		admin.Store = adminStore{a.store, a}
 		admin.Register(mux)
 	}
+	var slackAdapter *slackchan.Adapter // set below when Slack is on, before serving
 	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
 		if a.store != nil {
 			ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
@@ -447,6 +448,10 @@ func serve(ctx context.Context, a *app, ln net.Listener) int {
 		}
 		if a.state != nil && a.state.failover != nil && a.state.failover.Down() {
 			io.WriteString(w, "ready, degraded: redis unreachable, using local state\n")
+			return
+		}
+		if slackAdapter != nil && slackAdapter.SocketDown() {
+			io.WriteString(w, "ready, degraded: slack socket mode not connected\n")
 			return
 		}
 		io.WriteString(w, "ready\n")
@@ -482,7 +487,6 @@ func serve(ctx context.Context, a *app, ln net.Listener) int {
 	var wg sync.WaitGroup
 	socketCtx, stopSocket := context.WithCancel(context.Background())
 	defer stopSocket()
-	var slackAdapter *slackchan.Adapter
 	slackMode := "off"
 	if sc := a.cfg.Slack; sc.Enabled() {
 		client := goslack.New(sc.BotToken, goslack.OptionAPIURL(sc.APIURL), goslack.OptionAppLevelToken(sc.AppToken),

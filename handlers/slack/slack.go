@@ -101,6 +101,7 @@ type Adapter struct {
 
 	pool        *workq.Pool  // answers and button presses, after the ack
 	pausedUntil atomic.Int64 // unix nanos: Slack's rate limit holds every post until then
+	socket      atomic.Int32 // socketOff, socketConnecting or socketConnected
 	owner       string       // this replica, in the inbox
 	sealer      sealer
 	lease, tick time.Duration  // inboxLease, inboxTick; tests shorten them
@@ -152,7 +153,7 @@ func (a *Adapter) Start(ctx context.Context) {
 				a.mu.Lock()
 				a.botUserID = resp.UserID
 				a.mu.Unlock()
-				a.log.Info("slack: connected", "team", resp.Team, "bot_user", resp.UserID)
+				a.log.Info("slack: web API reachable, token accepted", "team", resp.Team, "bot_user", resp.UserID)
 				return
 			}
 			a.log.Error("slack: auth.test failed; check SLACK_BOT_TOKEN and that Slack is reachable", "err", err, "retry_in", wait)

@@ -926,3 +926,59 @@ func TestOnlyAgentsResolve(t *testing.T) {
 		t.Errorf("resolve button outside the agent channel: %v", hooks)
 	}
 }
+
+// TestSocketModeStateIsTold: a Socket Mode connection that fails (here a
+// malformed socket URL) is logged as not connected and /readyz's question
+// says so; only a real connection is "connected".
+func TestSocketModeStateIsTold(t *testing.T) {
+	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/api/apps.connections.open":
+			io.WriteString(w, `{"ok":true,"url":"not a socket url"}`)
+		default:
+			io.WriteString(w, `{"ok":true,"user_id":"UBOT","team":"Test"}`)
+		}
+	}))
+	defer api.Close()
+	var logs syncLog
+	client := goslack.New("xoxb-test", goslack.OptionAPIURL(api.URL+"/api/"), goslack.OptionAppLevelToken("xapp-test"))
+	a := New(newBot(t), client, bot.NewMemoryDedup(), bot.NewMemoryFeedback(10), Config{Workers: 1},
+		slog.New(slog.NewTextHandler(&logs, nil)))
+	defer a.Close()
+	if a.SocketDown() {
+		t.Error("down before Socket Mode is in use")
+	}
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan struct{})
+	go func() { a.RunSocketMode(ctx, socketmode.New(client)); close(done) }()
+	for i := 0; i < 200 && !strings.Contains(logs.String(), "not connected"); i++ {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if !a.SocketDown() || !strings.Contains(logs.String(), "slack: socket mode not connected") ||
+		strings.Contains(logs.String(), "socket mode connected") {
+		t.Errorf("down %v, log:\n%s", a.SocketDown(), logs.String())
+	}
+	cancel()
+	<-done
+	a.socketEvent(t.Context(), socketmode.Event{Type: socketmode.EventTypeConnected}, nil)
+	if a.SocketDown() {
+		t.Error("down after the client said connected")
+	}
+}
+
+type syncLog struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (s *syncLog) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncLog) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}

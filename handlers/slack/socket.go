@@ -19,6 +19,7 @@ var _ Acker = (*socketmode.Client)(nil)
 // ctx ends: the same events, commands and buttons as over HTTP, with no
 // public URL. The client reconnects on its own.
 func (a *Adapter) RunSocketMode(ctx context.Context, c *socketmode.Client) error {
+	a.socket.Store(socketConnecting)
 	errc := make(chan error, 1)
 	go func() { errc <- c.RunContext(ctx) }()
 	for {
@@ -36,11 +37,16 @@ func (a *Adapter) RunSocketMode(ctx context.Context, c *socketmode.Client) error
 // again.
 func (a *Adapter) socketEvent(ctx context.Context, evt socketmode.Event, ack Acker) {
 	switch evt.Type {
+	case socketmode.EventTypeConnecting:
+		a.socket.Store(socketConnecting)
+		return
 	case socketmode.EventTypeConnected:
+		a.socket.Store(socketConnected)
 		a.log.Info("slack: socket mode connected")
 		return
 	case socketmode.EventTypeConnectionError, socketmode.EventTypeInvalidAuth:
-		a.log.Error("slack: socket mode connection", "type", evt.Type, "data", evt.Data)
+		a.socket.Store(socketConnecting)
+		a.log.Error("slack: socket mode not connected", "type", evt.Type, "data", evt.Data)
 		return
 	}
 	if evt.Request == nil {
@@ -79,3 +85,14 @@ func (a *Adapter) socketEvent(ctx context.Context, evt socketmode.Event, ack Ack
 		ackWith()
 	}
 }
+
+// Socket Mode's connection, as the client's events tell it.
+const (
+	socketOff        = iota // Socket Mode is not in use
+	socketConnecting        // connecting, or the connection failed and is tried again
+	socketConnected
+)
+
+// SocketDown reports whether Socket Mode is in use but not connected, so
+// that no event can arrive; for readiness.
+func (a *Adapter) SocketDown() bool { return a.socket.Load() == socketConnecting }
