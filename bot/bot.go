@@ -11,6 +11,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/supportbot/supportbot/bot/phone"
 	"github.com/supportbot/supportbot/knowledge"
 )
 
@@ -128,7 +129,7 @@ func (b *Bot) KB() *knowledge.KB { return b.cur.Load().kb }
 func (b *Bot) Classify(text string) Classification { return b.cur.Load().m.Classify(text) }
 
 // CheckNumber checks one /checknum input.
-func (b *Bot) CheckNumber(input string) Number { return CheckNumber(b.cur.Load().kb, input) }
+func (b *Bot) CheckNumber(input string) phone.Number { return phone.Check(b.cur.Load().kb, input) }
 
 // Respond answers one message. It never fails: whatever the input, the user
 // gets a reply in their language, or a Silent one while a person has the
@@ -155,14 +156,14 @@ func (b *Bot) Respond(ctx context.Context, msg Message) Reply {
 		}
 		if open {
 			r = Reply{Intent: "handoff", Silent: true, HandoffID: st.HandoffID, Lang: st.Lang}
-			r.Asked = MaskText(truncateRunes(strings.TrimSpace(msg.Text), 1000))
+			r.Asked = phone.MaskText(truncateRunes(strings.TrimSpace(msg.Text), 1000))
 			b.after(ctx, msg, r, start)
 			return r
 		}
 		st.HandoffID = ""
 	}
 	r = b.respond(ctx, msg, &st)
-	r.Asked = MaskText(truncateRunes(strings.TrimSpace(msg.Text), 1000))
+	r.Asked = phone.MaskText(truncateRunes(strings.TrimSpace(msg.Text), 1000))
 	if r.Handoff && b.handoffs != nil {
 		asked := r.Asked
 		if strings.TrimSpace(msg.Text) == "/handoff" && len(st.History) > 0 {
@@ -214,7 +215,7 @@ func (b *Bot) rateLimited(ctx context.Context, msg Message, start time.Time) (Re
 	}
 	r := b.cur.Load().message("rate_limited", "rate_limited", Lang(msg.Text, msg.Lang))
 	r.RateLimited = true
-	r.Asked = MaskText(truncateRunes(strings.TrimSpace(msg.Text), 1000))
+	r.Asked = phone.MaskText(truncateRunes(strings.TrimSpace(msg.Text), 1000))
 	if b.observer != nil {
 		b.observer.RateLimited(msg.Channel)
 	}
@@ -243,7 +244,7 @@ func (b *Bot) CheckNumbers(ctx context.Context, channel, user, args, lang string
 		return r
 	}
 	r := b.cur.Load().checknum(args, commandLang(args, lang))
-	r.Asked = MaskText(truncateRunes(msg.Text, 1000))
+	r.Asked = phone.MaskText(truncateRunes(msg.Text, 1000))
 	b.after(ctx, msg, r, start)
 	return r
 }
@@ -255,7 +256,7 @@ func (b *Bot) Preview(ctx context.Context, text, lang string) Reply {
 	text = validText(text)
 	var st State
 	r := b.respond(ctx, Message{Channel: "preview", Text: text, Lang: lang}, &st)
-	r.Asked = MaskText(truncateRunes(strings.TrimSpace(text), 1000))
+	r.Asked = phone.MaskText(truncateRunes(strings.TrimSpace(text), 1000))
 	return r
 }
 
@@ -474,9 +475,9 @@ func (b *Bot) continueConversation(e *engine, text, lang string, st *State) (Rep
 			return e.compose(Classification{Intent: id, Confidence: 1, Lang: lang}, lang), true
 		}
 	case "number": // the answer that asked for it
-		nums := ExtractNumbers(e.kb, text)
-		if n := CheckNumber(e.kb, text); len(nums) == 0 && n.Valid {
-			nums = []Number{n}
+		nums := phone.Extract(e.kb, text)
+		if n := phone.Check(e.kb, text); len(nums) == 0 && n.Valid {
+			nums = []phone.Number{n}
 		}
 		if len(nums) > 0 {
 			st.Pending = ""
@@ -613,12 +614,12 @@ func (e *engine) checknum(args, lang string) Reply {
 	if strings.TrimSpace(args) == "" {
 		return e.message("checknum", "number_empty", lang)
 	}
-	nums := []Number{CheckNumber(e.kb, args)}
+	nums := []phone.Number{phone.Check(e.kb, args)}
 	if !nums[0].Valid {
-		if parts := listedNumbers(args); len(parts) > 0 {
+		if parts := phone.List(args); len(parts) > 0 {
 			nums = nums[:0]
 			for _, p := range parts {
-				nums = append(nums, CheckNumber(e.kb, p))
+				nums = append(nums, phone.Check(e.kb, p))
 			}
 		}
 	}
@@ -657,9 +658,9 @@ func (b *Bot) Text(name, lang string, vars map[string]string) string {
 }
 
 // Verdict is the sentence for one checked number in lang.
-func (b *Bot) Verdict(n Number, lang string) string { return b.cur.Load().verdict(n, lang) }
+func (b *Bot) Verdict(n phone.Number, lang string) string { return b.cur.Load().verdict(n, lang) }
 
-func (e *engine) verdict(n Number, lang string) string {
+func (e *engine) verdict(n phone.Number, lang string) string {
 	name := "verdict_unsupported"
 	switch {
 	case !n.Valid:
@@ -677,7 +678,7 @@ func (e *engine) verdict(n Number, lang string) string {
 		"{number}", n.Masked(),
 		"{prefix}", n.Prefix,
 		"{carrier}", knowledge.CarrierName(n.Carrier, lang),
-		"{input}", MaskText(input),
+		"{input}", phone.MaskText(input),
 		"{digits}", itoa(n.Digits),
 		"{code}", n.Country)
 }

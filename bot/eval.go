@@ -5,6 +5,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/supportbot/supportbot/bot/phone"
 	"github.com/supportbot/supportbot/knowledge"
 )
 
@@ -195,7 +196,7 @@ func (b *Bot) Evaluate(set []Labelled) EvalReport {
 		}
 		conf[k].Count++
 		if len(conf[k].Examples) < 5 {
-			conf[k].Examples = append(conf[k].Examples, MaskText(ex.Text))
+			conf[k].Examples = append(conf[k].Examples, phone.MaskText(ex.Text))
 		}
 	}
 	r.Accuracy = ratio(r.Correct, r.Total)

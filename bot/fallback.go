@@ -10,6 +10,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/supportbot/supportbot/bot/phone"
 	"github.com/supportbot/supportbot/knowledge"
 )
 
@@ -328,11 +329,11 @@ func (e *engine) guard(answer, lang string) string {
 		wrong := false
 		var verdicts []string
 		for _, m := range matches {
-			n := Number{Input: m, Valid: true, Normalized: m}
+			n := phone.Number{Input: m, Valid: true, Normalized: m}
 			if len(m) != 3 && len(m) != 11 {
 				n.Normalized = m[:3]
 			}
-			lookup(e.kb, &n)
+			phone.Lookup(e.kb, &n)
 			if (claimsNo && n.Supported) || (claimsYes && !n.Supported) {
 				wrong = true
 			}
@@ -389,7 +390,7 @@ func (b *Bot) askFallback(ctx context.Context, e *engine, text, lang string, c C
 	if len(passages) == 0 {
 		return Reply{}, false // not covered: the rules' "none" answer stands
 	}
-	q := Question{Text: MaskText(text), Lang: lang, Scope: e.scope(lang), Passages: passages, History: history}
+	q := Question{Text: phone.MaskText(text), Lang: lang, Scope: e.scope(lang), Passages: passages, History: history}
 	answer, err := b.fb.ask(ctx, lang+"\x00"+b.norm.Normalize(text), q)
 	r := Reply{Intent: knowledge.None, Confidence: c.Confidence, Lang: lang, Numbers: c.Numbers}
 	switch {

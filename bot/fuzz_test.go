@@ -6,6 +6,7 @@ import (
 	"testing"
 	"unicode/utf8"
 
+	"github.com/supportbot/supportbot/bot/phone"
 	"github.com/supportbot/supportbot/knowledge"
 )
 
@@ -21,7 +22,7 @@ func FuzzCheckNumber(f *testing.F) {
 		n := b.CheckNumber(s)
 		if n.Valid {
 			if len(n.Normalized) != 11 && len(n.Normalized) != 3 || n.Normalized[0] != '1' {
-				t.Fatalf("CheckNumber(%q) valid with normalized %q", s, n.Normalized)
+				t.Fatalf("phone.Check(%q) valid with normalized %q", s, n.Normalized)
 			}
 			if n.Prefix != n.Normalized[:3] {
 				t.Fatalf("prefix %q of %q", n.Prefix, n.Normalized)
@@ -30,25 +31,25 @@ func FuzzCheckNumber(f *testing.F) {
 				t.Fatalf("listed %v disagrees with the table", n.Listed)
 			}
 		} else if n.Reason == "" {
-			t.Fatalf("CheckNumber(%q) invalid without a reason", s)
+			t.Fatalf("phone.Check(%q) invalid without a reason", s)
 		}
-		for _, x := range ExtractNumbers(b.KB(), s) {
+		for _, x := range phone.Extract(b.KB(), s) {
 			if x.Valid && x.Normalized[0] != '1' {
-				t.Fatalf("ExtractNumbers(%q) found %q", s, x.Normalized)
+				t.Fatalf("phone.Extract(%q) found %q", s, x.Normalized)
 			}
 		}
 		// Several numbers in one /checknum: every part has a verdict, and
 		// none of them is empty.
-		for _, p := range listedNumbers(s) {
+		for _, p := range phone.List(s) {
 			if strings.TrimSpace(p) == "" {
-				t.Fatalf("listedNumbers(%q) gave an empty part", s)
+				t.Fatalf("phone.List(%q) gave an empty part", s)
 			}
 		}
 		if r := b.CheckNumbers(context.Background(), "fuzz", "u", s, ""); strings.TrimSpace(s) != "" && len(r.Numbers) == 0 {
 			t.Fatalf("CheckNumbers(%q) gave no verdict", s)
 		}
-		if m := MaskText(s); utf8.ValidString(s) && !utf8.ValidString(m) {
-			t.Fatalf("MaskText(%q) made invalid UTF-8", s)
+		if m := phone.MaskText(s); utf8.ValidString(s) && !utf8.ValidString(m) {
+			t.Fatalf("phone.MaskText(%q) made invalid UTF-8", s)
 		}
 	})
 }

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/supportbot/supportbot/bot/phone"
 	"github.com/supportbot/supportbot/bot/retrieval"
 	"github.com/supportbot/supportbot/knowledge"
 )
@@ -17,9 +18,9 @@ type Classification struct {
 	// Intent is the id of the answer (an FAQ entry or item, or a rule's
 	// message; see knowledge.Target), or knowledge.None.
 	Intent     string
-	Confidence float64  // in [0, 1]
-	Lang       string   // "zh" or "en"
-	Numbers    []Number // phone numbers and prefixes in the message
+	Confidence float64        // in [0, 1]
+	Lang       string         // "zh" or "en"
+	Numbers    []phone.Number // phone numbers and prefixes in the message
 	// Clarify lists the answers to offer when the best ones are too
 	// close to call, best first; empty when the answer is clear.
 	Clarify []string
@@ -406,7 +407,7 @@ func (m *Matcher) Classify(text string) Classification {
 
 func (m *Matcher) classify(text string, withScores bool) Classification {
 	text = truncateRunes(text, m.settings.MaxRunes)
-	c := Classification{Lang: Lang(text, "zh"), Numbers: ExtractNumbers(m.kb, text)}
+	c := Classification{Lang: Lang(text, "zh"), Numbers: phone.Extract(m.kb, text)}
 	plain := m.norm.Normalize(text)
 	norm := m.fixTypos(plain)
 

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/supportbot/supportbot/bot/phone"
 	"github.com/supportbot/supportbot/knowledge"
 )
 
@@ -51,7 +52,7 @@ type Reply struct {
 	// Source locates the answer in the FAQ; nil for the bot's own messages.
 	Source  *Source
 	Blocks  []Block
-	Numbers []Number
+	Numbers []phone.Number
 	// Clarify offers intents to choose from when the message was unclear;
 	// Blocks already list them as text, channels with buttons may add them.
 	Clarify []Option

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/supportbot/supportbot/bot"
+	"github.com/supportbot/supportbot/bot/phone"
 )
 
 // AgentMessage is what an agent wrote to a user from the admin console.
@@ -20,7 +21,7 @@ type AgentMessage struct {
 // AddAgentMessage stores an agent's message to a user (numbers masked, as
 // all stored text) and returns its id.
 func (s *Store) AddAgentMessage(ctx context.Context, channel, user, handoffID, text string) (int64, error) {
-	args := []any{time.Now().UnixMilli(), channel, bot.HashUser(channel, user), handoffID, bot.MaskText(text)}
+	args := []any{time.Now().UnixMilli(), channel, bot.HashUser(channel, user), handoffID, phone.MaskText(text)}
 	if s.pg {
 		var id int64
 		err := s.db.QueryRowContext(ctx, s.q(`INSERT INTO agent_messages (at, channel, user_hash, handoff_id, text) VALUES (?, ?, ?, ?, ?) RETURNING id`), args...).Scan(&id)

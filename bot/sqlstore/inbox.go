@@ -61,7 +61,6 @@ func (s *Store) inboxWait(ctx context.Context, op inboxOp) error {
 	}
 }
 
-
 // inboxWriter stores the inbox's changes in arrival order, as many as are
 // waiting in each transaction, until the store closes; what is waiting
 // then is stored first.
@@ -187,4 +186,3 @@ const inboxDDL = `CREATE TABLE inbox (
 		created INTEGER NOT NULL
 	);
 	CREATE INDEX inbox_lease ON inbox(channel, lease);`
-

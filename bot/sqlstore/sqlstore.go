@@ -22,6 +22,7 @@ import (
 
 	_ "github.com/jackc/pgx/v5/stdlib"
 	"github.com/supportbot/supportbot/bot"
+	"github.com/supportbot/supportbot/bot/phone"
 	_ "modernc.org/sqlite"
 )
 
@@ -344,7 +345,7 @@ func (s *Store) write(batch []bot.Exchange) error {
 					return err
 				}
 			}
-			args = append(args, x.At.UnixMilli(), text(x.Channel), text(x.UserHash), text(bot.MaskText(x.Text)), text(x.Lang), text(x.Intent),
+			args = append(args, x.At.UnixMilli(), text(x.Channel), text(x.UserHash), text(phone.MaskText(x.Text)), text(x.Lang), text(x.Intent),
 				x.Confidence, text(x.AnswerID), x.Fallback, x.Handoff, text(x.HandoffID), x.Latency.Microseconds())
 		}
 		var err error

@@ -19,8 +19,8 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
-
 	"github.com/supportbot/supportbot/bot"
+	"github.com/supportbot/supportbot/bot/phone"
 	"github.com/supportbot/supportbot/handlers/web"
 	"github.com/supportbot/supportbot/knowledge"
 )
@@ -157,22 +157,22 @@ func TestRunChecknum(t *testing.T) {
 				t.Errorf("fields of %s (-want +got):\n%s", l, diff)
 			}
 		}
-		mobile := bot.Number{Valid: true, Normalized: "13812345678", Prefix: "138", Carrier: "移动", Supported: true}
-		want := []bot.Number{mobile, mobile, mobile,
+		mobile := phone.Number{Valid: true, Normalized: "13812345678", Prefix: "138", Carrier: "移动", Supported: true}
+		want := []phone.Number{mobile, mobile, mobile,
 			{Input: "192", Valid: true, Normalized: "192", Prefix: "192", Supported: false},
 			{Input: "12345", Valid: false},
 		}
 		for i, in := range inputs[:3] {
 			want[i].Input = in
 		}
-		got := jsonLines[bot.Number](t, r.stdout)
+		got := jsonLines[phone.Number](t, r.stdout)
 		// The error is a sentence for people; that it is there is the contract.
 		for i := range got {
 			if hasErr := got[i].Error != ""; hasErr == got[i].Valid {
 				t.Errorf("%q: valid %v with error %q, want an error exactly when invalid", got[i].Input, got[i].Valid, got[i].Error)
 			}
 		}
-		if diff := cmp.Diff(want, got, cmpopts.IgnoreFields(bot.Number{}, "Error")); diff != "" {
+		if diff := cmp.Diff(want, got, cmpopts.IgnoreFields(phone.Number{}, "Error")); diff != "" {
 			t.Errorf("numbers mismatch (-want +got):\n%s", diff)
 		}
 	})

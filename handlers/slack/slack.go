@@ -26,6 +26,7 @@ import (
 	goslack "github.com/slack-go/slack"
 	"github.com/slack-go/slack/slackevents"
 	"github.com/supportbot/supportbot/bot"
+	"github.com/supportbot/supportbot/bot/phone"
 	"github.com/supportbot/supportbot/handlers/internal/workq"
 	"github.com/supportbot/supportbot/knowledge"
 )
@@ -475,7 +476,7 @@ func (a *Adapter) answer(ctx context.Context, m incomingMsg) error {
 	}
 	var notifyErr error
 	if reply.Handoff {
-		notifyErr = a.notifyAgents(ctx, m.user, m.channel, m.ts, bot.MaskText(text), reply.HandoffID)
+		notifyErr = a.notifyAgents(ctx, m.user, m.channel, m.ts, phone.MaskText(text), reply.HandoffID)
 		if told := a.cfg.AgentChannel != "" && notifyErr == nil; !told && !a.cfg.Console {
 			// Nobody was told: end the handoff, so the bot keeps answering.
 			if err := a.bot.RefuseHandoff(ctx, reply.HandoffID); err != nil && reply.HandoffID != "" {

@@ -18,6 +18,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/supportbot/supportbot/bot"
+	"github.com/supportbot/supportbot/bot/phone"
 	"github.com/supportbot/supportbot/knowledge"
 )
 
@@ -271,15 +272,15 @@ type ChatResponse struct {
 	Markdown string `json:"markdown"` // the same as CommonMark
 	// Title and Blocks are the same answer structured, for pages that
 	// build it as DOM text (the chat page does).
-	Title      string       `json:"title,omitempty"`
-	Blocks     []BlockJSON  `json:"blocks"`
-	Intent     string       `json:"intent"`
-	Confidence float64      `json:"confidence"`
-	Lang       string       `json:"lang"`
-	Numbers    []bot.Number `json:"numbers"`
-	Clarify    []Option     `json:"clarify"`
-	Source     *Source      `json:"source,omitempty"`
-	Handoff    bool         `json:"handoff"`
+	Title      string         `json:"title,omitempty"`
+	Blocks     []BlockJSON    `json:"blocks"`
+	Intent     string         `json:"intent"`
+	Confidence float64        `json:"confidence"`
+	Lang       string         `json:"lang"`
+	Numbers    []phone.Number `json:"numbers"`
+	Clarify    []Option       `json:"clarify"`
+	Source     *Source        `json:"source,omitempty"`
+	Handoff    bool           `json:"handoff"`
 	// Silent: a person has this conversation (handoff_id); the bot says
 	// nothing and reply is empty.
 	Silent    bool   `json:"silent,omitempty"`
@@ -420,9 +421,9 @@ func NewChatResponse(reply bot.Reply) ChatResponse {
 	}
 	// The numbers go back masked, like the reply: API clients log and store
 	// what they get.
-	resp.Numbers = make([]bot.Number, len(reply.Numbers))
+	resp.Numbers = make([]phone.Number, len(reply.Numbers))
 	for i, n := range reply.Numbers {
-		n.Input, n.Normalized, n.Error = bot.MaskText(n.Input), n.Masked(), bot.MaskText(n.Error)
+		n.Input, n.Normalized, n.Error = phone.MaskText(n.Input), n.Masked(), phone.MaskText(n.Error)
 		resp.Numbers[i] = n
 	}
 	for _, o := range reply.Clarify {

@@ -12,8 +12,8 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
-
 	"github.com/supportbot/supportbot/bot"
+	"github.com/supportbot/supportbot/bot/phone"
 	"github.com/supportbot/supportbot/knowledge"
 )
 
@@ -171,7 +171,7 @@ func TestChat(t *testing.T) {
 		if resp.Intent != "sms_missing.prefix" {
 			t.Errorf("intent = %q, want sms_missing.prefix", resp.Intent)
 		}
-		want := []bot.Number{{Input: "192****5678", Valid: true, Normalized: "192****5678", Prefix: "192", Supported: false}}
+		want := []phone.Number{{Input: "192****5678", Valid: true, Normalized: "192****5678", Prefix: "192", Supported: false}}
 		if diff := cmp.Diff(want, resp.Numbers); diff != "" {
 			t.Errorf("numbers mismatch (-want +got):\n%s", diff)
 		}

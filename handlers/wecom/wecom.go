@@ -14,7 +14,6 @@ import (
 	"encoding/xml"
 	"errors"
 	"fmt"
-
 	"io"
 	"log/slog"
 	"net/http"
@@ -24,6 +23,7 @@ import (
 	"time"
 
 	"github.com/supportbot/supportbot/bot"
+	"github.com/supportbot/supportbot/bot/phone"
 	"github.com/supportbot/supportbot/handlers/internal/workq"
 )
 
@@ -501,7 +501,7 @@ func (a *Adapter) handoff(channel, user, text, lang, handoffID string) bool {
 		}
 		return a.cfg.Console
 	}
-	notice := a.bot.Text("handoff_notice", lang, map[string]string{"channel": inert(channel), "user": inert(user), "text": bot.MaskText(inert(truncate(text, 300)))})
+	notice := a.bot.Text("handoff_notice", lang, map[string]string{"channel": inert(channel), "user": inert(user), "text": phone.MaskText(inert(truncate(text, 300)))})
 	if !a.later("robot notice", func(ctx context.Context) error {
 		err := a.api.Robot(ctx, a.cfg.RobotWebhook, notice)
 		if err != nil && !a.cfg.Console && handoffID != "" {

@@ -1,4 +1,9 @@
-package bot
+// Package phone reads phone numbers and three-digit prefixes (号段) out of
+// messages, in the forms people write them (spaces, dashes, full-width
+// digits, +86 / 0086, numbers from abroad), checks them against the
+// knowledge's prefix table, and masks them for logs and stored text
+// (138****5678).
+package phone
 
 import (
 	"slices"
@@ -7,6 +12,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/supportbot/supportbot/knowledge"
+	"golang.org/x/text/unicode/norm"
 )
 
 // Number is a phone number or three-digit prefix checked against the
@@ -30,12 +36,12 @@ type Number struct {
 
 // Masked returns the number safe to show or store: 138****5678, or the prefix.
 func (n Number) Masked() string {
-	return MaskNumber(n.Normalized)
+	return MaskDigits(n.Normalized)
 }
 
-// MaskNumber keeps the first three and last four digits of an 11-digit
+// MaskDigits keeps the first three and last four digits of an 11-digit
 // number; shorter strings are returned as they are.
-func MaskNumber(digits string) string {
+func MaskDigits(digits string) string {
 	if len(digits) != 11 {
 		return digits
 	}
@@ -76,7 +82,7 @@ func MaskText(s string) string {
 			if len(ds) < len(raw) {
 				b.WriteString("+86 ")
 			}
-			b.WriteString(MaskNumber(ds))
+			b.WriteString(MaskDigits(ds))
 		} else {
 			b.WriteString(raw[:3] + strings.Repeat("*", len(raw)-7) + raw[len(raw)-4:])
 		}
@@ -89,12 +95,12 @@ func MaskText(s string) string {
 	return b.String()
 }
 
-// CheckNumber checks one /checknum input: a phone number with or without
+// Check checks one /checknum input: a phone number with or without
 // spaces, dashes, +86/0086/86 and full-width digits, or a bare prefix. A
 // number with another country code (+1, 00852) is not valid: the prefix
 // table is about mainland China's mobile numbers. With a nil kb it checks
 // the form only, not the prefix table.
-func CheckNumber(kb *knowledge.KB, input string) Number {
+func Check(kb *knowledge.KB, input string) Number {
 	n := Number{Input: input}
 	s := nfkc(strings.TrimSpace(input))
 	var b strings.Builder
@@ -151,12 +157,12 @@ func CheckNumber(kb *knowledge.KB, input string) Number {
 	}
 	n.Valid, n.Normalized = true, ds
 	if kb != nil {
-		lookup(kb, &n)
+		Lookup(kb, &n)
 	}
 	return n
 }
 
-// listedNumbers splits a /checknum argument that is not one number into
+// List splits a /checknum argument that is not one number into
 // the inputs it lists, as the agent wrote them. Commas, semicolons, 、 and
 // line ends always separate. Within a piece that is not one number, a
 // number may be written in groups (see groupedNumber): "+86 170 1234 5678
@@ -165,11 +171,11 @@ func CheckNumber(kb *knowledge.KB, input string) Number {
 // word with a digit in it gets a verdict of its own, and words without
 // digits ("和", "and") are left out, so an argument without digits gives
 // nothing.
-func listedNumbers(args string) []string {
+func List(args string) []string {
 	var out []string
 	for _, piece := range strings.FieldsFunc(args, func(r rune) bool { return strings.ContainsRune(",，、;；\n\t", r) }) {
 		// A number from abroad is one verdict too, not a verdict per group.
-		if n := CheckNumber(nil, piece); n.Valid || n.Reason == "number_foreign" {
+		if n := Check(nil, piece); n.Valid || n.Reason == "number_foreign" {
 			out = append(out, strings.TrimSpace(piece))
 			continue
 		}
@@ -182,7 +188,7 @@ func listedNumbers(args string) []string {
 			}
 			w := words[i]
 			i++
-			if CheckNumber(nil, w).Valid {
+			if Check(nil, w).Valid {
 				out = append(out, w)
 			} else if parts := numberParts(w); parts != nil {
 				out = append(out, parts...)
@@ -228,7 +234,7 @@ func groupedNumber(words []string) (int, string) {
 		if n >= 2 && !first && (count == 11 || count == 13 || count == 15) {
 			joined := strings.TrimRightFunc(strings.Join(words[:n], " "), func(r rune) bool { return !isNumberRune(r) })
 			// A masked number's digits are its prefix only.
-			if m := CheckNumber(nil, joined); m.Valid && (m.Digits == 11 || masked > 0) {
+			if m := Check(nil, joined); m.Valid && (m.Digits == 11 || masked > 0) {
 				return n, joined
 			}
 		}
@@ -250,7 +256,7 @@ func numberParts(w string) []string {
 			continue // "x" of "xiaoming"
 		}
 		parts = append(parts, p)
-		found = found || CheckNumber(nil, p).Valid
+		found = found || Check(nil, p).Valid
 	}
 	if !found {
 		return nil
@@ -264,7 +270,8 @@ func isNumberRune(r rune) bool {
 	return unicode.IsDigit(r) || strings.ContainsRune("+-().*xX＋－（）．＊", r)
 }
 
-func lookup(kb *knowledge.KB, n *Number) {
+// Lookup fills in what the prefix table says of n's prefix.
+func Lookup(kb *knowledge.KB, n *Number) {
 	n.Prefix = n.Normalized[:3]
 	if p, ok := kb.Lookup(n.Prefix); ok {
 		n.Listed, n.Supported, n.Carrier = true, p.Valid, p.Carrier
@@ -445,11 +452,11 @@ func onlyDigits(s string) string {
 	return b.String()
 }
 
-// ExtractNumbers finds phone numbers, mistyped ones (10 or 12 digits
+// Extract finds phone numbers, mistyped ones (10 or 12 digits
 // starting with 1, reported with Valid false) and bare three-digit prefixes
 // (13x-19x, when the text speaks of numbers: the words of numbers.context
 // in the rules, and no unit of numbers.units after it) in a message.
-func ExtractNumbers(kb *knowledge.KB, text string) []Number {
+func Extract(kb *knowledge.KB, text string) []Number {
 	var context, units []string
 	if kb != nil {
 		context, units = kb.Rules.NumberContext, kb.Rules.NumberUnits
@@ -487,7 +494,7 @@ func ExtractNumbers(kb *knowledge.KB, text string) []Number {
 			continue
 		}
 		if n.Valid {
-			lookup(kb, &n)
+			Lookup(kb, &n)
 		}
 		if slices.ContainsFunc(out, func(o Number) bool {
 			return o.Valid == n.Valid && o.Normalized == n.Normalized && (n.Valid || o.Input == n.Input)
@@ -535,3 +542,14 @@ func isASCIIWord(s string) bool {
 }
 
 func isLetter(c byte) bool { return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' }
+
+// nfkc applies NFKC (full-width digits and signs to ASCII) unless s is
+// plain ASCII, the common case, which it returns as it is.
+func nfkc(s string) string {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return norm.NFKC.String(s)
+		}
+	}
+	return s
+}
