@@ -11,13 +11,6 @@ import (
 	"github.com/supportbot/supportbot/bot/phone"
 )
 
-// AgentMessage is what an agent wrote to a user from the admin console.
-type AgentMessage struct {
-	ID   int64     `json:"id"`
-	At   time.Time `json:"at"`
-	Text string    `json:"text"`
-}
-
 // AddAgentMessage stores an agent's message to a user (numbers masked, as
 // all stored text) and returns its id.
 func (s *Store) AddAgentMessage(ctx context.Context, channel, user, handoffID, text string) (int64, error) {
@@ -37,16 +30,16 @@ func (s *Store) AddAgentMessage(ctx context.Context, channel, user, handoffID, t
 // AgentMessages returns up to 50 messages agents sent the user after the
 // message with id after, oldest first, and the id of the user's last
 // message (0 for none).
-func (s *Store) AgentMessages(ctx context.Context, channel, user string, after int64) ([]AgentMessage, int64, error) {
+func (s *Store) AgentMessages(ctx context.Context, channel, user string, after int64) ([]bot.AgentMessage, int64, error) {
 	hash := bot.HashUser(channel, user)
 	rows, err := s.db.QueryContext(ctx, s.q(`SELECT id, at, text FROM agent_messages WHERE user_hash = ? AND id > ? ORDER BY id LIMIT 50`), hash, after)
 	if err != nil {
 		return nil, 0, err
 	}
 	defer rows.Close()
-	out := []AgentMessage{}
+	out := []bot.AgentMessage{}
 	for rows.Next() {
-		var m AgentMessage
+		var m bot.AgentMessage
 		var at int64
 		if err := rows.Scan(&m.ID, &at, &m.Text); err != nil {
 			return nil, 0, err
@@ -65,27 +58,13 @@ func (s *Store) AgentMessages(ctx context.Context, channel, user string, after i
 	return out, last, err
 }
 
-// Line is one line of a conversation transcript.
-type Line struct {
-	At     time.Time `json:"at"`
-	From   string    `json:"from"` // "user" or "agent"
-	Text   string    `json:"text"` // numbers masked
-	Intent string    `json:"intent,omitempty"`
-}
-
 // Transcript is Transcripts for one user.
-func (s *Store) Transcript(ctx context.Context, channel, user string, since time.Time) ([]Line, error) {
-	ts, err := s.Transcripts(ctx, []TranscriptQuery{{Channel: channel, User: user, Since: since}})
+func (s *Store) Transcript(ctx context.Context, channel, user string, since time.Time) ([]bot.Line, error) {
+	ts, err := s.Transcripts(ctx, []bot.TranscriptQuery{{Channel: channel, User: user, Since: since}})
 	if err != nil {
 		return nil, err
 	}
 	return ts[0], nil
-}
-
-// TranscriptQuery asks for one user's transcript since a time.
-type TranscriptQuery struct {
-	Channel, User string
-	Since         time.Time
 }
 
 // transcriptLines is the most lines a transcript keeps, the newest.
@@ -102,9 +81,9 @@ const transcriptLines = 50
 // commit. So the users' lines come from one pass over the exchanges since
 // the earliest time asked for, as the report reads its period; agents'
 // lines are few, and indexed by user.
-func (s *Store) Transcripts(ctx context.Context, qs []TranscriptQuery) ([][]Line, error) {
+func (s *Store) Transcripts(ctx context.Context, qs []bot.TranscriptQuery) ([][]bot.Line, error) {
 	if len(qs) == 0 {
-		return [][]Line{}, nil
+		return [][]bot.Line{}, nil
 	}
 	lines := make([][]transcriptLine, len(qs))
 	hashes := make([]string, len(qs))
@@ -155,7 +134,7 @@ func (s *Store) Transcripts(ctx context.Context, qs []TranscriptQuery) ([][]Line
 			return nil, err
 		}
 		for rows.Next() {
-			l := transcriptLine{Line: Line{From: "agent"}}
+			l := transcriptLine{Line: bot.Line{From: "agent"}}
 			var at int64
 			if err := rows.Scan(&at, &l.Text, &l.id); err != nil {
 				rows.Close()
@@ -169,10 +148,10 @@ func (s *Store) Transcripts(ctx context.Context, qs []TranscriptQuery) ([][]Line
 			return nil, err
 		}
 	}
-	out := make([][]Line, len(qs))
+	out := make([][]bot.Line, len(qs))
 	for i, ls := range lines {
 		ls = newest(ls)
-		out[i] = make([]Line, len(ls))
+		out[i] = make([]bot.Line, len(ls))
 		for j, l := range ls {
 			out[i][j] = l.Line
 		}
@@ -182,7 +161,7 @@ func (s *Store) Transcripts(ctx context.Context, qs []TranscriptQuery) ([][]Line
 
 // transcriptLine is a transcript's line with its row id, for the order.
 type transcriptLine struct {
-	Line
+	bot.Line
 	id int64
 }
 
@@ -206,15 +185,8 @@ func transcriptSQL(n int) string {
 	return `SELECT at, text, intent, id, user_hash, channel FROM exchanges WHERE at >= ? AND user_hash IN (` + strings.Repeat(", ?", n)[2:] + `)`
 }
 
-// DayCount is how often an intent was answered on one day (UTC).
-type DayCount struct {
-	Day    time.Time `json:"day"`
-	Intent string    `json:"intent"`
-	Count  int       `json:"count"`
-}
-
 // IntentsByDay counts exchanges per UTC day and intent since a time.
-func (s *Store) IntentsByDay(ctx context.Context, since time.Time) ([]DayCount, error) {
+func (s *Store) IntentsByDay(ctx context.Context, since time.Time) ([]bot.DayCount, error) {
 	const day = 86400000
 	rows, err := s.db.QueryContext(ctx, s.q(`SELECT at / ? AS d, intent, COUNT(*) FROM exchanges WHERE at >= ? GROUP BY d, intent ORDER BY d, intent`),
 		int64(day), since.UnixMilli())
@@ -222,10 +194,10 @@ func (s *Store) IntentsByDay(ctx context.Context, since time.Time) ([]DayCount, 
 		return nil, err
 	}
 	defer rows.Close()
-	var out []DayCount
+	var out []bot.DayCount
 	for rows.Next() {
 		var d int64
-		var c DayCount
+		var c bot.DayCount
 		if err := rows.Scan(&d, &c.Intent, &c.Count); err != nil {
 			return nil, err
 		}

@@ -56,7 +56,7 @@ func testAgentMessages(t *testing.T, open func() (*Store, error)) {
 	}
 
 	// The exchange reaches the log through the batched writer.
-	var lines []Line
+	var lines []bot.Line
 	for i := 0; i < 100; i++ {
 		if lines, err = s.Transcript(ctx, "web", "w1", start); err != nil {
 			t.Fatal(err)
@@ -176,8 +176,8 @@ func testTranscripts(t *testing.T, open func() (*Store, error)) {
 		t.Fatal(err)
 	}
 	// Wait for the batched writer.
-	var ts [][]Line
-	qs := []TranscriptQuery{{"web", tu + "1", base}, {"web", tu + "2", base}, {"wecom", tu + "9", base}}
+	var ts [][]bot.Line
+	qs := []bot.TranscriptQuery{{Channel: "web", User: tu + "1", Since: base}, {Channel: "web", User: tu + "2", Since: base}, {Channel: "wecom", User: tu + "9", Since: base}}
 	for range 200 {
 		if ts, err = s.Transcripts(ctx, qs); err != nil {
 			t.Fatal(err)
@@ -216,7 +216,7 @@ func testTranscripts(t *testing.T, open func() (*Store, error)) {
 	}
 	at = time.UnixMilli(agentAt)
 	user("web", tu+"3", at, "user")
-	var got []Line
+	var got []bot.Line
 	for range 200 {
 		if got, err = s.Transcript(ctx, "web", tu+"3", at.Add(-time.Second)); err != nil {
 			t.Fatal(err)

@@ -574,55 +574,16 @@ func (s *Store) Prune(ctx context.Context, retention time.Duration) (int64, erro
 	return n, nil
 }
 
-// Report summarises the log since a time.
-type Report struct {
-	Since      time.Time  `json:"since"`
-	Messages   int        `json:"messages"`
-	Unanswered []Question `json:"unanswered"` // intent none, most asked first
-	// ByNearest groups every unanswered question by the FAQ entry nearest
-	// to it, so an operator sees where a phrasing (also:) is missing;
-	// Entry "" holds those near no entry. Most asked first.
-	ByNearest      []NearestGroup `json:"by_nearest"`
-	LowConfidence  []Question     `json:"low_confidence"`  // answered with confidence under the bar
-	Intents        []IntentCount  `json:"intents"`         // by volume
-	Feedback       int            `json:"feedback"`        // votes
-	Helpful        int            `json:"helpful"`         // 👍 votes
-	HelpfulPercent float64        `json:"helpful_percent"` // of votes
-	Handoffs       int            `json:"handoffs"`
-	FallbackCalls  int            `json:"fallback_calls"`
-}
-
-// Question is a question asked, grouped after normalisation.
-type Question struct {
-	Text       string  `json:"text"` // one way it was written (masked)
-	Count      int     `json:"count"`
-	Intent     string  `json:"intent,omitempty"`
-	Confidence float64 `json:"confidence,omitempty"` // average
-}
-
-// NearestGroup is the unanswered questions nearest to one FAQ entry.
-type NearestGroup struct {
-	Entry    string     `json:"entry"` // the entry's question; "" for none near
-	Count    int        `json:"count"`
-	Examples []Question `json:"examples"` // the most asked first
-}
-
-// examplesPerGroup is how many questions a NearestGroup lists.
+// examplesPerGroup is how many questions a bot.NearestGroup lists.
 const examplesPerGroup = 5
 
-// IntentCount is how often an intent was answered.
-type IntentCount struct {
-	Intent string `json:"intent"`
-	Count  int    `json:"count"`
-}
-
-// Report reads the log since since. normalize groups questions written
+// bot.Report reads the log since since. normalize groups questions written
 // differently (the bot's Normalizer); nearest names the FAQ entry nearest
 // to a question ("" for none, nil to skip the grouping); lowBar is the
 // confidence under which an answer counts as low-confidence; top limits
 // each list.
-func (s *Store) Report(ctx context.Context, since time.Time, normalize func(string) string, nearest func(string) string, lowBar float64, top int) (Report, error) {
-	r := Report{Since: since}
+func (s *Store) Report(ctx context.Context, since time.Time, normalize func(string) string, nearest func(string) string, lowBar float64, top int) (bot.Report, error) {
+	r := bot.Report{Since: since}
 	rows, err := s.db.QueryContext(ctx, s.q(`SELECT text, intent, confidence, fallback, handoff FROM exchanges WHERE at >= ?`), since.UnixMilli())
 	if err != nil {
 		return r, err
@@ -660,7 +621,7 @@ func (s *Store) Report(ctx context.Context, since time.Time, normalize func(stri
 		}
 		g := m[key+"\x00"+intent]
 		if g == nil {
-			g = &group{q: Question{Text: text, Intent: intent}}
+			g = &group{q: bot.Asked{Text: text, Intent: intent}}
 			m[key+"\x00"+intent] = g
 		}
 		g.q.Count++
@@ -669,8 +630,8 @@ func (s *Store) Report(ctx context.Context, since time.Time, normalize func(stri
 	if err := rows.Err(); err != nil {
 		return r, err
 	}
-	flatten := func(m map[string]*group) []Question {
-		var out []Question
+	flatten := func(m map[string]*group) []bot.Asked {
+		var out []bot.Asked
 		for _, g := range m {
 			g.q.Confidence = float64(int(g.sum/float64(g.q.Count)*1000)) / 1000
 			out = append(out, g.q)
@@ -686,7 +647,7 @@ func (s *Store) Report(ctx context.Context, since time.Time, normalize func(stri
 	}
 	r.Unanswered, r.LowConfidence = flatten(unanswered), flatten(low)
 	for k, v := range intents {
-		r.Intents = append(r.Intents, IntentCount{k, v})
+		r.Intents = append(r.Intents, bot.IntentCount{Intent: k, Count: v})
 	}
 	sortIntents(r.Intents)
 	err = s.db.QueryRowContext(ctx, s.q(`SELECT COUNT(*), COUNT(*) FILTER (WHERE helpful = ?) FROM feedback WHERE at >= ?`), true, since.UnixMilli()).Scan(&r.Feedback, &r.Helpful)
@@ -701,24 +662,24 @@ func (s *Store) Report(ctx context.Context, since time.Time, normalize func(stri
 
 // group is one question of a report's list, and its confidences' sum.
 type group struct {
-	q   Question
+	q   bot.Asked
 	sum float64
 }
 
 // groupByNearest groups the unanswered questions by their nearest entry.
-func groupByNearest(unanswered map[string]*group, nearest func(string) string, top int) []NearestGroup {
-	by := map[string]*NearestGroup{}
+func groupByNearest(unanswered map[string]*group, nearest func(string) string, top int) []bot.NearestGroup {
+	by := map[string]*bot.NearestGroup{}
 	for _, g := range unanswered {
 		entry := nearest(g.q.Text)
 		ng := by[entry]
 		if ng == nil {
-			ng = &NearestGroup{Entry: entry}
+			ng = &bot.NearestGroup{Entry: entry}
 			by[entry] = ng
 		}
 		ng.Count += g.q.Count
 		ng.Examples = append(ng.Examples, g.q)
 	}
-	out := make([]NearestGroup, 0, len(by))
+	out := make([]bot.NearestGroup, 0, len(by))
 	for _, ng := range by {
 		sortQuestions(ng.Examples)
 		if len(ng.Examples) > examplesPerGroup {
@@ -738,7 +699,7 @@ func groupByNearest(unanswered map[string]*group, nearest func(string) string, t
 	return out
 }
 
-func sortQuestions(qs []Question) {
+func sortQuestions(qs []bot.Asked) {
 	sort.Slice(qs, func(i, j int) bool {
 		if qs[i].Count != qs[j].Count {
 			return qs[i].Count > qs[j].Count
@@ -747,7 +708,7 @@ func sortQuestions(qs []Question) {
 	})
 }
 
-func sortIntents(is []IntentCount) {
+func sortIntents(is []bot.IntentCount) {
 	sort.Slice(is, func(i, j int) bool {
 		if is[i].Count != is[j].Count {
 			return is[i].Count > is[j].Count

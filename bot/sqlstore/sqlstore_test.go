@@ -128,7 +128,7 @@ func testRefusedHandoffs(t *testing.T, open func() (*Store, error)) {
 	if err := s.HandoffRefused(ctx, "refused-at-once"); err != nil {
 		t.Fatal(err)
 	}
-	report := func(s *Store) Report {
+	report := func(s *Store) bot.Report {
 		t.Helper()
 		r, err := s.Report(ctx, since, strings.TrimSpace, nil, 0.5, 10)
 		if err != nil {

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/supportbot/supportbot/bot"
 	"github.com/supportbot/supportbot/bot/sqlstore"
 	"github.com/supportbot/supportbot/handlers/web"
 )
@@ -20,7 +21,7 @@ type adminStore struct {
 	a *app
 }
 
-func (s adminStore) Report(ctx context.Context, since time.Time) (sqlstore.Report, error) {
+func (s adminStore) Report(ctx context.Context, since time.Time) (bot.Report, error) {
 	kb := s.a.bot.KB()
 	group := func(t string) string { return strings.ReplaceAll(s.a.norm.Normalize(t), " ", "") }
 	return s.Store.Report(ctx, since, group, s.a.bot.Nearest, kb.Rules.Settings.Threshold+0.15, 20)

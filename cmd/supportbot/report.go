@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/supportbot/supportbot/bot"
-	"github.com/supportbot/supportbot/bot/sqlstore"
 )
 
 func cmdReport(ctx context.Context, a *app, args []string) int {
@@ -71,7 +70,7 @@ func cmdReport(ctx context.Context, a *app, args []string) int {
 	} else {
 		fmt.Fprintln(w, "helpful: no votes yet")
 	}
-	section := func(title string, qs []sqlstore.Question, showIntent bool) {
+	section := func(title string, qs []bot.Asked, showIntent bool) {
 		fmt.Fprintf(w, "\n%s\n", title)
 		if len(qs) == 0 {
 			fmt.Fprintln(w, "  (none)")

@@ -411,7 +411,7 @@ func (quietRedis) Printf(context.Context, string, ...any) {}
 
 // closeGrace is how long the channels may take to send the answers they
 // took, once the server has stopped taking requests.
-const closeGrace = 15 * time.Second
+const closeGrace = 12 * time.Second
 
 // serve runs the HTTP server on ln, and the channels that are configured,
 // until ctx ends; then it stops taking requests and finishes the answers
@@ -625,8 +625,9 @@ func serve(ctx context.Context, a *app, ln net.Listener) int {
 	}
 	stopSocket()
 	wg.Wait()
-	// The answers already taken are still sent, for at most closeGrace:
-	// with the HTTP server's shutdown, within Kubernetes' 30 seconds. What
+	// The answers already taken are still sent, for at most closeGrace
+	// (and 3 s more for those under way then): with the HTTP server's
+	// shutdown, within Kubernetes' 30 seconds. What
 	// Slack's adapter could not answer stays in its inbox for the next start.
 	var closing sync.WaitGroup
 	if slackAdapter != nil {

@@ -128,30 +128,38 @@ func (a *Adapter) keepInbox(ctx context.Context) {
 // claim takes orphaned entries, as many as the queue has room for, and
 // queues their answers.
 func (a *Adapter) claim(ctx context.Context) {
-	room := a.pool.Room()
-	if room <= 0 {
-		return
-	}
-	entries, err := a.cfg.Inbox.Claim(ctx, "slack", a.owner, a.lease, min(room, 256))
-	if err != nil {
-		a.log.Error("slack: inbox: claim", "err", err)
-		return
-	}
-	if len(entries) > 0 {
-		a.log.Info("slack: answering events taken before a shutdown or a crash", "events", len(entries))
-	}
-	for _, e := range entries {
-		msg, err := a.sealer.open(e.Payload)
-		if err != nil {
-			a.log.Error("slack: inbox: dropping an entry that cannot be read", "err", err)
-			a.cfg.Inbox.Done(e.ID)
-			continue
+	for {
+		room := min(a.pool.Room(), claimBatch)
+		if room <= 0 {
+			return
 		}
-		if !a.pool.Add(a.answerJob(e.ID, msg)) {
-			return // released at Close, or claimed again when the lease ends
+		entries, err := a.cfg.Inbox.Claim(ctx, "slack", a.owner, a.lease, room)
+		if err != nil {
+			a.log.Error("slack: inbox: claim", "err", err)
+			return
+		}
+		if len(entries) > 0 {
+			a.log.Info("slack: answering events taken before a shutdown or a crash", "events", len(entries))
+		}
+		for _, e := range entries {
+			msg, err := a.sealer.open(e.Payload)
+			if err != nil {
+				a.log.Error("slack: inbox: dropping an entry that cannot be read", "err", err)
+				a.cfg.Inbox.Done(e.ID)
+				continue
+			}
+			if !a.pool.Add(a.answerJob(e.ID, msg)) {
+				return // released at Close, or claimed again when the lease ends
+			}
+		}
+		if len(entries) < room {
+			return // no more for now
 		}
 	}
 }
+
+// claimBatch is how many entries one claim takes at most.
+const claimBatch = 256
 
 // releaseInbox hands what this replica did not answer to the next one.
 func (a *Adapter) releaseInbox() {

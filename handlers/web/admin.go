@@ -18,7 +18,6 @@ import (
 	"unicode/utf8"
 
 	"github.com/supportbot/supportbot/bot"
-	"github.com/supportbot/supportbot/bot/sqlstore"
 )
 
 //go:embed templates
@@ -33,9 +32,9 @@ type AdminBot interface {
 
 // AdminStore is what the console reads from, and writes agents' replies to.
 type AdminStore interface {
-	Report(ctx context.Context, since time.Time) (sqlstore.Report, error)
-	IntentsByDay(ctx context.Context, since time.Time) ([]sqlstore.DayCount, error)
-	Transcripts(ctx context.Context, qs []sqlstore.TranscriptQuery) ([][]sqlstore.Line, error)
+	Report(ctx context.Context, since time.Time) (bot.Report, error)
+	IntentsByDay(ctx context.Context, since time.Time) ([]bot.DayCount, error)
+	Transcripts(ctx context.Context, qs []bot.TranscriptQuery) ([][]bot.Line, error)
 	AddAgentMessage(ctx context.Context, channel, user, handoffID, text string) (int64, error)
 }
 
@@ -285,7 +284,7 @@ func (ad *Admin) logout(w http.ResponseWriter, r *http.Request, _ session) {
 // handoffView is an open handoff with its conversation since it opened.
 type handoffView struct {
 	bot.Handoff
-	Lines []sqlstore.Line
+	Lines []bot.Line
 }
 
 // tried is the answer to "try a question".
@@ -303,7 +302,7 @@ type page struct {
 	CSRF         string
 	Since        string
 	Periods      []string
-	Report       sqlstore.Report
+	Report       bot.Report
 	Chart        chart
 	Handoffs     []handoffView
 	MoreHandoffs int // open beyond those shown
@@ -350,9 +349,9 @@ func (ad *Admin) load(ctx context.Context, since string, s session) page {
 		p.MoreHandoffs = len(hs) - maxHandoffsShown
 		hs = hs[:maxHandoffsShown]
 	}
-	qs := make([]sqlstore.TranscriptQuery, len(hs))
+	qs := make([]bot.TranscriptQuery, len(hs))
 	for i, h := range hs {
-		qs[i] = sqlstore.TranscriptQuery{Channel: h.Channel, User: h.User, Since: h.Opened.Add(-transcriptBefore)}
+		qs[i] = bot.TranscriptQuery{Channel: h.Channel, User: h.User, Since: h.Opened.Add(-transcriptBefore)}
 	}
 	transcripts, err := ad.Store.Transcripts(ctx, qs)
 	if err != nil {

@@ -27,7 +27,7 @@ const testToken = "test-admin-token-0123456789"
 // testStore is the console's store over a real SQLite exchange log.
 type testStore struct{ *sqlstore.Store }
 
-func (s testStore) Report(ctx context.Context, since time.Time) (sqlstore.Report, error) {
+func (s testStore) Report(ctx context.Context, since time.Time) (bot.Report, error) {
 	return s.Store.Report(ctx, since, strings.TrimSpace, nil, 0.65, 20)
 }
 
@@ -415,10 +415,10 @@ func TestAdminDashboard(t *testing.T) {
 
 func TestBuildChart(t *testing.T) {
 	from := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
-	counts := []sqlstore.DayCount{{Day: from, Intent: "a", Count: 10}, {Day: from.AddDate(0, 0, 1), Intent: "a", Count: 5},
+	counts := []bot.DayCount{{Day: from, Intent: "a", Count: 10}, {Day: from.AddDate(0, 0, 1), Intent: "a", Count: 5},
 		{Day: from.AddDate(0, 0, 1), Intent: "b", Count: 5}, {Day: from.AddDate(0, 0, 30), Intent: "a", Count: 99}}
 	for i := 0; i < 6; i++ {
-		counts = append(counts, sqlstore.DayCount{Day: from, Intent: string(rune('c' + i)), Count: 1})
+		counts = append(counts, bot.DayCount{Day: from, Intent: string(rune('c' + i)), Count: 1})
 	}
 	c := buildChart(counts, from, 14)
 	if len(c.Bars) != 14 || c.Max != 16 {

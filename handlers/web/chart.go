@@ -5,7 +5,7 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/supportbot/supportbot/bot/sqlstore"
+	"github.com/supportbot/supportbot/bot"
 )
 
 // chart is a stacked bar chart of intents per day, laid out here so the
@@ -41,7 +41,7 @@ var palette = []string{"#1f6feb", "#2da44e", "#bf8700", "#cf222e", "#8250df", "#
 
 // buildChart draws days days from from: the five commonest intents, the
 // rest as "other".
-func buildChart(counts []sqlstore.DayCount, from time.Time, days int) chart {
+func buildChart(counts []bot.DayCount, from time.Time, days int) chart {
 	c := chart{Width: 720, Height: 240}
 	end := from.AddDate(0, 0, days)
 	inRange := counts[:0:0]

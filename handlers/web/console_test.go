@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/supportbot/supportbot/bot"
-	"github.com/supportbot/supportbot/bot/sqlstore"
 )
 
 func TestConsoleLanguage(t *testing.T) {
@@ -38,14 +37,14 @@ func TestConsolePagesInBothLanguages(t *testing.T) {
 	now := time.Now()
 	full := page{
 		CSRF: "c", Since: "7d", Periods: []string{"1d", "7d", "30d"},
-		Report: sqlstore.Report{Messages: 3, Feedback: 2, Helpful: 1, HelpfulPercent: 50, Handoffs: 1,
-			Unanswered:    []sqlstore.Question{{Text: "怎么申请SSL证书", Count: 2, Intent: "none"}},
-			ByNearest:     []sqlstore.NearestGroup{{Entry: "收不到短信？", Count: 1, Examples: []sqlstore.Question{{Text: "a"}, {Text: "b"}}}, {Count: 1, Examples: []sqlstore.Question{{Text: "c"}}}},
-			LowConfidence: []sqlstore.Question{{Text: "d", Count: 1, Intent: "sms_missing", Confidence: 0.4}}},
-		Chart: buildChart([]sqlstore.DayCount{{Day: now.UTC().Truncate(24 * time.Hour), Intent: "sms_missing", Count: 4}}, now.UTC().Truncate(24*time.Hour).AddDate(0, 0, -13), 14),
+		Report: bot.Report{Messages: 3, Feedback: 2, Helpful: 1, HelpfulPercent: 50, Handoffs: 1,
+			Unanswered:    []bot.Asked{{Text: "怎么申请SSL证书", Count: 2, Intent: "none"}},
+			ByNearest:     []bot.NearestGroup{{Entry: "收不到短信？", Count: 1, Examples: []bot.Asked{{Text: "a"}, {Text: "b"}}}, {Count: 1, Examples: []bot.Asked{{Text: "c"}}}},
+			LowConfidence: []bot.Asked{{Text: "d", Count: 1, Intent: "sms_missing", Confidence: 0.4}}},
+		Chart: buildChart([]bot.DayCount{{Day: now.UTC().Truncate(24 * time.Hour), Intent: "sms_missing", Count: 4}}, now.UTC().Truncate(24*time.Hour).AddDate(0, 0, -13), 14),
 		Handoffs: []handoffView{
 			{Handoff: bot.Handoff{ID: "h1", Channel: "web", User: "w-0123456789abcdef", Asked: "转人工", Opened: now.Add(-3 * time.Minute), Until: now.Add(time.Hour)},
-				Lines: []sqlstore.Line{{From: "user", Text: "/handoff"}, {From: "agent", Text: "您好"}, {From: "user", Text: "x", Intent: "none"}}},
+				Lines: []bot.Line{{From: "user", Text: "/handoff"}, {From: "agent", Text: "您好"}, {From: "user", Text: "x", Intent: "none"}}},
 			{Handoff: bot.Handoff{ID: "h2", Channel: "slack", User: "U1", Opened: now.Add(-3 * time.Hour), Until: now.Add(time.Hour)}},
 			{Handoff: bot.Handoff{ID: "h3", Channel: "wecom", User: "u", Opened: now.Add(-72 * time.Hour), Until: now.Add(time.Hour)}},
 			{Handoff: bot.Handoff{ID: "h4", Channel: "web", User: "v", Opened: now, Until: now.Add(time.Hour)}},

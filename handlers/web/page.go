@@ -7,16 +7,16 @@ import (
 	"net/http"
 	"strconv"
 
-	"github.com/supportbot/supportbot/bot/sqlstore"
+	"github.com/supportbot/supportbot/bot"
 )
 
 //go:embed static
 var static embed.FS
 
 // Mailbox holds the messages agents send to users from the admin console;
-// *sqlstore.Store is one.
+// The exchange log (bot/sqlstore) is one.
 type Mailbox interface {
-	AgentMessages(ctx context.Context, channel, user string, after int64) (msgs []sqlstore.AgentMessage, last int64, err error)
+	AgentMessages(ctx context.Context, channel, user string, after int64) (msgs []bot.AgentMessage, last int64, err error)
 }
 
 // staticFiles are the files under /static/.
@@ -90,12 +90,12 @@ func (a *API) messages(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	type out struct {
-		Messages []sqlstore.AgentMessage `json:"messages"`
-		Last     int64                   `json:"last"`
+		Messages []bot.AgentMessage `json:"messages"`
+		Last     int64              `json:"last"`
 	}
 	w.Header().Set("Cache-Control", "no-store")
 	if a.Mailbox == nil {
-		writeJSON(w, http.StatusOK, out{[]sqlstore.AgentMessage{}, 0})
+		writeJSON(w, http.StatusOK, out{[]bot.AgentMessage{}, 0})
 		return
 	}
 	msgs, last, err := a.Mailbox.AgentMessages(r.Context(), "web", user, after)

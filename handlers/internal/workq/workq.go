@@ -56,6 +56,10 @@ type Pool struct {
 	passed  int           // workers past the gate: running a job or taking one
 	wake    chan struct{}
 	closing atomic.Bool
+	// dropping: past Close's deadline, queued jobs are dropped; running
+	// ones have finish more to end.
+	dropping atomic.Bool
+	finish   time.Duration
 }
 
 const (
@@ -67,6 +71,9 @@ const (
 	// restBeforeJob is the worker's pause before each job (see work); it
 	// is nothing next to the platform API's round trip.
 	restBeforeJob = 50 * time.Microsecond
+	// finishRunning is how long the jobs running at Close's deadline may
+	// still take: about one call to a platform's API.
+	finishRunning = 3 * time.Second
 )
 
 // New starts workers that take jobs from a queue of size queue. Each job
@@ -74,7 +81,7 @@ const (
 func New(prefix string, workers, queue int, timeout time.Duration, log *slog.Logger) *Pool {
 	base, cancel := context.WithCancel(context.Background())
 	p := &Pool{prefix: prefix, log: log, timeout: timeout, jobs: make(chan Job, queue), base: base, cancel: cancel,
-		refusals: overload{every: logEvery}, stuck: stuckAfter, epoch: time.Now(), started: make([]int64, workers), wake: make(chan struct{}, workers)}
+		refusals: overload{every: logEvery}, finish: finishRunning, stuck: stuckAfter, epoch: time.Now(), started: make([]int64, workers), wake: make(chan struct{}, workers)}
 	for i := range workers {
 		p.wg.Add(1)
 		go p.work(i)
@@ -188,8 +195,9 @@ func (p *Pool) Counts() Counts {
 }
 
 // Close stops taking jobs and waits until the queued ones are done, for at
-// most d; then it cancels the rest (their contexts end) and logs how many
-// were abandoned.
+// most d; then it drops the queued ones, lets the running ones finish for
+// up to finishRunning, cancels what still runs (their contexts end), and
+// logs how many were abandoned.
 func (p *Pool) Close(d time.Duration) {
 	p.mu.Lock()
 	if !p.closed {
@@ -206,6 +214,14 @@ func (p *Pool) Close(d time.Duration) {
 	select {
 	case <-done:
 	case <-time.After(d):
+		// Past the deadline no queued job starts; the running ones get
+		// finishRunning more (an answer half sent is better finished than
+		// sent again by the next replica), then their contexts end.
+		p.dropping.Store(true)
+		select {
+		case <-done:
+		case <-time.After(p.finish):
+		}
 		p.gate.Lock()
 		running := 0
 		for _, at := range p.started {
@@ -214,7 +230,7 @@ func (p *Pool) Close(d time.Duration) {
 			}
 		}
 		p.gate.Unlock()
-		p.cancel() // the running jobs end; the queued ones are dropped
+		p.cancel()
 		<-done
 		p.log.Error(p.prefix+": shutdown deadline reached, work abandoned", "deadline", d.String(),
 			"queued", p.abandoned.Load(), "interrupted", running)
@@ -234,7 +250,7 @@ func (p *Pool) work(i int) {
 			p.nudge() // the next waiting worker finds the queue closed too
 			return
 		}
-		if p.base.Err() != nil { // past the shutdown deadline
+		if p.dropping.Load() { // past the shutdown deadline
 			p.abandoned.Add(1)
 			p.leave()
 			continue

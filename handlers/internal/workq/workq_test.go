@@ -106,6 +106,7 @@ func TestPanicsAndErrorsAreLogged(t *testing.T) {
 
 func TestCloseDeadlineCancelsTheRest(t *testing.T) {
 	p, logs := newPool(t, 1, 10)
+	p.finish = 50 * time.Millisecond
 	var ran atomic.Int32
 	started := make(chan struct{})
 	p.Add(Job{Name: "slow", Run: func(ctx context.Context) error { close(started); <-ctx.Done(); return ctx.Err() }})
@@ -125,6 +126,32 @@ func TestCloseDeadlineCancelsTheRest(t *testing.T) {
 	}
 	if !strings.Contains(logs.String(), "queued=5 interrupted=1") || strings.Count(logs.String(), "level=ERROR") != 2 {
 		t.Errorf("log:\n%s", logs.String())
+	}
+}
+
+// TestCloseLetsRunningJobsFinish: a job running at the deadline that ends
+// within finishRunning is not cut short (it may be half way through an
+// API call); the queued ones are still dropped.
+func TestCloseLetsRunningJobsFinish(t *testing.T) {
+	p, _ := newPool(t, 1, 10)
+	p.finish = 2 * time.Second
+	started := make(chan struct{})
+	var finished, ran atomic.Bool
+	p.Add(Job{Name: "call", Run: func(ctx context.Context) error {
+		close(started)
+		select {
+		case <-time.After(200 * time.Millisecond):
+			finished.Store(true)
+			return nil
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}})
+	<-started
+	p.Add(Job{Name: "queued", Run: func(context.Context) error { ran.Store(true); return nil }})
+	p.Close(20 * time.Millisecond)
+	if c := p.Counts(); !finished.Load() || ran.Load() || c.Abandoned != 1 || c.Failed != 0 {
+		t.Errorf("finished %v, queued ran %v, counts %+v; want the running job finished, the queued one dropped", finished.Load(), ran.Load(), c)
 	}
 }
 
