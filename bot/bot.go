@@ -155,7 +155,7 @@ func (b *Bot) Respond(ctx context.Context, msg Message) Reply {
 			b.warn("handoff state unavailable", err)
 		}
 		if open {
-			r = Reply{Intent: "handoff", Silent: true, HandoffID: st.HandoffID, Lang: st.Lang}
+			r = Reply{Intent: IntentHandoff, Silent: true, HandoffID: st.HandoffID, Lang: st.Lang}
 			r.Asked = phone.MaskText(truncateRunes(strings.TrimSpace(msg.Text), 1000))
 			b.after(ctx, msg, r, start)
 			return r
@@ -213,7 +213,7 @@ func (b *Bot) rateLimited(ctx context.Context, msg Message, start time.Time) (Re
 	if ok {
 		return Reply{}, false
 	}
-	r := b.cur.Load().message("rate_limited", "rate_limited", Lang(msg.Text, msg.Lang))
+	r := b.cur.Load().message(IntentRateLimited, "rate_limited", Lang(msg.Text, msg.Lang))
 	r.RateLimited = true
 	r.Asked = phone.MaskText(truncateRunes(strings.TrimSpace(msg.Text), 1000))
 	if b.observer != nil {
@@ -358,7 +358,7 @@ func (b *Bot) respond(ctx context.Context, msg Message, st *State) Reply {
 		return b.finish(e.compose(Classification{Intent: t.ID, Confidence: 1, Lang: lang}, lang), text, st)
 	}
 	if text == "" || !hasContent(text) {
-		return e.message(knowledge.None, "empty", lang)
+		return e.message(IntentNone, "empty", lang)
 	}
 	if cmd, args, ok := e.command(text); ok {
 		clang := commandLang(args, msg.Lang)
@@ -399,8 +399,8 @@ func (b *Bot) respond(ctx context.Context, msg Message, st *State) Reply {
 	}
 	st.Pending, st.Options = "", nil
 	switch {
-	case r.Intent == "clarify":
-		st.Pending = "clarify"
+	case r.Intent == IntentClarify:
+		st.Pending = pendingClarify
 		for _, o := range r.Clarify {
 			st.Options = append(st.Options, o.Intent)
 		}
@@ -408,7 +408,7 @@ func (b *Bot) respond(ctx context.Context, msg Message, st *State) Reply {
 		// "我的号码能收到吗" without the number: ask for it.
 		r = e.message(r.Intent, "ask_number", lang)
 		r.Confidence = c.Confidence
-		st.Pending = "number"
+		st.Pending = pendingNumber
 	}
 	return b.finish(r, text, st)
 }
@@ -469,12 +469,12 @@ func (e *engine) asksNumber(id string) bool {
 // a troubleshooting step.
 func (b *Bot) continueConversation(e *engine, text, lang string, st *State) (Reply, bool) {
 	switch st.Pending {
-	case "clarify":
+	case pendingClarify:
 		if id, ok := chooseOption(e, text, lang, st.Options); ok {
 			st.Pending, st.Options = "", nil
 			return e.compose(Classification{Intent: id, Confidence: 1, Lang: lang}, lang), true
 		}
-	case "number": // the answer that asked for it
+	case pendingNumber: // the answer that asked for it
 		nums := phone.Extract(e.kb, text)
 		if n := phone.Check(e.kb, text); len(nums) == 0 && n.Valid {
 			nums = []phone.Number{n}
@@ -508,7 +508,7 @@ func (b *Bot) nextStep(e *engine, lang string, st *State) Reply {
 			}
 		}
 	}
-	r := e.message(knowledge.None, "followup_exhausted", lang)
+	r := e.message(IntentNone, "followup_exhausted", lang)
 	r.Clarify = nil
 	return r
 }
@@ -609,10 +609,10 @@ func (e *engine) message(intent, name, lang string) Reply {
 // checknum answers /checknum: one verdict per number given.
 func (e *engine) checknum(args, lang string) Reply {
 	if !e.kb.HasTable() {
-		return e.message("checknum", "no_table", lang)
+		return e.message(IntentChecknum, "no_table", lang)
 	}
 	if strings.TrimSpace(args) == "" {
-		return e.message("checknum", "number_empty", lang)
+		return e.message(IntentChecknum, "number_empty", lang)
 	}
 	nums := []phone.Number{phone.Check(e.kb, args)}
 	if !nums[0].Valid {
@@ -623,7 +623,7 @@ func (e *engine) checknum(args, lang string) Reply {
 			}
 		}
 	}
-	r := Reply{Intent: "checknum", Confidence: 1, Lang: lang, Numbers: nums}
+	r := Reply{Intent: IntentChecknum, Confidence: 1, Lang: lang, Numbers: nums}
 	for _, n := range nums {
 		r.Blocks = append(r.Blocks, Block{Text: knowledge.Text{{Text: e.verdict(n, lang)}}})
 	}
@@ -730,7 +730,7 @@ func (e *engine) compose(c Classification, lang string) Reply {
 	t, ok := e.kb.Target(c.Intent)
 	if !ok || len(r.Clarify) > 1 { // none, or too close to call: ask
 		if len(r.Clarify) > 0 {
-			r.Intent = "clarify"
+			r.Intent = IntentClarify
 			r.Blocks = append(r.Blocks, Block{Text: knowledge.Text{{Text: e.kb.Message("clarify", lang)}}})
 			var items []ListItem
 			for _, o := range r.Clarify {

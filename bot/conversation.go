@@ -16,13 +16,19 @@ import (
 type State struct {
 	LastIntent string    `json:"last_intent,omitempty"`
 	Lang       string    `json:"lang,omitempty"`
-	Pending    string    `json:"pending,omitempty"` // "number" or "clarify": what the bot asked for
+	Pending    string    `json:"pending,omitempty"` // pendingNumber or pendingClarify: what the bot asked for
 	Options    []string  `json:"options,omitempty"` // the clarify options, in order
 	Shown      []int     `json:"shown,omitempty"`   // steps of the last entry already given
 	HandoffID  string    `json:"handoff_id,omitempty"`
 	History    []Turn    `json:"history,omitempty"` // the last few turns, masked
 	Updated    time.Time `json:"updated"`
 }
+
+// What a conversation's State.Pending says the bot asked for.
+const (
+	pendingNumber  = "number"  // a phone number, for an entry that asks for one
+	pendingClarify = "clarify" // one of the options it listed
+)
 
 // Conversations keeps conversation state for a while.
 type Conversations interface {

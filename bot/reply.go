@@ -9,6 +9,16 @@ import (
 	"github.com/supportbot/supportbot/knowledge"
 )
 
+// The intents of the bot's own answers, which are not FAQ entries: the
+// exchange log, the reports and the channels see them in Reply.Intent.
+const (
+	IntentNone        = knowledge.None // nothing in the FAQ answers it
+	IntentClarify     = "clarify"      // the bot asks which of two or three entries is meant
+	IntentChecknum    = "checknum"     // a number check (/checknum, or numbers alone)
+	IntentHandoff     = "handoff"      // a person has, or is asked to take, the conversation
+	IntentRateLimited = "rate_limited" // the user sent too much too fast
+)
+
 // Message is one user message, whatever channel it came from.
 type Message struct {
 	Channel string // "web", "terminal", "slack", "wecom", ...

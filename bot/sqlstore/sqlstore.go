@@ -608,9 +608,9 @@ func (s *Store) Report(ctx context.Context, since time.Time, normalize func(stri
 		}
 		var m map[string]*group
 		switch {
-		case intent == "none" || intent == "clarify":
+		case intent == bot.IntentNone || intent == bot.IntentClarify:
 			m = unanswered
-		case conf < lowBar && intent != "checknum" && intent != "handoff":
+		case conf < lowBar && intent != bot.IntentChecknum && intent != bot.IntentHandoff:
 			m = low
 		default:
 			continue

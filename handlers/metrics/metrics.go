@@ -71,7 +71,7 @@ func New() *Metrics {
 // was found for (intent none; the other intents appear as they are given).
 func (m *Metrics) Channels(names ...string) {
 	for _, c := range names {
-		m.messages.WithLabelValues(c, "none")
+		m.messages.WithLabelValues(c, bot.IntentNone)
 		m.latency.WithLabelValues(c)
 		m.handoffs.WithLabelValues(c)
 		m.rateLimited.WithLabelValues(c)
