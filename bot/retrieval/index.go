@@ -129,122 +129,199 @@ type partInfo struct {
 // Build indexes docs. Synonyms are groups of words that mean the same
 // (Synonyms, and the operator's own), normalised.
 func Build(docs []Doc, synonyms [][]string) *Index {
+	ix := newIndex(synonyms)
+	df := ix.addDocs(docs)
+	ix.weighTokens(df, len(docs))
+	ix.addPostings()
+	ix.pool.New = func() any { return ix.newScratch() }
+	ix.calibrate(docs)
+	return ix
+}
+
+// newIndex is an index of no docs, with the tables it reads texts by.
+func newIndex(synonyms [][]string) *Index {
 	ix := &Index{py: loadPinyin(), voc: newVocab(), words: map[string][]string{}, stems: map[string]string{}}
 	ix.syn = synonymsFor(synonyms)
-	ix.stopPinyin = map[uint32]bool{}
+	ix.stopPinyin = stopPairsPinyin(ix.py)
+	ix.synPinyin = synonymsPinyin(ix.py, ix.syn)
+	return ix
+}
+
+// stopPairsPinyin are the readings of stopPairs.
+func stopPairsPinyin(py *pinyinTable) map[uint32]bool {
+	out := map[uint32]bool{}
 	for pair := range stopPairs {
 		rs := []rune(pair)
-		if a, b := ix.py.index(rs[0]), ix.py.index(rs[1]); a > 0 && b > 0 {
-			ix.stopPinyin[pinyinKey(a, b)] = true
+		if a, b := py.index(rs[0]), py.index(rs[1]); a > 0 && b > 0 {
+			out[pinyinKey(a, b)] = true
 		}
 	}
-	// A Chinese member of two characters is a member in pinyin too
-	// ("duo jiu", 多久).
-	ix.synPinyin = map[uint32]int32{}
-	for _, ms := range ix.syn.han {
+	return out
+}
+
+// synonymsPinyin are the readings of the Chinese members of two
+// characters, to their groups: such a member is a member in pinyin too
+// ("duo jiu", 多久).
+func synonymsPinyin(py *pinyinTable, syn *synonymTable) map[uint32]int32 {
+	out := map[uint32]int32{}
+	for _, ms := range syn.han {
 		for _, m := range ms {
 			if rs := []rune(m.text); len(rs) == 2 {
-				if a, b := ix.py.index(rs[0]), ix.py.index(rs[1]); a > 0 && b > 0 {
-					if _, dup := ix.synPinyin[pinyinKey(a, b)]; !dup {
-						ix.synPinyin[pinyinKey(a, b)] = m.group
+				if a, b := py.index(rs[0]), py.index(rs[1]); a > 0 && b > 0 {
+					if _, dup := out[pinyinKey(a, b)]; !dup {
+						out[pinyinKey(a, b)] = m.group
 					}
 				}
 			}
 		}
 	}
-	var df []int
-	rd := &reader{ix: ix}
-	// mark[t] == gen: token t is in the set being gathered.
-	var mark []uint32
-	gen := uint32(0)
-	var set []int32
-	sink := func(_ kind, alts []alt) {
-		for _, a := range alts {
-			t, ok := ix.voc.get(a.key)
-			if !ok {
-				t = int32(len(ix.kind))
-				k := a.key
-				k.s = clone(k.s) // not a piece of a text, kept alive with it
-				ix.voc.put(k, t)
-				ix.kind = append(ix.kind, k.kind)
-				df = append(df, 0)
-				mark = append(mark, 0)
-			}
-			if mark[t] != gen {
-				mark[t] = gen
-				set = append(set, t)
-			}
-		}
-	}
-	// tokensOf reads texts, and the sets so far of this gathering (with
-	// more: the same generation), into a sorted set of tokens.
-	start := func() { gen++; set = set[:0] }
-	add := func(texts []string) {
-		for _, t := range texts {
-			ix.addWords(t)
-			rd.read(t, sink)
-		}
-	}
-	sorted := func() []int32 { out := slices.Clone(set); slices.Sort(out); return out }
-	union := func(sets ...[]int32) {
-		for _, ts := range sets {
-			for _, t := range ts {
-				if mark[t] != gen {
-					mark[t] = gen
-					set = append(set, t)
-				}
-			}
-		}
-	}
+	return out
+}
+
+// addDocs adds the docs and their subs, numbering the tokens as they
+// come, and returns each token's document frequency.
+func (ix *Index) addDocs(docs []Doc) []int {
+	g := &gatherer{ix: ix, rd: reader{ix: ix}}
 	for i, d := range docs {
-		var info docInfo
-		for _, p := range d.Parts {
-			var pi partInfo
-			start()
-			add(p.Titles)
-			pi.titles = sorted()
-			start()
-			add(p.Body)
-			pi.body = sorted()
-			info.parts = append(info.parts, pi)
-		}
-		start()
-		var titles [][]int32
-		for _, t := range d.Titles {
-			start()
-			add([]string{t})
-			toks := sorted()
-			titles = append(titles, toks)
-			info.titles = append(info.titles, len(ix.subs))
-			ix.subs = append(ix.subs, sub{doc: int32(i), title: true, tokens: toks})
-		}
-		start()
-		add(d.Body)
-		for _, p := range info.parts {
-			union(p.titles, p.body)
-		}
-		btoks := sorted()
-		info.body = len(ix.subs)
-		ix.subs = append(ix.subs, sub{doc: int32(i), tokens: btoks})
-		// The doc's tokens, for their document frequencies.
-		union(titles...)
-		for _, t := range set {
-			df[t]++
-		}
-		ix.docs = append(ix.docs, info)
+		ix.docs = append(ix.docs, g.doc(int32(i), d))
 	}
-	n := float64(len(docs))
+	return g.df
+}
+
+// addSub adds s and returns its number.
+func (ix *Index) addSub(s sub) int {
+	ix.subs = append(ix.subs, s)
+	return len(ix.subs) - 1
+}
+
+// gatherer reads texts into sets of tokens, giving the tokens it meets
+// first their numbers, and counts the docs that have each token.
+type gatherer struct {
+	ix *Index
+	rd reader
+	df []int // per token
+	// mark[t] == gen: token t is in the set being gathered.
+	mark []uint32
+	gen  uint32
+	set  []int32
+}
+
+// doc gathers the tokens of doc i: those of its steps and cases, then a
+// sub for each phrasing of its question and one for its answer, which
+// has the steps' and cases' tokens too; and counts the doc in the
+// document frequencies of all of them.
+func (g *gatherer) doc(i int32, d Doc) docInfo {
+	var info docInfo
+	for _, p := range d.Parts {
+		info.parts = append(info.parts, g.part(p))
+	}
+	var titles [][]int32
+	for _, t := range d.Titles {
+		toks := g.tokensOf(t)
+		titles = append(titles, toks)
+		info.titles = append(info.titles, g.ix.addSub(sub{doc: i, title: true, tokens: toks}))
+	}
+	g.start()
+	g.add(d.Body...)
+	for _, p := range info.parts {
+		g.union(p.titles, p.body)
+	}
+	info.body = g.ix.addSub(sub{doc: i, tokens: g.sorted()})
+	// With its phrasings', the answer's tokens are the doc's.
+	g.union(titles...)
+	for _, t := range g.set {
+		g.df[t]++
+	}
+	return info
+}
+
+// part gathers the tokens of a step or case.
+func (g *gatherer) part(p Part) partInfo {
+	var pi partInfo
+	pi.titles = g.tokensOf(p.Titles...)
+	pi.body = g.tokensOf(p.Body...)
+	return pi
+}
+
+// tokensOf is the sorted set of the tokens of texts.
+func (g *gatherer) tokensOf(texts ...string) []int32 {
+	g.start()
+	g.add(texts...)
+	return g.sorted()
+}
+
+// start begins a new set.
+func (g *gatherer) start() { g.gen++; g.set = g.set[:0] }
+
+// add reads texts into the set, and remembers their English words.
+func (g *gatherer) add(texts ...string) {
+	for _, t := range texts {
+		g.ix.addWords(t)
+		g.rd.read(t, g.take)
+	}
+}
+
+// take puts the tokens of a piece into the set, numbering the new ones.
+func (g *gatherer) take(_ kind, alts []alt) {
+	ix := g.ix
+	for _, a := range alts {
+		t, ok := ix.voc.get(a.key)
+		if !ok {
+			t = int32(len(ix.kind))
+			k := a.key
+			k.s = clone(k.s) // not a piece of a text, kept alive with it
+			ix.voc.put(k, t)
+			ix.kind = append(ix.kind, k.kind)
+			g.df = append(g.df, 0)
+			g.mark = append(g.mark, 0)
+		}
+		g.include(t)
+	}
+}
+
+// union puts the tokens of sets into the set.
+func (g *gatherer) union(sets ...[]int32) {
+	for _, ts := range sets {
+		for _, t := range ts {
+			g.include(t)
+		}
+	}
+}
+
+func (g *gatherer) include(t int32) {
+	if g.mark[t] != g.gen {
+		g.mark[t] = g.gen
+		g.set = append(g.set, t)
+	}
+}
+
+// sorted is a sorted copy of the set.
+func (g *gatherer) sorted() []int32 {
+	out := slices.Clone(g.set)
+	slices.Sort(out)
+	return out
+}
+
+// weighTokens sets the tokens' inverse document frequencies, that of a
+// token no doc has, and, in a large FAQ, which tokens are common.
+func (ix *Index) weighTokens(df []int, docs int) {
+	n := float64(docs)
 	ix.idf = make([]float64, len(df))
 	for t, f := range df {
 		ix.idf[t] = idf(n, float64(f))
 	}
 	ix.idfUnknown = idf(n, 1)
 	ix.common = make([]bool, len(df))
-	if len(docs) >= commonDocs {
+	if docs >= commonDocs {
 		for t, f := range df {
-			ix.common[t] = 2*f > len(docs)
+			ix.common[t] = 2*f > docs
 		}
 	}
+}
+
+// addPostings lists, for each token, the subs that have it, and sets
+// each sub's factor and weight.
+func (ix *Index) addPostings() {
 	ix.post = make([][]posting, len(ix.kind))
 	counts := make([]int, len(ix.kind))
 	bodies, bodyLen := 0, 0
@@ -276,9 +353,6 @@ func Build(docs []Doc, synonyms [][]string) *Index {
 			sb.weight += kindWeight[ix.kind[t]] * ix.idf[t]
 		}
 	}
-	ix.pool.New = func() any { return ix.newScratch() }
-	ix.calibrate(docs)
-	return ix
 }
 
 func clone(s string) string { return string([]byte(s)) }
