@@ -93,55 +93,81 @@ func (ix *Index) Find(text string, k int) []Hit {
 	return ix.search(sc, &sc.q, k)
 }
 
+// search finds the k docs that best fit q, best first: it credits every
+// sub and doc with the pieces of q it has, scores the docs with the most,
+// and describes the best of them further.
 func (ix *Index) search(sc *scratch, q *Query, k int) []Hit {
 	if q.weight <= 0 {
 		return nil
 	}
 	for pi := range q.pieces {
 		p := &q.pieces[pi]
-		for _, a := range q.altsOf(p) {
-			if ix.common[a.tok] {
-				continue
-			}
-			credit := p.weight * a.w
-			for _, ps := range ix.post[a.tok] {
-				if s := ps.sub; s >= 0 {
-					if !sc.subSeen[s] {
-						sc.subSeen[s] = true
-						sc.subTouched = append(sc.subTouched, s)
-					}
-					sc.subCredit[s] = max(sc.subCredit[s], credit)
-				}
-				d := ps.doc
-				if !sc.docSeen[d] {
-					sc.docSeen[d] = true
-					sc.docTouched = append(sc.docTouched, d)
-				}
-				sc.docCredit[d] = max(sc.docCredit[d], min(credit*ps.factor, p.weight))
-			}
-		}
-		for _, s := range sc.subTouched {
-			sc.subTotal[s] += sc.subCredit[s]
-			sc.subCredit[s], sc.subSeen[s] = 0, false
-			if !sc.subAny[s] {
-				sc.subAny[s] = true
-				sc.anySubs = append(sc.anySubs, s)
-			}
-		}
-		for _, d := range sc.docTouched {
-			sc.docTotal[d] += sc.docCredit[d]
-			if p.kind != kindChar {
-				sc.docStrong[d] += sc.docCredit[d]
-			}
-			sc.docCredit[d], sc.docSeen[d] = 0, false
-			if !sc.docAny[d] {
-				sc.docAny[d] = true
-				sc.anyDocs = append(sc.anyDocs, d)
-			}
-		}
-		sc.subTouched, sc.docTouched = sc.subTouched[:0], sc.docTouched[:0]
+		ix.creditPiece(sc, q, p)
+		sc.addCredits(p.kind)
 	}
-	nDocs := len(sc.anyDocs)
+	docs := len(sc.anyDocs)
+	ix.scoreCandidates(sc, q)
+	sc.clearTotals()
+	hits := best(sc.hits, k)
+	ix.describe(sc, q, hits, docs)
+	return hits
+}
+
+// creditPiece gives each sub and doc that has a token of piece p the
+// best credit of those tokens: the piece's weight times the alt's; in an
+// answer's text, scaled by its factor and at most the piece's weight.
+func (ix *Index) creditPiece(sc *scratch, q *Query, p *qpiece) {
+	for _, a := range q.altsOf(p) {
+		if ix.common[a.tok] {
+			continue
+		}
+		credit := p.weight * a.w
+		for _, ps := range ix.post[a.tok] {
+			if s := ps.sub; s >= 0 {
+				if !sc.subSeen[s] {
+					sc.subSeen[s] = true
+					sc.subTouched = append(sc.subTouched, s)
+				}
+				sc.subCredit[s] = max(sc.subCredit[s], credit)
+			}
+			d := ps.doc
+			if !sc.docSeen[d] {
+				sc.docSeen[d] = true
+				sc.docTouched = append(sc.docTouched, d)
+			}
+			sc.docCredit[d] = max(sc.docCredit[d], min(credit*ps.factor, p.weight))
+		}
+	}
+}
+
+// addCredits adds the credits of a piece of kind k to the totals of the
+// subs and docs that have it, and notes those that have any of the query.
+func (sc *scratch) addCredits(k kind) {
+	for _, s := range sc.subTouched {
+		sc.subTotal[s] += sc.subCredit[s]
+		sc.subCredit[s], sc.subSeen[s] = 0, false
+		if !sc.subAny[s] {
+			sc.subAny[s] = true
+			sc.anySubs = append(sc.anySubs, s)
+		}
+	}
+	for _, d := range sc.docTouched {
+		sc.docTotal[d] += sc.docCredit[d]
+		if k != kindChar {
+			sc.docStrong[d] += sc.docCredit[d]
+		}
+		sc.docCredit[d], sc.docSeen[d] = 0, false
+		if !sc.docAny[d] {
+			sc.docAny[d] = true
+			sc.anyDocs = append(sc.anyDocs, d)
+		}
+	}
+	sc.subTouched, sc.docTouched = sc.subTouched[:0], sc.docTouched[:0]
+}
+
+// scoreCandidates puts into sc.hits the preselect docs with the most of
+// the query (every doc that has any, when fewer), scored.
+func (ix *Index) scoreCandidates(sc *scratch, q *Query) {
 	cands := sc.anyDocs
 	if len(cands) > preselect {
 		cands = topDocs(sc.top[:0], cands, sc.docTotal)
@@ -149,25 +175,37 @@ func (ix *Index) search(sc *scratch, q *Query, k int) []Hit {
 	}
 	hits := sc.hits[:0]
 	for _, d := range cands {
-		h := Hit{Doc: int(d)}
-		h.Cover = sc.docTotal[d] / q.weight
-		h.StrongCover = sc.docStrong[d] / q.weight
-		for _, s := range ix.docs[d].titles {
-			if !sc.subAny[s] {
-				continue
-			}
-			c := sc.subTotal[s] / q.weight
-			r := 0.0
-			if w := ix.subs[s].weight; w > 0 {
-				r = min(1, sc.subTotal[s]/w)
-			}
-			h.TitleCover = max(h.TitleCover, c)
-			h.TitleRecall = max(h.TitleRecall, r)
-		}
-		h.Weight, h.Unknown, h.UnknownWords = q.weight/ix.idfUnknown, q.unknown/q.weight, q.unknownWords
-		h.Score = score(h.Features)
-		hits = append(hits, h)
+		hits = append(hits, ix.scoreDoc(sc, q, d))
 	}
+	sc.hits = hits
+}
+
+// scoreDoc is doc d's hit for q, with the features its score comes from
+// and those of the query.
+func (ix *Index) scoreDoc(sc *scratch, q *Query, d int32) Hit {
+	h := Hit{Doc: int(d)}
+	h.Cover = sc.docTotal[d] / q.weight
+	h.StrongCover = sc.docStrong[d] / q.weight
+	for _, s := range ix.docs[d].titles {
+		if !sc.subAny[s] {
+			continue
+		}
+		c := sc.subTotal[s] / q.weight
+		r := 0.0
+		if w := ix.subs[s].weight; w > 0 {
+			r = min(1, sc.subTotal[s]/w)
+		}
+		h.TitleCover = max(h.TitleCover, c)
+		h.TitleRecall = max(h.TitleRecall, r)
+	}
+	h.Weight, h.Unknown, h.UnknownWords = q.weight/ix.idfUnknown, q.unknown/q.weight, q.unknownWords
+	h.Score = score(h.Features)
+	return h
+}
+
+// clearTotals zeroes the totals of the subs and docs that have any of
+// the query, for the next search.
+func (sc *scratch) clearTotals() {
 	for _, s := range sc.anySubs {
 		sc.subTotal[s], sc.subAny[s] = 0, false
 	}
@@ -175,7 +213,10 @@ func (ix *Index) search(sc *scratch, q *Query, k int) []Hit {
 		sc.docTotal[d], sc.docStrong[d], sc.docAny[d] = 0, 0, false
 	}
 	sc.anySubs, sc.anyDocs = sc.anySubs[:0], sc.anyDocs[:0]
-	sc.hits = hits
+}
+
+// best sorts hits by score, then doc, and returns a copy of the first k.
+func best(hits []Hit, k int) []Hit {
 	slices.SortFunc(hits, func(a, b Hit) int {
 		switch {
 		case a.Score > b.Score:
@@ -190,11 +231,18 @@ func (ix *Index) search(sc *scratch, q *Query, k int) []Hit {
 	}
 	out := make([]Hit, len(hits))
 	copy(out, hits)
-	for i := range out {
-		h := &out[i]
-		if i+1 < len(out) {
-			h.Margin = h.Score - out[i+1].Score
-			h.NextCover = out[i+1].Cover
+	return out
+}
+
+// describe sets the features of the best hits that compare each with
+// the next or look closer at its doc, and their confidence; docs is how
+// many docs share anything with the query.
+func (ix *Index) describe(sc *scratch, q *Query, hits []Hit, docs int) {
+	for i := range hits {
+		h := &hits[i]
+		if i+1 < len(hits) {
+			h.Margin = h.Score - hits[i+1].Score
+			h.NextCover = hits[i+1].Cover
 		} else {
 			h.Margin = h.Score
 		}
@@ -203,10 +251,9 @@ func (ix *Index) search(sc *scratch, q *Query, k int) []Hit {
 			h.Part, h.PartCover = ix.part(sc, q, h)
 		}
 		h.KeyCover = ix.keyCover(q, h.Doc)
-		h.Docs = nDocs
+		h.Docs = docs
 		h.Conf = ix.confidence(h.Features)
 	}
-	return out
 }
 
 // topDocs puts the preselect docs of docs with the largest totals into
