@@ -8,7 +8,8 @@
 // bot.Normalizer).
 //
 // The files, by what they do:
-//   - index.go: the index's types and Build;
+//   - index.go: the index's types, and Build: the docs' tokens, their
+//     weights and postings;
 //   - read.go: reading a text into pieces and the tokens that stand for them;
 //   - words.go: the FAQ's English words, their stems and typo corrections;
 //   - pinyin.go, synonyms.go: the tables of pinyin.txt and synonyms.txt;
