@@ -245,18 +245,16 @@ func (rd *reader) readHan(run string, sink pieceSink) {
 	}
 }
 
-// flushWords reads the run of Latin words gathered so far.
+// flushWords reads the run of Latin words gathered so far: the synonym
+// members among them, then the other words, each by its stem or, in a
+// message, when the FAQ does not have it, as pinyin or by its typo
+// corrections.
 func (rd *reader) flushWords(sink pieceSink) {
 	words := rd.words
 	if len(words) == 0 {
 		return
 	}
-	rd.stems = rd.stems[:0]
-	for _, w := range words {
-		rd.stems = append(rd.stems, rd.ix.stem(w))
-	}
-	stems := rd.stems
-	syn := rd.ix.syn
+	rd.stemWords()
 	var inMember [16]bool
 	member := inMember[:0]
 	if len(words) > len(inMember) {
@@ -264,8 +262,26 @@ func (rd *reader) flushWords(sink pieceSink) {
 	}
 	member = member[:len(words)]
 	clear(member)
+	rd.readWordMembers(member, sink)
+	rd.segmentUnknown(member)
+	rd.readOtherWords(member, sink)
+	rd.words = rd.words[:0]
+}
+
+// stemWords sets the stems of the words.
+func (rd *reader) stemWords() {
+	rd.stems = rd.stems[:0]
+	for _, w := range rd.words {
+		rd.stems = append(rd.stems, rd.ix.stem(w))
+	}
+}
+
+// readWordMembers reads the synonym members among the words, the longest
+// at each place, and in a message marks their words as read.
+func (rd *reader) readWordMembers(member []bool, sink pieceSink) {
+	words, stems := rd.words, rd.stems
 	for i := 0; i < len(words); {
-		m, phrase, g := syn.wordMember(stems[i:])
+		m, phrase, g := rd.ix.syn.wordMember(stems[i:])
 		if m == 0 {
 			i++
 			continue
@@ -277,40 +293,47 @@ func (rd *reader) flushWords(sink pieceSink) {
 		}
 		i += m
 	}
-	// Words the FAQ does not have are read as pinyin when they read as
-	// several syllables ("shenhe"), or as one next to such a word or
-	// another syllable ("mi ma", "zenme ban").
+}
+
+// segmentUnknown sets the syllables of the words of a message that no
+// member has read, that are not stop words and that the FAQ does not
+// have: none for other words, and for those that do not read as pinyin.
+func (rd *reader) segmentUnknown(member []bool) {
 	syls := rd.syls[:0]
-	for i, w := range words {
+	for i, w := range rd.words {
 		var syl []uint16
 		if rd.query && !member[i] && !isStopWord(w) {
-			if _, known := rd.ix.voc.get(key{kind: kindWord, s: stems[i]}); !known {
+			if _, known := rd.ix.voc.get(key{kind: kindWord, s: rd.stems[i]}); !known {
 				syl = rd.ix.py.segmentIndexes(w)
 			}
 		}
 		syls = append(syls, syl)
 	}
 	rd.syls = syls
-	pinyinAt := func(i int) bool {
-		if i < 0 || i >= len(words) || len(syls[i]) == 0 {
-			return false
-		}
-		return len(syls[i]) >= 2 || i > 0 && len(syls[i-1]) > 0 || i+1 < len(words) && len(syls[i+1]) > 0
+}
+
+// pinyinAt reports whether word i is read as pinyin. Words the FAQ does
+// not have are, when they read as several syllables ("shenhe"), or as
+// one next to such a word or another syllable ("mi ma", "zenme ban").
+func (rd *reader) pinyinAt(i int) bool {
+	syls := rd.syls
+	if i < 0 || i >= len(syls) || len(syls[i]) == 0 {
+		return false
 	}
+	return len(syls[i]) >= 2 || i > 0 && len(syls[i-1]) > 0 || i+1 < len(syls) && len(syls[i+1]) > 0
+}
+
+// readOtherWords reads the words that no member has read and that are not
+// stop words: by their stems, or in a message, when the FAQ does not have
+// one, as pinyin or by its typo corrections.
+func (rd *reader) readOtherWords(member []bool, sink pieceSink) {
 	var lastSyl uint16 // a syllable typed apart: pairs go on across words
-	for i := 0; i < len(words); {
-		if member[i] {
-			i++
+	for i, w := range rd.words {
+		if member[i] || isStopWord(w) {
 			lastSyl = 0
 			continue
 		}
-		w, st := words[i], stems[i]
-		i++
-		if isStopWord(w) {
-			lastSyl = 0
-			continue
-		}
-		word := key{kind: kindWord, s: st}
+		word := key{kind: kindWord, s: rd.stems[i]}
 		if !rd.query {
 			sink(kindWord, rd.one(word))
 			continue
@@ -320,38 +343,49 @@ func (rd *reader) flushWords(sink pieceSink) {
 			sink(kindWord, rd.one(word))
 			continue
 		}
-		if syl := syls[i-1]; pinyinAt(i - 1) {
-			prev := lastSyl
-			for _, s := range syl {
-				if k := pinyinKey(prev, s); prev > 0 && !rd.ix.stopPinyin[k] {
-					rd.alts = append(rd.alts[:0], alt{key{kind: kindPinyin, n: k}, 1})
-					if g, ok := rd.ix.synPinyin[k]; ok {
-						rd.alts = append(rd.alts, alt{key{kind: kindSyn, n: uint32(g)}, synWeight})
-					}
-					sink(kindPinyin, rd.alts)
-				}
-				prev = s
-			}
-			// Syllables typed apart ("mi ma") pair across words; a word of
-			// several ("mima wangle") is a word of its own.
-			lastSyl = 0
-			if len(syl) == 1 {
-				lastSyl = prev
-			}
+		if rd.pinyinAt(i) {
+			lastSyl = rd.readPinyin(rd.syls[i], lastSyl, sink)
 			continue
 		}
 		lastSyl = 0
-		rd.alts = append(rd.alts[:0], alt{word, 1})
-		for _, fix := range rd.ix.corrections(w) {
-			fs := rd.ix.stem(fix)
-			rd.alts = append(rd.alts, alt{key{kind: kindWord, s: fs}, typoWeight})
-			if g, ok := syn.words1[fs]; ok {
-				rd.alts = append(rd.alts, alt{key{kind: kindSyn, n: uint32(g)}, typoWeight * synWeight})
-			}
-		}
-		sink(kindWord, rd.alts)
+		rd.readCorrected(w, word, sink)
 	}
-	rd.words = rd.words[:0]
+}
+
+// readPinyin reads a word's syllables as pairs, the first with prev, the
+// last syllable of the word before when that was typed apart (0 for
+// none), and returns what the next word's first syllable pairs with.
+func (rd *reader) readPinyin(syl []uint16, prev uint16, sink pieceSink) uint16 {
+	for _, s := range syl {
+		if k := pinyinKey(prev, s); prev > 0 && !rd.ix.stopPinyin[k] {
+			rd.alts = append(rd.alts[:0], alt{key{kind: kindPinyin, n: k}, 1})
+			if g, ok := rd.ix.synPinyin[k]; ok {
+				rd.alts = append(rd.alts, alt{key{kind: kindSyn, n: uint32(g)}, synWeight})
+			}
+			sink(kindPinyin, rd.alts)
+		}
+		prev = s
+	}
+	// Syllables typed apart ("mi ma") pair across words; a word of
+	// several ("mima wangle") is a word of its own.
+	if len(syl) == 1 {
+		return prev
+	}
+	return 0
+}
+
+// readCorrected reads word w, which the FAQ does not have, with its typo
+// corrections and their synonym groups as stand-ins.
+func (rd *reader) readCorrected(w string, word key, sink pieceSink) {
+	rd.alts = append(rd.alts[:0], alt{word, 1})
+	for _, fix := range rd.ix.corrections(w) {
+		fs := rd.ix.stem(fix)
+		rd.alts = append(rd.alts, alt{key{kind: kindWord, s: fs}, typoWeight})
+		if g, ok := rd.ix.syn.words1[fs]; ok {
+			rd.alts = append(rd.alts, alt{key{kind: kindSyn, n: uint32(g)}, typoWeight * synWeight})
+		}
+	}
+	sink(kindWord, rd.alts)
 }
 
 func pinyinKey(a, b uint16) uint32 { return uint32(a)<<16 | uint32(b) }
