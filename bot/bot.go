@@ -30,6 +30,8 @@ type Bot struct {
 	limiter    RateLimiter // nil: no limit
 	recorder   Recorder    // nil: nothing stored
 	observer   Observer    // nil: no metrics
+	desks      []Desk      // where agents see handoffs (see handoff.go)
+	hasDesks   bool
 }
 
 // Observer is told what the bot does, for metrics.
@@ -164,22 +166,8 @@ func (b *Bot) Respond(ctx context.Context, msg Message) Reply {
 	}
 	r = b.respond(ctx, msg, &st)
 	r.Asked = phone.MaskText(truncateRunes(strings.TrimSpace(msg.Text), 1000))
-	if r.Handoff && b.handoffs != nil {
-		asked := r.Asked
-		if strings.TrimSpace(msg.Text) == "/handoff" && len(st.History) > 0 {
-			// The "talk to a person" button: the agent wants the question.
-			asked = st.History[len(st.History)-1].User
-		}
-		ho := Handoff{ID: newID(), Channel: msg.Channel, User: msg.User, Thread: msg.Thread, Asked: asked, Lang: r.Lang,
-			Opened: time.Now(), Until: time.Now().Add(b.handoffTTL)}
-		if err := b.handoffs.Open(ctx, ho); err != nil {
-			b.warn("open handoff", err)
-		} else {
-			st.HandoffID, r.HandoffID = ho.ID, ho.ID
-			if b.observer != nil {
-				b.observer.HandoffOpened(msg.Channel)
-			}
-		}
+	if r.Handoff {
+		r = b.openHandoff(ctx, msg, &st, r)
 	}
 	if b.conv != nil {
 		st.Lang = r.Lang
@@ -267,21 +255,6 @@ const historyRunes = 200
 // historyTurns is how many turns a conversation remembers.
 const historyTurns = 3
 
-// NoAgent turns a reply that handed the user to a person into the honest
-// "nobody can take this here" answer, and ends the handoff it opened so
-// the bot keeps answering: for a channel where no person would see it.
-func (b *Bot) NoAgent(ctx context.Context, r Reply) Reply {
-	if err := b.RefuseHandoff(ctx, r.HandoffID); err != nil && err != ErrNoHandoff {
-		b.warn("end a handoff nobody can take", err)
-	}
-	out := b.cur.Load().message(r.Intent, "handoff_unavailable", r.Lang)
-	out.Confidence, out.Asked = r.Confidence, r.Asked
-	if r.Traditional {
-		b.traditional(&out)
-	}
-	return out
-}
-
 // RefuseHandoff ends a handoff that no person can take (nobody was, or
 // could be, told of it), so the bot answers that conversation again, and
 // tells the exchange log it was no handoff: reports count only handoffs a
@@ -346,6 +319,15 @@ func (b *Bot) warn(what string, err error) {
 	}
 }
 
+// handoffRequest answers a request for a person (the button, or the
+// command typed), in the page's language, else the conversation's.
+func (e *engine) handoffRequest(msg Message, st *State) Reply {
+	st.Pending = ""
+	r := e.message("human", "human", cmp.Or(msg.Lang, st.Lang, "zh"))
+	r.Handoff = true
+	return r
+}
+
 func (b *Bot) respond(ctx context.Context, msg Message, st *State) Reply {
 	e := b.cur.Load()
 	text := strings.TrimSpace(strings.ToValidUTF8(msg.Text, "\uFFFD"))
@@ -356,6 +338,9 @@ func (b *Bot) respond(ctx context.Context, msg Message, st *State) Reply {
 	if t, ok := e.kb.Target(msg.Choice); ok && msg.Choice != "" { // a clarify button
 		st.Pending, st.Options = "", nil
 		return b.finish(e.compose(Classification{Intent: t.ID, Confidence: 1, Lang: lang}, lang), text, st)
+	}
+	if msg.Request == RequestHandoff {
+		return e.handoffRequest(msg, st)
 	}
 	if text == "" || !hasContent(text) {
 		return e.message(IntentNone, "empty", lang)
@@ -368,14 +353,8 @@ func (b *Bot) respond(ctx context.Context, msg Message, st *State) Reply {
 			return e.checknum(args, clang)
 		case "help":
 			return e.message("help", "help", clang)
-		case "handoff": // the "talk to a person" button: the page's language
-			hl := msg.Lang
-			if hl == "" {
-				hl = cmp.Or(st.Lang, "zh")
-			}
-			r := e.message("human", "human", hl)
-			r.Handoff = true
-			return r
+		case "handoff":
+			return e.handoffRequest(msg, st)
 		}
 	}
 	if r, ok := b.continueConversation(e, text, lang, st); ok {

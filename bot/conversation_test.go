@@ -137,8 +137,8 @@ func TestRefusedHandoffIsTakenBackFromTheLog(t *testing.T) {
 	if len(rec.exchanges) != 1 || !rec.exchanges[0].Handoff || rec.exchanges[0].HandoffID != r.HandoffID {
 		t.Fatalf("recorded %+v, want the handoff %q", rec.exchanges, r.HandoffID)
 	}
-	if out := b.NoAgent(context.Background(), r); out.Handoff || !strings.Contains(out.PlainText(), "没有配置人工客服") {
-		t.Errorf("NoAgent answered %+v", out)
+	if out := b.HandoffFailed(context.Background(), r); out.Handoff || !strings.Contains(out.PlainText(), "暂时无法通知人工客服") {
+		t.Errorf("HandoffFailed answered %+v", out)
 	}
 	if len(rec.refused) != 1 || rec.refused[0] != r.HandoffID {
 		t.Errorf("refused %q, want the handoff %q", rec.refused, r.HandoffID)
@@ -150,6 +150,29 @@ func TestRefusedHandoffIsTakenBackFromTheLog(t *testing.T) {
 	r = say(b, "u2", "转人工")[0]
 	if err := b.Resolve(context.Background(), r.HandoffID); err != nil || len(rec.refused) != 1 {
 		t.Errorf("Resolve: %v, refused %q", err, rec.refused)
+	}
+}
+
+// TestHandoffOnlyWhereADeskSees: a request for a person from a channel no
+// agent desk sees is answered "no agent available" in the user's language,
+// and opens no handoff; one from a channel a desk sees opens one.
+func TestHandoffOnlyWhereADeskSees(t *testing.T) {
+	rec := &refusalRecorder{}
+	b, h := newConversationalBot(t, WithRecorder(rec), WithDesks(Desks{"slack"}))
+	for _, tt := range []struct{ channel, text, want string }{
+		{"test", "转人工", "没有配置人工客服"},
+		{"test", "I want to talk to a human", "no support team is set up"},
+	} {
+		r := b.Respond(context.Background(), Message{Channel: tt.channel, User: "u1", Text: tt.text})
+		if r.Handoff || r.HandoffID != "" || !strings.Contains(r.PlainText(), tt.want) {
+			t.Errorf("%q from %s: %+v", tt.text, tt.channel, r)
+		}
+	}
+	if list, _ := h.List(context.Background()); len(list) != 0 || len(rec.exchanges) != 2 || rec.exchanges[0].Handoff {
+		t.Errorf("handoffs %+v, log %+v; want none", list, rec.exchanges)
+	}
+	if r := b.Respond(context.Background(), Message{Channel: "slack", User: "u1", Request: RequestHandoff}); !r.Handoff || r.HandoffID == "" {
+		t.Errorf("the button in Slack: %+v", r)
 	}
 }
 

@@ -32,6 +32,13 @@ type Message struct {
 	// intent), where Text is what they would have typed for it (its
 	// number): answered so, whatever the conversation remembers.
 	Choice string
+	// Request is what a button asks of the bot, rather than text typed:
+	// RequestHandoff. Text is then what the user had asked, if anything.
+	Request string
+	// Unreachable says no agent's reply could reach this user (a web id
+	// too short to fetch replies with, say): a request for a person is
+	// answered "no agent available".
+	Unreachable bool
 }
 
 // valid returns msg with every field valid UTF-8 without NUL, whatever

@@ -322,7 +322,7 @@ var requiredMessages = []string{
 	"none", "empty", "step_pointer", "case_pointer", "prefix_list",
 	"verdict_supported", "verdict_unsupported", "verdict_listed_invalid",
 	"number_invalid_length", "number_invalid_start", "number_invalid_chars", "number_empty", "number_foreign",
-	"checknum_usage", "clarify", "text_only", "handoff_notice", "handoff_unavailable", "generated_note", "fallback_error", "rate_limited", "ask_number", "followup_exhausted",
+	"checknum_usage", "clarify", "text_only", "handoff_notice", "handoff_unavailable", "handoff_failed", "handoff_notified", "generated_note", "fallback_error", "rate_limited", "ask_number", "followup_exhausted",
 	"no_table", "only_chinese", "help_checknum", "agent_reply",
 	"home_title", "home", "home_checknum",
 	"clarify_card", "card_chosen", "feedback_ask", "feedback_helpful", "feedback_not_helpful", "feedback_thanks",

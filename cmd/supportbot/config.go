@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/supportbot/supportbot/bot"
 	"github.com/supportbot/supportbot/handlers/web"
 
 	"github.com/joho/godotenv"
@@ -404,4 +405,26 @@ func parseDuration(s string) (time.Duration, error) {
 		return time.Duration(n) * 24 * time.Hour, nil
 	}
 	return time.ParseDuration(s)
+}
+
+// desks are the channels whose handoffs agents see: Slack's in the agent
+// channel, WeCom's and 微信客服's through the group robot, and every
+// channel the admin console can reply in. The bot answers a request for a
+// person from any other channel (the terminal, or the web chat without
+// the console) with "no agent available".
+func (c Config) desks() bot.Desks {
+	var d bot.Desks
+	if c.Slack.Enabled() && (c.Slack.AgentChannel != "" || c.AdminToken != "") {
+		d = append(d, "slack")
+	}
+	if c.WeCom.Enabled() && (c.WeCom.RobotWebhook != "" || c.AdminToken != "") {
+		d = append(d, "wecom")
+		if c.WeCom.KfSecret != "" {
+			d = append(d, "wechat-kf")
+		}
+	}
+	if c.AdminToken != "" {
+		d = append(d, "web")
+	}
+	return d
 }

@@ -256,14 +256,14 @@ func parse(fs *flag.FlagSet, args []string) (code int, done bool) {
 
 // start parses a command's flags and then loads the bot, so that --help
 // answers at once and a bad flag costs nothing.
-func (a *app) start(fs *flag.FlagSet, args []string) (code int, done bool) {
+func (a *app) start(fs *flag.FlagSet, args []string, opts ...bot.BotOption) (code int, done bool) {
 	if code, done := parse(fs, args); done {
 		return code, true
 	}
 	if a.bot != nil {
 		return 0, false
 	}
-	if err := a.loadBot(); err != nil {
+	if err := a.loadBot(opts...); err != nil {
 		fmt.Fprintln(a.stderr, "supportbot:", err)
 		return exitFailure, true
 	}
@@ -347,7 +347,7 @@ func (a *app) openServing(ctx context.Context) (func(), error) {
 		a.state = redisState(client, a.cfg.RateLimit, failover)
 		closeAll = func() { client.Close(); store.Close() }
 	}
-	opts := []bot.BotOption{bot.WithRecorder(store), bot.WithObserver(a.metrics)}
+	opts := []bot.BotOption{bot.WithRecorder(store), bot.WithObserver(a.metrics), bot.WithDesks(a.cfg.desks())}
 	if a.cfg.RateLimit > 0 {
 		opts = append(opts, bot.WithRateLimiter(a.state.rate))
 	}
@@ -663,7 +663,9 @@ func cmdAsk(ctx context.Context, a *app, args []string) int {
 
 func cmdChat(ctx context.Context, a *app, args []string) int {
 	fs := newFlagSet("chat", "chat\n\nChat with the bot: one message per line; \"exit\" or Ctrl-D ends.", a.stderr)
-	if code, done := a.start(fs, args); done {
+	// No agent watches a terminal: a request for a person gets "no agent
+	// available here".
+	if code, done := a.start(fs, args, bot.WithDesks()); done {
 		return code
 	}
 	fmt.Fprintf(a.stdout, "supportbot chat: ask about %s; \"exit\" ends.\n", knowledgeTitles(a.bot.KB()))

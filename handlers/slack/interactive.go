@@ -75,7 +75,7 @@ func (a *Adapter) action(ctx context.Context, cb goslack.InteractionCallback, ac
 		if err := a.feedback.SaveFeedback(ctx, bot.Feedback{Channel: "slack", User: cb.User.ID, Intent: value, Helpful: helpful, At: a.now()}); err != nil {
 			return fmt.Errorf("save feedback: %w", err)
 		}
-		return a.respond(ctx, cb.ResponseURL, label(lang, "谢谢您的反馈！", "Thanks for the feedback!"))
+		return a.respond(ctx, cb.ResponseURL, a.bot.Text("feedback_thanks", lang, nil))
 	case act.ActionID == actionHandoff:
 		// value is "lang|question", the question masked when the button was made.
 		lang, question, _ := strings.Cut(act.Value, "|")
@@ -83,21 +83,19 @@ func (a *Adapter) action(ctx context.Context, cb goslack.InteractionCallback, ac
 		if cb.Message.ThreadTimestamp != "" {
 			ts = cb.Message.ThreadTimestamp
 		}
-		if a.cfg.AgentChannel == "" && !a.cfg.Console {
-			a.log.Warn("slack: handoff button pressed but neither SLACK_AGENT_CHANNEL nor ADMIN_TOKEN (the console) is set", "user", cb.User.ID)
-			return a.respond(ctx, cb.ResponseURL, label(lang, "抱歉，目前没有配置人工客服频道，请通过其他渠道联系客服。",
-				"Sorry, no support channel is set up here yet; please contact support another way."))
-		}
 		// The same conversation key as the answer the button is under.
 		// The button's language is the answer's: the conversation's, even
 		// when its state is gone.
-		reply := a.bot.Respond(ctx, bot.Message{Channel: "slack", User: cb.User.ID, Thread: channel + ":" + cb.Container.ThreadTs, Text: "/handoff", Lang: lang})
+		reply := a.bot.Respond(ctx, bot.Message{Channel: "slack", User: cb.User.ID, Thread: channel + ":" + cb.Container.ThreadTs,
+			Request: bot.RequestHandoff, Lang: lang})
+		if !reply.Handoff { // no agent sees Slack's handoffs: the bot said so
+			return a.respond(ctx, cb.ResponseURL, reply.PlainText())
+		}
 		if err := a.notifyAgents(ctx, cb.User.ID, channel, ts, question, reply.HandoffID); err != nil && !a.cfg.Console {
-			a.bot.RefuseHandoff(ctx, reply.HandoffID) // nobody was told: the bot keeps answering
-			a.respond(ctx, cb.ResponseURL, label(lang, "抱歉，暂时无法通知人工客服，请稍后再试。", "Sorry, the support team could not be reached; please try again later."))
+			a.respond(ctx, cb.ResponseURL, a.bot.HandoffFailed(ctx, reply).PlainText())
 			return err
 		}
-		return a.respond(ctx, cb.ResponseURL, label(lang, "已通知人工客服，他们会在这里回复您。", "A support agent has been notified and will reply here."))
+		return a.respond(ctx, cb.ResponseURL, a.bot.Text("handoff_notified", lang, nil))
 	case act.ActionID == actionPost:
 		reply := a.bot.Respond(ctx, bot.Message{Channel: "slack", User: cb.User.ID, Text: act.Value})
 		bs := goslack.Blocks{BlockSet: blocks(reply, true)}

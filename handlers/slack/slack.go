@@ -28,7 +28,6 @@ import (
 	"github.com/supportbot/supportbot/bot"
 	"github.com/supportbot/supportbot/bot/phone"
 	"github.com/supportbot/supportbot/handlers/internal/workq"
-	"github.com/supportbot/supportbot/knowledge"
 )
 
 // Bot is what the adapter needs of the bot.
@@ -46,8 +45,9 @@ type Bot interface {
 	ConversationLang(ctx context.Context, msg bot.Message) string
 	// Resolve ends a handoff, so the bot answers that conversation again.
 	Resolve(ctx context.Context, id string) error
-	// RefuseHandoff ends a handoff nobody was told of: it counts as none.
-	RefuseHandoff(ctx context.Context, id string) error
+	// HandoffFailed ends the handoff of r, whose notice reached no agent,
+	// and returns the answer the user gets instead.
+	HandoffFailed(ctx context.Context, r bot.Reply) bot.Reply
 }
 
 // API is the part of the Slack Web API the adapter calls; *goslack.Client
@@ -477,12 +477,8 @@ func (a *Adapter) answer(ctx context.Context, m incomingMsg) error {
 	var notifyErr error
 	if reply.Handoff {
 		notifyErr = a.notifyAgents(ctx, m.user, m.channel, m.ts, phone.MaskText(text), reply.HandoffID)
-		if told := a.cfg.AgentChannel != "" && notifyErr == nil; !told && !a.cfg.Console {
-			// Nobody was told: end the handoff, so the bot keeps answering.
-			if err := a.bot.RefuseHandoff(ctx, reply.HandoffID); err != nil && reply.HandoffID != "" {
-				a.log.Warn("slack: end a handoff nobody was told of", "err", err)
-			}
-			reply = handoffFailed(reply, a.cfg.AgentChannel == "")
+		if notifyErr != nil && !a.cfg.Console {
+			reply = a.bot.HandoffFailed(ctx, reply) // nobody was told: the bot keeps answering
 		}
 	}
 	opts := []goslack.MsgOption{
@@ -498,15 +494,6 @@ func (a *Adapter) answer(ctx context.Context, m incomingMsg) error {
 	return notifyErr
 }
 
-// handoffFailed replaces a handoff reply when no agent could be told.
-func handoffFailed(r bot.Reply, notConfigured bool) bot.Reply {
-	msg := label(r.Lang, "抱歉，暂时无法通知人工客服，请稍后再试。", "Sorry, the support team could not be reached; please try again later.")
-	if notConfigured {
-		msg = label(r.Lang, "抱歉，这里还没有配置人工客服频道，请通过其他渠道联系客服。", "Sorry, no support channel is set up here yet; please contact support another way.")
-	}
-	r.Blocks = []bot.Block{{Text: knowledge.Text{{Text: msg}}}}
-	return r
-}
 
 var unescaper = strings.NewReplacer("&lt;", "<", "&gt;", ">", "&amp;", "&")
 

@@ -179,6 +179,42 @@ var (
 	testBot *bot.Bot
 )
 
+// desksFor is where agents see Slack's handoffs with cfg, as the server
+// says (cmd/supportbot's desks).
+func desksFor(cfg Config) bot.BotOption {
+	if cfg.AgentChannel != "" || cfg.Console {
+		return bot.WithDesks(bot.Desks{"slack"})
+	}
+	return bot.WithDesks()
+}
+
+// botFor is the shared test bot, or for a workspace where no agent sees
+// handoffs, one that answers so.
+func botFor(t testing.TB, cfg Config) *bot.Bot {
+	if cfg.AgentChannel != "" || cfg.Console {
+		return newBot(t)
+	}
+	noDeskOnce.Do(func() {
+		kb, err := knowledge.Default()
+		if err != nil {
+			panic(err)
+		}
+		norm, err := bot.NewNormalizer()
+		if err != nil {
+			panic(err)
+		}
+		if noDeskBot, err = bot.New(kb, norm, bot.WithDesks()); err != nil {
+			panic(err)
+		}
+	})
+	return noDeskBot
+}
+
+var (
+	noDeskOnce sync.Once
+	noDeskBot  *bot.Bot
+)
+
 func newBot(t testing.TB) *bot.Bot {
 	t.Helper()
 	botOnce.Do(func() {
@@ -215,7 +251,7 @@ func newHarness(t testing.TB, agentChannel string, opts ...func(*Config)) *harne
 	for _, o := range opts {
 		o(&cfg)
 	}
-	a := New(newBot(t), client, bot.NewMemoryDedup(), fb, cfg, log)
+	a := New(botFor(t, cfg), client, bot.NewMemoryDedup(), fb, cfg, log)
 	a.Start(t.Context())
 	// Wait for auth.test so the bot knows its own user id.
 	for i := 0; i < 200; i++ {
@@ -727,7 +763,7 @@ func TestAskingForAPersonWithoutAgentChannelIsHonest(t *testing.T) {
 	h.send(t, "/slack/events", "application/json", eventBody("Ev6", dm("转人工")), nil)
 	h.adapter.Close()
 	posts := h.fake.Posts()
-	if len(posts) != 1 || !strings.Contains(posts[0].Get("text"), "还没有配置人工客服频道") {
+	if len(posts) != 1 || !strings.Contains(posts[0].Get("text"), "没有配置人工客服") {
 		t.Errorf("posts = %v", posts)
 	}
 }
@@ -777,7 +813,7 @@ func handoffAdapter(t *testing.T, cfg Config) (*bot.Bot, *Adapter, *fakeSlack) {
 		t.Fatal(err)
 	}
 	b, err := bot.New(kb, norm, bot.WithConversations(bot.NewMemoryConversations(), time.Hour),
-		bot.WithHandoffs(bot.NewMemoryHandoffs(), time.Hour))
+		bot.WithHandoffs(bot.NewMemoryHandoffs(), time.Hour), desksFor(cfg))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -802,7 +838,7 @@ func TestHandoffNobodyWasToldOfEnds(t *testing.T) {
 		t.Errorf("open handoffs: %+v", hs)
 	}
 	posts := fake.Posts()
-	if len(posts) != 2 || !strings.Contains(posts[0].Get("text"), "还没有配置人工客服频道") || !strings.Contains(posts[1].Get("text"), "没有收到管局发送的核验短信") {
+	if len(posts) != 2 || !strings.Contains(posts[0].Get("text"), "没有配置人工客服") || !strings.Contains(posts[1].Get("text"), "没有收到管局发送的核验短信") {
 		t.Errorf("posts = %v", posts)
 	}
 }

@@ -15,8 +15,6 @@ import (
 // Responder answers one message; *bot.Bot is one.
 type Responder interface {
 	Respond(ctx context.Context, msg bot.Message) bot.Reply
-	// NoAgent answers a request for a person that no person can see.
-	NoAgent(ctx context.Context, r bot.Reply) bot.Reply
 }
 
 // Chat reads messages from in until EOF, "exit" or ctx ends, and writes
@@ -42,9 +40,6 @@ func Chat(ctx context.Context, b Responder, in io.Reader, out io.Writer, user, p
 			continue
 		}
 		reply := b.Respond(ctx, bot.Message{Channel: "terminal", User: user, Text: line})
-		if reply.Handoff {
-			reply = b.NoAgent(ctx, reply) // no agent watches a terminal
-		}
 		if reply.Silent {
 			fmt.Fprintf(out, "(handed to a person: %s)\n\n", reply.HandoffID)
 			continue

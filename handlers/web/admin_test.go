@@ -59,7 +59,7 @@ func newSite(t *testing.T, token string) *site {
 	}
 	t.Cleanup(func() { store.Close() })
 	b, err := bot.New(kb, norm, bot.WithConversations(bot.NewMemoryConversations(), time.Hour),
-		bot.WithHandoffs(bot.NewMemoryHandoffs(), time.Hour), bot.WithRecorder(store))
+		bot.WithHandoffs(bot.NewMemoryHandoffs(), time.Hour), bot.WithRecorder(store), webDesks(token))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -493,4 +493,14 @@ func (s *syncBuf) String() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.b.String()
+}
+
+// webDesks is where agents see handoffs: with the console on, the web
+// chat's, Slack's (delivered by the tests' fake) and the terminal's (which
+// the console cannot reply to: the tests of that case need one).
+func webDesks(token string) bot.BotOption {
+	if token == "" {
+		return bot.WithDesks()
+	}
+	return bot.WithDesks(bot.Desks{"web", "slack", "terminal"})
 }

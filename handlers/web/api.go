@@ -25,6 +25,11 @@ import (
 // Responder answers one message; *bot.Bot is one.
 type Responder interface {
 	Respond(ctx context.Context, msg bot.Message) bot.Reply
+	// HandoffFailed ends the handoff of r that no agent will see, and
+	// returns the answer the user gets instead.
+	HandoffFailed(ctx context.Context, r bot.Reply) bot.Reply
+	// KB is the knowledge in service: feedback must name its entries.
+	KB() *knowledge.KB
 }
 
 // Feedback stores votes on answers; a bot.FeedbackStore.
@@ -223,14 +228,10 @@ func (a *API) feedback(w http.ResponseWriter, r *http.Request) {
 // knownIntent reports whether feedback names an intent the bot answers
 // with, so made-up ids do not reach the reports.
 func (a *API) knownIntent(id string) bool {
-	k, ok := a.Bot.(interface{ KB() *knowledge.KB })
-	if !ok {
-		return true
-	}
 	if id == knowledge.None {
 		return true
 	}
-	_, known := k.KB().Target(id)
+	_, known := a.Bot.KB().Target(id)
 	return known
 }
 
@@ -264,6 +265,9 @@ type ChatRequest struct {
 	// Lang is the language to answer in when the text does not tell (the
 	// browser's, say): "zh" or "en".
 	Lang string `json:"lang,omitempty"`
+	// Request is what a button asks instead of text: "handoff", the "talk
+	// to a person" button.
+	Request string `json:"request,omitempty"`
 }
 
 // ChatResponse is the answer to POST /api/chat.
@@ -385,17 +389,16 @@ func (a *API) chat(w http.ResponseWriter, r *http.Request) {
 	if req.Lang != "" && req.Lang != "zh" && req.Lang != "en" {
 		req.Lang = ""
 	}
-	reply := a.Bot.Respond(r.Context(), bot.Message{Channel: "web", User: req.User, Text: req.Text, Lang: req.Lang})
-	if reply.Handoff && (a.AdminToken == "" || a.Handoffs == nil || len(req.User) < MinUserID || !a.allowHandoff(addr)) {
-		// Web users' handoffs are answered from the admin console, and the
-		// replies fetched with the user's id: without the console, or with
-		// an id too short to fetch them, nobody could answer this one, so
-		// the user is told at once.
-		if na, ok := a.Bot.(interface {
-			NoAgent(context.Context, bot.Reply) bot.Reply
-		}); ok {
-			reply = na.NoAgent(r.Context(), reply)
-		}
+	msg := bot.Message{Channel: "web", User: req.User, Text: req.Text, Lang: req.Lang,
+		// Agents' replies are fetched with the user's id: one too short to
+		// be kept secret cannot be reached.
+		Unreachable: len(req.User) < MinUserID}
+	if req.Request == bot.RequestHandoff {
+		msg.Request = bot.RequestHandoff
+	}
+	reply := a.Bot.Respond(r.Context(), msg)
+	if reply.Handoff && reply.HandoffID != "" && !a.allowHandoff(addr) {
+		reply = a.Bot.HandoffFailed(r.Context(), reply) // this address asked too often
 	}
 	if reply.RateLimited {
 		tooMany(w, time.Minute, NewChatResponse(reply)) // the polite answer, and the status chat.js expects

@@ -34,6 +34,9 @@ type Bot interface {
 	// NeedsModel reports whether answering text would ask the fallback
 	// model, which can take longer than WeCom's 5 seconds.
 	NeedsModel(text string) bool
+	// HandoffFailed ends the handoff of r, whose notice reached no agent,
+	// and returns the answer the user gets instead.
+	HandoffFailed(ctx context.Context, r bot.Reply) bot.Reply
 	// RefuseHandoff ends a handoff nobody was told of, so the bot answers
 	// that conversation again; it counts as no handoff.
 	RefuseHandoff(ctx context.Context, id string) error
@@ -290,8 +293,8 @@ func (a *Adapter) answerText(ctx context.Context, w http.ResponseWriter, m messa
 	}
 	text := reply.PlainText()
 	if reply.Handoff && !a.handoff("企业微信", m.FromUserName, m.Content, reply.Lang, reply.HandoffID) {
-		a.bot.RefuseHandoff(ctx, reply.HandoffID) // nobody was told: the bot keeps answering
-		text = a.bot.Text("handoff_unavailable", reply.Lang, nil)
+		reply = a.bot.HandoffFailed(ctx, reply) // nobody was told: the bot keeps answering
+		text = reply.PlainText()
 	}
 	if a.clarifyLater(m.FromUserName, reply) {
 		a.keepReply(ctx, key, "")
@@ -390,8 +393,8 @@ func (a *Adapter) answerLater(ctx context.Context, user, text string) error {
 	}
 	md := reply.Markdown()
 	if reply.Handoff && !a.handoff("企业微信", user, text, reply.Lang, reply.HandoffID) {
-		a.bot.RefuseHandoff(ctx, reply.HandoffID) // nobody was told: the bot keeps answering
-		md = a.bot.Text("handoff_unavailable", reply.Lang, nil)
+		reply = a.bot.HandoffFailed(ctx, reply) // nobody was told: the bot keeps answering
+		md = reply.Markdown()
 	}
 	if len(reply.Clarify) > 0 && a.cardsOn() {
 		a.sendClarify(ctx, user, reply)
@@ -472,8 +475,7 @@ func (a *Adapter) answerKf(ctx context.Context, km KfMessage) {
 		}
 		text, lang = reply.PlainText(), reply.Lang
 		if reply.Handoff && !a.handoff("微信客服", km.ExternalUserID, km.Text.Content, lang, reply.HandoffID) {
-			a.bot.RefuseHandoff(ctx, reply.HandoffID) // nobody was told: the bot keeps answering
-			text = a.bot.Text("handoff_unavailable", lang, nil)
+			text = a.bot.HandoffFailed(ctx, reply).PlainText() // nobody was told: the bot keeps answering
 		}
 	} else {
 		text = a.bot.Text("text_only", lang, nil)
@@ -490,16 +492,15 @@ func (a *Adapter) answerKf(ctx context.Context, km KfMessage) {
 	}
 }
 
-// handoff tells agents of a handoff through the group robot. It reports
-// whether someone will see the handoff: the robot (when set) or the
-// console. When the robot's notice fails later and there is no console,
-// the handoff is ended then, so the user is not left waiting for nobody.
+// handoff tells agents of a handoff the bot opened (it opens one only when
+// the robot or the console sees WeCom) through the group robot, when set.
+// It reports whether someone will see it: false when the notice could not
+// be queued and there is no console. When the robot's notice fails later
+// and there is no console, the handoff is ended then, so the user is not
+// left waiting for nobody.
 func (a *Adapter) handoff(channel, user, text, lang, handoffID string) bool {
 	if a.cfg.RobotWebhook == "" {
-		if !a.cfg.Console {
-			a.log.Warn("wecom: handoff requested but neither WECOM_ROBOT_WEBHOOK nor ADMIN_TOKEN (the console) is set", "channel", channel)
-		}
-		return a.cfg.Console
+		return true // the console sees it
 	}
 	notice := a.bot.Text("handoff_notice", lang, map[string]string{"channel": inert(channel), "user": inert(user), "text": phone.MaskText(inert(truncate(text, 300)))})
 	if !a.later("robot notice", func(ctx context.Context) error {

@@ -182,16 +182,18 @@
   }
 
   var busy = false;
-  function send(text, shown) {
+  // send posts text, or a button's request ("handoff") with the text
+  // shown for it.
+  function send(text, shown, request) {
     text = (text || '').trim();
-    if (!text || busy) return;
+    if ((!text && !request) || busy) return;
     busy = true;
     sendBtn.disabled = true;
     if (shown !== null) add('user', el('span', null, shown || text));
     var typing = add('bot', el('span', 'typing', T.typing));
     fetch('/api/chat', {
       method: 'POST', headers: { 'Content-Type': 'application/json' },
-      body: JSON.stringify({ user: user, text: text, lang: lang })
+      body: JSON.stringify(request ? { user: user, request: request, lang: lang } : { user: user, text: text, lang: lang })
     }).then(function (res) {
       if (res.status === 429) throw new Error('rate');
       if (!res.ok) throw new Error(res.status);
@@ -226,7 +228,7 @@
     send(t);
     input.focus();
   });
-  humanBtn.addEventListener('click', function () { send('/handoff', T.human); });
+  humanBtn.addEventListener('click', function () { send('', T.human, 'handoff'); });
 
   // Agents' replies: polled while a handoff from this browser is recent.
   var polling = false;
