@@ -319,6 +319,20 @@ func (b *Bot) warn(what string, err error) {
 	}
 }
 
+// classifier classifies text the first time it is asked, and then gives
+// that classification again: a message is classified once, whichever of
+// the conversation's steps looks at it first.
+func (e *engine) classifier(text string) func() Classification {
+	var c Classification
+	done := false
+	return func() Classification {
+		if !done {
+			c, done = e.m.classify(text, false), true
+		}
+		return c
+	}
+}
+
 // handoffRequest answers a request for a person (the button, or the
 // command typed), in the page's language, else the conversation's.
 func (e *engine) handoffRequest(msg Message, st *State) Reply {
@@ -357,10 +371,11 @@ func (b *Bot) respond(ctx context.Context, msg Message, st *State) Reply {
 			return e.handoffRequest(msg, st)
 		}
 	}
-	if r, ok := b.continueConversation(e, text, lang, st); ok {
+	cls := e.classifier(text)
+	if r, ok := b.continueConversation(e, text, lang, st, cls); ok {
 		return b.finish(r, text, st)
 	}
-	c := e.m.classify(text, false)
+	c := cls()
 	var r Reply
 	answered := false
 	if c.Intent == knowledge.None && len(c.Clarify) == 0 && b.fb != nil {
@@ -446,10 +461,10 @@ func (e *engine) asksNumber(id string) bool {
 // continueConversation answers a message that continues the last answer:
 // a clarify choice, the number the bot asked for, or "still nothing" after
 // a troubleshooting step.
-func (b *Bot) continueConversation(e *engine, text, lang string, st *State) (Reply, bool) {
+func (b *Bot) continueConversation(e *engine, text, lang string, st *State, cls func() Classification) (Reply, bool) {
 	switch st.Pending {
 	case pendingClarify:
-		if id, ok := chooseOption(e, text, lang, st.Options); ok {
+		if id, ok := chooseOption(text, st.Options, cls); ok {
 			st.Pending, st.Options = "", nil
 			return e.compose(Classification{Intent: id, Confidence: 1, Lang: lang}, lang), true
 		}
@@ -467,7 +482,7 @@ func (b *Bot) continueConversation(e *engine, text, lang string, st *State) (Rep
 		}
 	}
 	if st.LastIntent != "" && e.m.HasConcept(text, e.kb.Rules.Settings.Followup) {
-		c := e.m.classify(text, false)
+		c := cls()
 		if c.Intent == knowledge.None || e.family(c.Intent) == e.family(st.LastIntent) {
 			return b.nextStep(e, lang, st), true
 		}
@@ -494,14 +509,14 @@ func (b *Bot) nextStep(e *engine, lang string, st *State) Reply {
 
 // chooseOption reads a reply to a clarify question: its number ("2",
 // "第二个", "２"), or words that classify as one of the options.
-func chooseOption(e *engine, text, lang string, options []string) (string, bool) {
+func chooseOption(text string, options []string, cls func() Classification) (string, bool) {
 	t := strings.TrimSpace(strings.ToLower(nfkc(text)))
 	t = strings.Trim(t, "。.!！ 第个条项option#")
 	words := map[string]int{"1": 1, "2": 2, "3": 3, "一": 1, "二": 2, "三": 3, "one": 1, "two": 2, "three": 3, "first": 1, "second": 2, "third": 3}
 	if n, ok := words[t]; ok && n <= len(options) {
 		return options[n-1], true
 	}
-	c := e.m.classify(text, false)
+	c := cls()
 	for _, id := range options {
 		if c.Intent == id {
 			return id, true
