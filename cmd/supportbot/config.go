@@ -109,7 +109,19 @@ func loadConfig(getenv func(string) string) (Config, error) {
 		KBDir:      getenv("KB_DIR"),
 		LogLevel:   strings.ToLower(getenv("LOG_LEVEL")),
 	}
-	var err error
+	for _, step := range []func(*Config, func(string) string) error{
+		(*Config).loadSlack, (*Config).loadWeCom, (*Config).loadModel, (*Config).loadServer,
+		(*Config).loadStores, (*Config).loadRuntime, (*Config).loadLimits, (*Config).checkKnowledgeDir,
+	} {
+		if err := step(&c, getenv); err != nil {
+			return c, err
+		}
+	}
+	return c, nil
+}
+
+// loadSlack reads the Slack channel's settings.
+func (c *Config) loadSlack(getenv func(string) string) error {
 	c.Slack = SlackConfig{
 		BotToken:      getenv("SLACK_BOT_TOKEN"),
 		SigningSecret: getenv("SLACK_SIGNING_SECRET"),
@@ -118,9 +130,11 @@ func loadConfig(getenv func(string) string) (Config, error) {
 		AgentIDs:      splitList(getenv("SLACK_AGENT_IDS")),
 		APIURL:        getenv("SLACK_API_URL"),
 	}
-	if err := c.Slack.check(); err != nil {
-		return c, err
-	}
+	return c.Slack.check()
+}
+
+// loadWeCom reads the WeCom channel's settings.
+func (c *Config) loadWeCom(getenv func(string) string) error {
 	c.WeCom = WeComConfig{
 		CorpID: getenv("WECOM_CORP_ID"), Token: getenv("WECOM_TOKEN"), AESKey: getenv("WECOM_AES_KEY"),
 		Secret: getenv("WECOM_SECRET"), KfSecret: getenv("WECOM_KF_SECRET"),
@@ -133,24 +147,36 @@ func loadConfig(getenv func(string) string) (Config, error) {
 			d, err = 0, nil
 		}
 		if err != nil || d < 0 {
-			return c, fmt.Errorf("WECOM_MAX_CLOCK_SKEW must be a duration such as 5m, or 0 to turn the check off, got %q", v)
+			return fmt.Errorf("WECOM_MAX_CLOCK_SKEW must be a duration such as 5m, or 0 to turn the check off, got %q", v)
 		}
 		c.WeCom.MaxClockSkew = d
 	}
-	if err := c.WeCom.check(getenv("WECOM_AGENT_ID")); err != nil {
-		return c, err
-	}
-	if c.LLM, err = loadLLM(getenv); err != nil {
-		return c, err
-	}
+	return c.WeCom.check(getenv("WECOM_AGENT_ID"))
+}
+
+// loadModel reads the fallback model's settings.
+func (c *Config) loadModel(getenv func(string) string) error {
+	var err error
+	c.LLM, err = loadLLM(getenv)
+	return err
+}
+
+// loadServer reads where and how the server listens and logs, the console
+// and the web page's settings.
+func (c *Config) loadServer(getenv func(string) string) error {
 	if c.ListenAddr == "" {
 		c.ListenAddr = ":8080"
 	}
 	if _, _, err := net.SplitHostPort(c.ListenAddr); err != nil {
-		return c, fmt.Errorf("LISTEN_ADDR must be host:port or :port, such as :8080 or 127.0.0.1:8080, got %q", c.ListenAddr)
+		return fmt.Errorf("LISTEN_ADDR must be host:port or :port, such as :8080 or 127.0.0.1:8080, got %q", c.ListenAddr)
 	}
 	if c.LogLevel == "" {
 		c.LogLevel = "info"
+	}
+	switch c.LogLevel {
+	case "debug", "info", "warn", "error":
+	default:
+		return fmt.Errorf("LOG_LEVEL must be debug, info, warn or error, got %q", c.LogLevel)
 	}
 	c.LogFormat = strings.ToLower(getenv("LOG_FORMAT"))
 	switch c.LogFormat {
@@ -158,30 +184,51 @@ func loadConfig(getenv func(string) string) (Config, error) {
 		c.LogFormat = "text"
 	case "text", "json":
 	default:
-		return c, fmt.Errorf("LOG_FORMAT must be text or json, got %q", c.LogFormat)
-	}
-	c.DataDir = getenv("DATA_DIR")
-	if c.DataDir == "" {
-		c.DataDir = "./data"
+		return fmt.Errorf("LOG_FORMAT must be text or json, got %q", c.LogFormat)
 	}
 	c.AdminToken = getenv("ADMIN_TOKEN")
+	if c.AdminToken != "" && len(c.AdminToken) < 16 {
+		return fmt.Errorf("ADMIN_TOKEN must be at least 16 characters (try: openssl rand -hex 16)")
+	}
 	c.DebugAddr = getenv("DEBUG_ADDR")
 	if c.DebugAddr != "" {
 		host, _, err := net.SplitHostPort(c.DebugAddr)
 		ip := net.ParseIP(host)
 		if err != nil || (host != "localhost" && (ip == nil || !ip.IsLoopback())) {
-			return c, fmt.Errorf("DEBUG_ADDR must be a loopback address such as 127.0.0.1:6060 (the profiler is not protected), got %q", c.DebugAddr)
+			return fmt.Errorf("DEBUG_ADDR must be a loopback address such as 127.0.0.1:6060 (the profiler is not protected), got %q", c.DebugAddr)
 		}
 	}
+	var err error
 	if c.Proxies, err = web.ParseProxies(getenv("TRUSTED_PROXIES")); err != nil {
-		return c, fmt.Errorf("TRUSTED_PROXIES: %v (addresses or networks of the reverse proxies, separated by commas)", err)
+		return fmt.Errorf("TRUSTED_PROXIES: %v (addresses or networks of the reverse proxies, separated by commas)", err)
 	}
 	c.FrameAncestors = strings.TrimSpace(getenv("WEB_FRAME_ANCESTORS"))
 	if strings.ContainsAny(c.FrameAncestors, ";,\"'\n") {
-		return c, fmt.Errorf("WEB_FRAME_ANCESTORS is a space-separated list of origins such as https://www.example.com, got %q", c.FrameAncestors)
+		return fmt.Errorf("WEB_FRAME_ANCESTORS is a space-separated list of origins such as https://www.example.com, got %q", c.FrameAncestors)
+	}
+	return nil
+}
+
+// loadStores reads where the exchange log and the shared state live.
+func (c *Config) loadStores(getenv func(string) string) error {
+	c.DataDir = getenv("DATA_DIR")
+	if c.DataDir == "" {
+		c.DataDir = "./data"
 	}
 	c.RedisURL = getenv("REDIS_URL")
 	c.DatabaseURL = getenv("DATABASE_URL")
+	if c.DatabaseURL != "" && !strings.HasPrefix(c.DatabaseURL, "postgres://") && !strings.HasPrefix(c.DatabaseURL, "postgresql://") {
+		return fmt.Errorf("DATABASE_URL must look like postgres://user:password@host:5432/dbname, got a value of another form")
+	}
+	if c.RedisURL != "" && !strings.HasPrefix(c.RedisURL, "redis://") && !strings.HasPrefix(c.RedisURL, "rediss://") {
+		return fmt.Errorf("REDIS_URL must look like redis://host:6379/0, got %q", c.RedisURL)
+	}
+	return nil
+}
+
+// loadRuntime reads the Go runtime's settings (GOGC, GOMAXPROCS), which
+// may come from .env, which the runtime does not read.
+func (c *Config) loadRuntime(getenv func(string) string) error {
 	c.GCPercent = defaultGCPercent
 	if v := getenv("GOGC"); v != "" { // as Go reads it: a negative number is off too
 		n, err := strconv.Atoi(v)
@@ -189,7 +236,7 @@ func loadConfig(getenv func(string) string) (Config, error) {
 		case v == "off":
 			c.GCPercent = -1
 		case err != nil:
-			return c, fmt.Errorf("GOGC must be a whole number, such as 100, or off, got %q", v)
+			return fmt.Errorf("GOGC must be a whole number, such as 100, or off, got %q", v)
 		default:
 			c.GCPercent = max(n, -1)
 		}
@@ -197,19 +244,15 @@ func loadConfig(getenv func(string) string) (Config, error) {
 	if v := getenv("GOMAXPROCS"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n <= 0 {
-			return c, fmt.Errorf("GOMAXPROCS must be a whole number above 0, got %q", v)
+			return fmt.Errorf("GOMAXPROCS must be a whole number above 0, got %q", v)
 		}
 		c.Procs = n
 	}
-	if c.DatabaseURL != "" && !strings.HasPrefix(c.DatabaseURL, "postgres://") && !strings.HasPrefix(c.DatabaseURL, "postgresql://") {
-		return c, fmt.Errorf("DATABASE_URL must look like postgres://user:password@host:5432/dbname, got a value of another form")
-	}
-	if c.RedisURL != "" && !strings.HasPrefix(c.RedisURL, "redis://") && !strings.HasPrefix(c.RedisURL, "rediss://") {
-		return c, fmt.Errorf("REDIS_URL must look like redis://host:6379/0, got %q", c.RedisURL)
-	}
-	if c.AdminToken != "" && len(c.AdminToken) < 16 {
-		return c, fmt.Errorf("ADMIN_TOKEN must be at least 16 characters (try: openssl rand -hex 16)")
-	}
+	return nil
+}
+
+// loadLimits reads how long things are kept and how fast a user may write.
+func (c *Config) loadLimits(getenv func(string) string) error {
 	for _, d := range []struct {
 		name string
 		dst  *time.Duration
@@ -223,7 +266,7 @@ func loadConfig(getenv func(string) string) (Config, error) {
 		if v := getenv(d.name); v != "" {
 			dur, err := parseDuration(v)
 			if err != nil || dur <= 0 {
-				return c, fmt.Errorf("%s must be a duration such as 30m, 24h or 90d, got %q", d.name, v)
+				return fmt.Errorf("%s must be a duration such as 30m, 24h or 90d, got %q", d.name, v)
 			}
 			*d.dst = dur
 		}
@@ -232,22 +275,22 @@ func loadConfig(getenv func(string) string) (Config, error) {
 	if v := getenv("RATE_LIMIT_PER_MIN"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 0 {
-			return c, fmt.Errorf("RATE_LIMIT_PER_MIN must be a whole number (0 turns it off), got %q", v)
+			return fmt.Errorf("RATE_LIMIT_PER_MIN must be a whole number (0 turns it off), got %q", v)
 		}
 		c.RateLimit = n
 	}
-	switch c.LogLevel {
-	case "debug", "info", "warn", "error":
-	default:
-		return c, fmt.Errorf("LOG_LEVEL must be debug, info, warn or error, got %q", c.LogLevel)
+	return nil
+}
+
+// checkKnowledgeDir checks that KB_DIR, when set, is a folder.
+func (c *Config) checkKnowledgeDir(func(string) string) error {
+	if c.KBDir == "" {
+		return nil
 	}
-	if c.KBDir != "" {
-		fi, err := os.Stat(c.KBDir)
-		if err != nil || !fi.IsDir() {
-			return c, fmt.Errorf("KB_DIR=%s is not a folder (create one with: supportbot kb export %s)", c.KBDir, c.KBDir)
-		}
+	if fi, err := os.Stat(c.KBDir); err != nil || !fi.IsDir() {
+		return fmt.Errorf("KB_DIR=%s is not a folder (create one with: supportbot kb export %s)", c.KBDir, c.KBDir)
 	}
-	return c, nil
+	return nil
 }
 
 // envWithDotenv returns a getenv that also sees a .env file in the working
