@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -44,14 +45,7 @@ func cmdReport(ctx context.Context, a *app, args []string) int {
 		fmt.Fprintln(a.stderr, "supportbot report:", err)
 		return exitFailure
 	}
-	lowBar := 0.65
-	var nearest func(string) string
-	if kb, err := a.loadKnowledge(); err == nil {
-		lowBar = kb.Rules.Settings.Threshold + 0.15
-		if b, err := bot.New(kb, norm); err == nil {
-			nearest = b.Nearest
-		}
-	}
+	lowBar, nearest := a.reportReaders(norm)
 	// Questions that differ only in spacing, punctuation, case or script
 	// are one question.
 	group := func(s string) string { return strings.ReplaceAll(norm.Normalize(s), " ", "") }
@@ -63,30 +57,33 @@ func cmdReport(ctx context.Context, a *app, args []string) int {
 	if *asJSON {
 		return writeJSONLine(a.stdout, r)
 	}
-	w := a.stdout
+	printReport(a.stdout, r, lowBar)
+	return exitOK
+}
+
+// reportReaders are what the report reads the log with, from the knowledge
+// in service: the confidence under which an answer is low, and the FAQ
+// entry nearest to a question (nil without the knowledge).
+func (a *app) reportReaders(norm *bot.Normalizer) (lowBar float64, nearest func(string) string) {
+	lowBar = 0.65
+	if kb, err := a.loadKnowledge(); err == nil {
+		lowBar = kb.Rules.Settings.Threshold + 0.15
+		if b, err := bot.New(kb, norm); err == nil {
+			nearest = b.Nearest
+		}
+	}
+	return lowBar, nearest
+}
+
+// printReport writes r for people: the totals, then each list.
+func printReport(w io.Writer, r bot.Report, lowBar float64) {
 	fmt.Fprintf(w, "since %s: %d messages, %d handoffs, %d fallback-model calls\n", r.Since.Format("2006-01-02 15:04"), r.Messages, r.Handoffs, r.FallbackCalls)
 	if r.Feedback > 0 {
 		fmt.Fprintf(w, "helpful: %.1f%% of %d votes\n", r.HelpfulPercent, r.Feedback)
 	} else {
 		fmt.Fprintln(w, "helpful: no votes yet")
 	}
-	section := func(title string, qs []bot.Asked, showIntent bool) {
-		fmt.Fprintf(w, "\n%s\n", title)
-		if len(qs) == 0 {
-			fmt.Fprintln(w, "  (none)")
-			return
-		}
-		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-		for _, q := range qs {
-			if showIntent {
-				fmt.Fprintf(tw, "  %d\t%s\t%.2f\t%s\n", q.Count, q.Intent, q.Confidence, q.Text)
-			} else {
-				fmt.Fprintf(tw, "  %d\t%s\n", q.Count, q.Text)
-			}
-		}
-		tw.Flush()
-	}
-	section("top unanswered questions (count, one way it was asked):", r.Unanswered, false)
+	printQuestions(w, "top unanswered questions (count, one way it was asked):", r.Unanswered, false)
 	if len(r.ByNearest) > 0 {
 		fmt.Fprintln(w, "\nunanswered questions by the FAQ entry nearest to them (add an also: phrasing there, or a new entry):")
 		for _, g := range r.ByNearest {
@@ -100,12 +97,29 @@ func cmdReport(ctx context.Context, a *app, args []string) int {
 			}
 		}
 	}
-	section(fmt.Sprintf("low-confidence answers (under %.2f: count, intent, confidence, question):", lowBar), r.LowConfidence, true)
+	printQuestions(w, fmt.Sprintf("low-confidence answers (under %.2f: count, intent, confidence, question):", lowBar), r.LowConfidence, true)
 	fmt.Fprintln(w, "\nintents by volume:")
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	for _, ic := range r.Intents {
 		fmt.Fprintf(tw, "  %s\t%d\n", ic.Intent, ic.Count)
 	}
 	tw.Flush()
-	return exitOK
+}
+
+// printQuestions writes one list of the report under its title.
+func printQuestions(w io.Writer, title string, qs []bot.Asked, showIntent bool) {
+	fmt.Fprintf(w, "\n%s\n", title)
+	if len(qs) == 0 {
+		fmt.Fprintln(w, "  (none)")
+		return
+	}
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	for _, q := range qs {
+		if showIntent {
+			fmt.Fprintf(tw, "  %d\t%s\t%.2f\t%s\n", q.Count, q.Intent, q.Confidence, q.Text)
+		} else {
+			fmt.Fprintf(tw, "  %d\t%s\n", q.Count, q.Text)
+		}
+	}
+	tw.Flush()
 }
