@@ -12,6 +12,8 @@ import (
 // message matching $short has: "sms?", "验证码", "code pls".
 const shortUnits = 4
 
+// scratch is one classification's working memory, kept in the
+// Matcher's pool.
 type scratch struct {
 	hits    []hit
 	matched []bool // by term
@@ -19,6 +21,16 @@ type scratch struct {
 	negated []bool // by intent: one of its negatives matched
 	cands   []candidate
 	blocked map[int]bool
+}
+
+// newScratch returns working memory sized for m's terms and intents.
+func (m *Matcher) newScratch() *scratch {
+	return &scratch{
+		matched: make([]bool, len(m.terms)),
+		scores:  make([]float64, len(m.intents)),
+		negated: make([]bool, len(m.intents)),
+		blocked: map[int]bool{},
+	}
 }
 
 type hit struct{ atom, start, end int }
