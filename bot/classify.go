@@ -40,6 +40,10 @@ func (m *Matcher) Classify(text string) Classification {
 	return m.classify(text, true)
 }
 
+// classify reads text's language and numbers, marks the terms it matches,
+// scores the intents, combines their scores with the retrieval index's
+// hits and decides; withScores adds the candidates' scores, which needs a
+// search also when the rules decide every entry.
 func (m *Matcher) classify(text string, withScores bool) Classification {
 	text = truncateRunes(text, m.settings.MaxRunes)
 	c := Classification{Lang: Lang(text, "zh"), Numbers: phone.Extract(m.kb, text)}
@@ -48,91 +52,9 @@ func (m *Matcher) classify(text string, withScores bool) Classification {
 
 	sc := m.pool.Get().(*scratch)
 	defer m.pool.Put(sc)
-	sc.hits = sc.hits[:0]
-	clear(sc.matched)
-	m.ac.scan(norm, func(p, start, end int) {
-		a := m.atoms[p]
-		if a.boundStart && start > 0 && isWordByte(norm[start-1]) {
-			return
-		}
-		if a.boundEnd && end < len(norm) && isWordByte(norm[end]) {
-			return
-		}
-		sc.hits = append(sc.hits, hit{p, start, end})
-		for _, t := range m.atomTerm[p] {
-			sc.matched[t] = true
-		}
-	})
-	for _, n := range c.Numbers {
-		if n.Valid {
-			sc.matched[m.special[spNumber]] = true
-			if len(n.Normalized) == 11 {
-				sc.matched[m.special[spPhone]] = true
-			} else {
-				sc.matched[m.special[spPrefix]] = true
-			}
-		} else {
-			sc.matched[m.special[spBadNumber]] = true
-		}
-	}
 	units := countUnits(norm)
-	if units <= shortUnits {
-		sc.matched[m.special[spShort]] = true
-	}
-	for i, t := range m.terms {
-		if !sc.matched[i] && len(t.gaps) > 0 && len(sc.hits) > 1 {
-			sc.matched[i] = gapMatched(sc.hits, t.gaps)
-		}
-	}
-	matched := func(t int) bool { return sc.matched[t] }
-	for _, i := range m.order {
-		in := &m.intents[i]
-		// Signals combine as independent evidence (noisy-OR), so that
-		// overlapping signals do not add up past certainty; negative
-		// weights and negatives subtract afterwards.
-		miss, minus := 1.0, 0.0
-		for _, sig := range in.signals {
-			all := true
-			for _, t := range sig.terms {
-				if !matched(t) {
-					all = false
-					break
-				}
-			}
-			switch {
-			case !all:
-			case sig.weight > 0:
-				miss *= 1 - sig.weight
-			default:
-				minus -= sig.weight
-			}
-		}
-		s := 1 - miss
-		if s > 0 && in.maxUnits > 0 {
-			if units > in.maxUnits {
-				s = 0
-			}
-		}
-		sc.negated[i] = false
-		for _, t := range in.negatives {
-			if matched(t) {
-				sc.negated[i] = true
-				break
-			}
-		}
-		if s > 0 {
-			s -= minus
-			if sc.negated[i] {
-				s -= m.settings.NegativePenalty
-			}
-		}
-		// A refining intent that matches on its own also carries its
-		// parent's evidence, so it beats the parent when both match.
-		if s > 0 && in.parent >= 0 {
-			s = 1 - (1-s)*(1-sc.scores[in.parent])
-		}
-		sc.scores[i] = math.Min(math.Max(s, 0), 1)
-	}
+	m.matchTerms(sc, norm, c.Numbers, units)
+	m.scoreIntents(sc, units)
 	var hits []retrieval.Hit
 	if !m.allRuled || withScores {
 		hits = m.ret.Find(plain, searchDepth)
@@ -140,19 +62,147 @@ func (m *Matcher) classify(text string, withScores bool) Classification {
 	cands := m.candidates(sc, hits)
 	m.decide(&c, cands)
 	if withScores {
-		for _, k := range cands {
-			if k.score <= 0 && k.rules <= 0 && k.retrieval <= 0 {
-				continue
-			}
-			sc := Score{Intent: m.targets[k.target].ID, Score: round(k.score), Rules: round(k.rules), Retrieval: round(k.retrieval)}
-			if k.hit != nil {
-				f := k.hit.Features
-				sc.Features = &f
-			}
-			c.Scores = append(c.Scores, sc)
-		}
+		c.Scores = m.scores(cands)
 	}
 	return c
+}
+
+// matchTerms marks in sc the terms that normalised text matches: those of
+// the atoms found in it, the computed terms of its numbers and its length
+// in units, then the gap phrases among the atoms' hits.
+func (m *Matcher) matchTerms(sc *scratch, norm string, numbers []phone.Number, units int) {
+	sc.hits = sc.hits[:0]
+	clear(sc.matched)
+	m.ac.scan(norm, func(p, start, end int) {
+		if !m.atoms[p].fits(norm, start, end) {
+			return
+		}
+		sc.hits = append(sc.hits, hit{p, start, end})
+		for _, t := range m.atomTerm[p] {
+			sc.matched[t] = true
+		}
+	})
+	m.matchSpecials(sc.matched, numbers, units)
+	for i, t := range m.terms {
+		if !sc.matched[i] && len(t.gaps) > 0 && len(sc.hits) > 1 {
+			sc.matched[i] = gapMatched(sc.hits, t.gaps)
+		}
+	}
+}
+
+// fits reports whether a hit of the atom at s[start:end] keeps to its
+// word bounds: an English word it starts or ends is not part of a longer
+// one in s.
+func (a atom) fits(s string, start, end int) bool {
+	if a.boundStart && start > 0 && isWordByte(s[start-1]) {
+		return false
+	}
+	return !(a.boundEnd && end < len(s) && isWordByte(s[end]))
+}
+
+// matchSpecials marks the computed terms: $number for a valid number,
+// with $phone for a whole one and $prefix for a prefix, $badnumber for an
+// invalid one, and $short for a message of at most shortUnits units.
+func (m *Matcher) matchSpecials(matched []bool, numbers []phone.Number, units int) {
+	for _, n := range numbers {
+		if n.Valid {
+			matched[m.special[spNumber]] = true
+			if len(n.Normalized) == 11 {
+				matched[m.special[spPhone]] = true
+			} else {
+				matched[m.special[spPrefix]] = true
+			}
+		} else {
+			matched[m.special[spBadNumber]] = true
+		}
+	}
+	if units <= shortUnits {
+		matched[m.special[spShort]] = true
+	}
+}
+
+// scoreIntents scores every intent from the matched terms, parents first
+// so that a refining intent can carry its parent's score.
+func (m *Matcher) scoreIntents(sc *scratch, units int) {
+	for _, i := range m.order {
+		sc.scores[i] = m.scoreIntent(sc, i, units)
+	}
+}
+
+// scoreIntent returns intent i's score in [0, 1] and marks in sc whether
+// one of its negatives matched. Signals combine as independent evidence
+// (noisy-OR), so that overlapping signals do not add up past certainty;
+// negative weights and negatives subtract afterwards.
+func (m *Matcher) scoreIntent(sc *scratch, i, units int) float64 {
+	in := &m.intents[i]
+	miss, minus := 1.0, 0.0
+	for _, sig := range in.signals {
+		switch {
+		case !allMatched(sc.matched, sig.terms):
+		case sig.weight > 0:
+			miss *= 1 - sig.weight
+		default:
+			minus -= sig.weight
+		}
+	}
+	s := 1 - miss
+	if s > 0 && in.maxUnits > 0 {
+		if units > in.maxUnits {
+			s = 0
+		}
+	}
+	sc.negated[i] = anyMatched(sc.matched, in.negatives)
+	if s > 0 {
+		s -= minus
+		if sc.negated[i] {
+			s -= m.settings.NegativePenalty
+		}
+	}
+	// A refining intent that matches on its own also carries its
+	// parent's evidence, so it beats the parent when both match.
+	if s > 0 && in.parent >= 0 {
+		s = 1 - (1-s)*(1-sc.scores[in.parent])
+	}
+	return math.Min(math.Max(s, 0), 1)
+}
+
+// allMatched reports whether every one of terms is matched.
+func allMatched(matched []bool, terms []int) bool {
+	for _, t := range terms {
+		if !matched[t] {
+			return false
+		}
+	}
+	return true
+}
+
+// anyMatched reports whether one of terms is matched.
+func anyMatched(matched []bool, terms []int) bool {
+	for _, t := range terms {
+		if matched[t] {
+			return true
+		}
+	}
+	return false
+}
+
+// scores lists the candidates that have any evidence, best first, with
+// the index's features where it found them: the explanation of a
+// decision.
+func (m *Matcher) scores(cands []candidate) []Score {
+	var out []Score
+	for _, k := range cands {
+		if k.score <= 0 && k.rules <= 0 && k.retrieval <= 0 {
+			continue
+		}
+		s := Score{Intent: m.targets[k.target].ID, Score: round(k.score), Rules: round(k.rules), Retrieval: round(k.retrieval)}
+		if k.hit != nil {
+			f := k.hit.Features
+			s.Features = &f
+		}
+		out = append(out, s)
+	}
+	return out
 }
 
 // gapMatched reports whether one of gaps ("A..B") occurs among hits: B
@@ -184,8 +234,7 @@ func (m *Matcher) HasConcept(text, concept string) bool {
 	found := false
 	var hits []hit
 	m.ac.scan(norm, func(p, start, end int) {
-		a := m.atoms[p]
-		if a.boundStart && start > 0 && isWordByte(norm[start-1]) || a.boundEnd && end < len(norm) && isWordByte(norm[end]) {
+		if !m.atoms[p].fits(norm, start, end) {
 			return
 		}
 		hits = append(hits, hit{p, start, end})
