@@ -34,9 +34,30 @@ type automaton struct {
 // uint16, which halves the table and keeps more of it in cache.
 const maxStates = math.MaxUint16
 
+// noEdge marks a missing trie edge until the failure links are in: the
+// trie has no edge back to its root.
+const noEdge = 0
+
+// newAutomaton compiles patterns: the byte classes, the trie, then the
+// failure links that turn it into the full transition table. An error
+// when the trie would have more than maxStates states.
 func newAutomaton(patterns []string) (*automaton, error) {
 	a := &automaton{patterns: patterns, nclass: 1, patLen: make([]int, len(patterns))}
-	for i, p := range patterns {
+	a.classifyBytes()
+	states := trieStates(patterns)
+	if states > maxStates {
+		return nil, fmt.Errorf("the rules' phrases make %d matcher states; at most %d fit: remove some phrases", states, maxStates)
+	}
+	last := a.buildTrie(states)
+	a.link(last[:0]) // last's room, as it is no longer needed: every state but the root passes once
+	return a, nil
+}
+
+// classifyBytes gives every byte that occurs in the patterns a class of
+// its own, from 1; all other bytes are class 0. It records the patterns'
+// lengths.
+func (a *automaton) classifyBytes() {
+	for i, p := range a.patterns {
 		for j := 0; j < len(p); j++ {
 			if a.class[p[j]] == 0 {
 				a.class[p[j]] = uint16(a.nclass)
@@ -45,9 +66,12 @@ func newAutomaton(patterns []string) (*automaton, error) {
 		}
 		a.patLen[i] = len(p)
 	}
-	// The trie has one state per distinct prefix: counted on the sorted
-	// patterns, where a pattern's new prefixes are those longer than what
-	// it shares with the one before it.
+}
+
+// trieStates counts the states of the patterns' trie, one per distinct
+// prefix: on the sorted patterns, where a pattern's new prefixes are those
+// longer than what it shares with the one before it.
+func trieStates(patterns []string) int {
 	sorted := slices.Clone(patterns)
 	slices.Sort(sorted)
 	states := 1
@@ -61,22 +85,23 @@ func newAutomaton(patterns []string) (*automaton, error) {
 		}
 		states += len(p) - shared
 	}
-	if states > maxStates {
-		return nil, fmt.Errorf("the rules' phrases make %d matcher states; at most %d fit: remove some phrases", states, maxStates)
-	}
-	// Until the failure links are in, 0 is no edge: the trie has no edge
-	// back to its root.
-	const noEdge = 0
+	return states
+}
+
+// buildTrie lays the patterns' trie of states states into a.delta, with
+// noEdge for the edges it lacks, and lists the patterns that end in each
+// state (first, same). It returns, by state, the last pattern of its list.
+func (a *automaton) buildTrie(states int) []int32 {
 	n := a.nclass
 	d := make([]uint16, states*n)
 	a.first = make([]int32, states)
 	for i := range a.first {
 		a.first[i] = -1
 	}
-	a.same = make([]int32, len(patterns))
+	a.same = make([]int32, len(a.patterns))
 	last := make([]int32, states) // the last pattern in a state's list so far
 	used := 1
-	for id, p := range patterns {
+	for id, p := range a.patterns {
 		s := 0
 		for j := 0; j < len(p); j++ {
 			i := s*n + int(a.class[p[j]])
@@ -94,12 +119,18 @@ func newAutomaton(patterns []string) (*automaton, error) {
 		}
 		last[s] = int32(id)
 	}
-	// Breadth first: failure links become transitions, and each state's
-	// dictionary links follow from its failure state's.
+	a.delta = d
+	return last
+}
+
+// link walks the trie breadth first, in queue, an empty slice with room
+// for every state: failure links become transitions, and each state's
+// dictionary links follow from its failure state's.
+func (a *automaton) link(queue []int32) {
+	n, d, states := a.nclass, a.delta, len(a.first)
 	fail := make([]uint16, states)
 	a.dict = make([]int32, states)
 	a.dictNext = make([]int32, states)
-	queue := last[:0] // last's room, as it is no longer needed: every state but the root passes once
 	a.dictNext[0] = -1
 	a.dict[0] = -1
 	if a.first[0] >= 0 {
@@ -128,8 +159,6 @@ func newAutomaton(patterns []string) (*automaton, error) {
 			queue = append(queue, int32(t))
 		}
 	}
-	a.delta = d
-	return a, nil
 }
 
 // scan calls hit for every occurrence of a pattern in s, with the byte

@@ -131,103 +131,125 @@ type Confusion struct {
 // Evaluate classifies every message of set, whose labels are resolved.
 func (b *Bot) Evaluate(set []Labelled) EvalReport {
 	e := b.cur.Load()
-	m := e.m
-	var r EvalReport
-	tp, support, predicted := map[string]int{}, map[string]int{}, map[string]int{}
-	conf := map[[2]string]*Confusion{}
-	langs, kinds := map[string]*GroupEval{}, map[string]*GroupEval{}
-	group := func(groups map[string]*GroupEval, name string) *GroupEval {
-		if groups[name] == nil {
-			groups[name] = &GroupEval{Group: name}
-		}
-		return groups[name]
-	}
+	t := newEvalTally()
 	for _, ex := range set {
-		c := m.classify(ex.Text, false)
-		r.Total++
-		support[ex.Intent]++
-		predicted[c.Intent]++
-		if len(c.Clarify) > 0 && c.Intent != knowledge.None {
-			r.Clarified++
+		c := e.m.classify(ex.Text, false)
+		toModel := c.Intent == knowledge.None && len(c.Clarify) == 0 && len(e.passages(b.norm.Normalize(ex.Text), c.Lang, 1)) > 0
+		t.add(e, ex, c, toModel)
+	}
+	return t.report()
+}
+
+// evalTally counts an evaluation's messages as they are classified: the
+// report's totals, and per intent, confusion and group what its figures
+// are made from.
+type evalTally struct {
+	r                      EvalReport
+	tp, support, predicted map[string]int
+	conf                   map[[2]string]*Confusion
+	langs, kinds           map[string]*GroupEval
+}
+
+// newEvalTally returns an empty tally.
+func newEvalTally() *evalTally {
+	return &evalTally{
+		tp: map[string]int{}, support: map[string]int{}, predicted: map[string]int{},
+		conf:  map[[2]string]*Confusion{},
+		langs: map[string]*GroupEval{}, kinds: map[string]*GroupEval{},
+	}
+}
+
+// add counts message ex, classified as c; toModel says it would go to the
+// fallback model.
+func (t *evalTally) add(e *engine, ex Labelled, c Classification, toModel bool) {
+	t.r.Total++
+	t.support[ex.Intent]++
+	t.predicted[c.Intent]++
+	if len(c.Clarify) > 0 && c.Intent != knowledge.None {
+		t.r.Clarified++
+	}
+	if toModel {
+		t.r.ToModel++
+	}
+	t.addScope(e, ex, c)
+	if c.Intent == ex.Intent {
+		t.r.Correct++
+		t.tp[ex.Intent]++
+		return
+	}
+	t.confuse(ex, c)
+}
+
+// addScope counts an out-of-scope message and whether it got an answer,
+// or an in-scope one and whether it got the right entry: in the report
+// and in the groups of its language and its label's kind.
+func (t *evalTally) addScope(e *engine, ex Labelled, c Classification) {
+	gs := []*GroupEval{groupOf(t.langs, c.Lang)}
+	if ex.Kind != "" {
+		gs = append(gs, groupOf(t.kinds, ex.Kind))
+	}
+	answered := c.Intent != knowledge.None || len(c.Clarify) > 0
+	switch {
+	case ex.Intent == knowledge.None:
+		t.r.OutOfScope++
+		for _, g := range gs {
+			g.OutOfScope++
 		}
-		if c.Intent == knowledge.None && len(c.Clarify) == 0 && len(e.passages(b.norm.Normalize(ex.Text), c.Lang, 1)) > 0 {
-			r.ToModel++
+		if c.Intent != knowledge.None {
+			t.r.FalseAnswers++
 		}
-		gs := []*GroupEval{group(langs, c.Lang)}
-		if ex.Kind != "" {
-			gs = append(gs, group(kinds, ex.Kind))
-		}
-		answered := c.Intent != knowledge.None || len(c.Clarify) > 0
-		switch {
-		case ex.Intent == knowledge.None:
-			r.OutOfScope++
+		if answered {
+			t.r.FalseOrClarified++
 			for _, g := range gs {
-				g.OutOfScope++
+				g.falseAnswers++
 			}
-			if c.Intent != knowledge.None {
-				r.FalseAnswers++
-			}
-			if answered {
-				r.FalseOrClarified++
-				for _, g := range gs {
-					g.falseAnswers++
-				}
-			}
-		case e.isEntry(ex.Intent):
-			r.InScope++
+		}
+	case e.isEntry(ex.Intent):
+		t.r.InScope++
+		for _, g := range gs {
+			g.InScope++
+		}
+		if e.family(c.Intent) == e.family(ex.Intent) {
+			t.r.EntryCorrect++
 			for _, g := range gs {
-				g.InScope++
+				g.entryCorrect++
 			}
-			if e.family(c.Intent) == e.family(ex.Intent) {
-				r.EntryCorrect++
-				for _, g := range gs {
-					g.entryCorrect++
-				}
-			}
-		}
-		if c.Intent == ex.Intent {
-			r.Correct++
-			tp[ex.Intent]++
-			continue
-		}
-		k := [2]string{ex.Intent, c.Intent}
-		if conf[k] == nil {
-			conf[k] = &Confusion{Label: ex.Intent, Predicted: c.Intent}
-		}
-		conf[k].Count++
-		if len(conf[k].Examples) < 5 {
-			conf[k].Examples = append(conf[k].Examples, phone.MaskText(ex.Text))
 		}
 	}
+}
+
+// groupOf returns the group of groups named name, adding it the first time.
+func groupOf(groups map[string]*GroupEval, name string) *GroupEval {
+	if groups[name] == nil {
+		groups[name] = &GroupEval{Group: name}
+	}
+	return groups[name]
+}
+
+// confuse counts a message that got another answer than its label, with
+// up to five examples of each pair, their numbers masked.
+func (t *evalTally) confuse(ex Labelled, c Classification) {
+	k := [2]string{ex.Intent, c.Intent}
+	if t.conf[k] == nil {
+		t.conf[k] = &Confusion{Label: ex.Intent, Predicted: c.Intent}
+	}
+	t.conf[k].Count++
+	if len(t.conf[k].Examples) < 5 {
+		t.conf[k].Examples = append(t.conf[k].Examples, phone.MaskText(ex.Text))
+	}
+}
+
+// report works out the rates, the groups' figures, the intents' lines and
+// the confusions, most frequent first.
+func (t *evalTally) report() EvalReport {
+	r := t.r
 	r.Accuracy = ratio(r.Correct, r.Total)
 	r.EntryAccuracy = ratio(r.EntryCorrect, r.InScope)
 	r.FalseAnswerRate = ratio(r.FalseAnswers, r.OutOfScope)
 	r.FalseOrClarifiedRate = ratio(r.FalseOrClarified, r.OutOfScope)
-	r.Langs, r.Kinds = groups(langs), groups(kinds)
-	names := map[string]bool{}
-	for k := range support {
-		names[k] = true
-	}
-	for k := range predicted {
-		names[k] = true
-	}
-	var sumF1 float64
-	for name := range names {
-		ie := IntentEval{Intent: name, Support: support[name], Predicted: predicted[name]}
-		ie.Precision = ratio(tp[name], predicted[name])
-		ie.Recall = ratio(tp[name], support[name])
-		if ie.Precision+ie.Recall > 0 {
-			ie.F1 = 2 * ie.Precision * ie.Recall / (ie.Precision + ie.Recall)
-		}
-		ie.Precision, ie.Recall, ie.F1 = round(ie.Precision), round(ie.Recall), round(ie.F1)
-		sumF1 += ie.F1
-		r.Intents = append(r.Intents, ie)
-	}
-	if len(r.Intents) > 0 {
-		r.MacroF1 = round(sumF1 / float64(len(r.Intents)))
-	}
-	sort.Slice(r.Intents, func(i, j int) bool { return r.Intents[i].Intent < r.Intents[j].Intent })
-	for _, c := range conf {
+	r.Langs, r.Kinds = groups(t.langs), groups(t.kinds)
+	r.Intents, r.MacroF1 = t.intents()
+	for _, c := range t.conf {
 		r.Confusions = append(r.Confusions, *c)
 	}
 	sort.Slice(r.Confusions, func(i, j int) bool {
@@ -238,6 +260,37 @@ func (b *Bot) Evaluate(set []Labelled) EvalReport {
 		return a.Label+a.Predicted < b.Label+b.Predicted
 	})
 	return r
+}
+
+// intents returns the line of every intent labelled or predicted, by id,
+// and their macro F1.
+func (t *evalTally) intents() ([]IntentEval, float64) {
+	names := map[string]bool{}
+	for k := range t.support {
+		names[k] = true
+	}
+	for k := range t.predicted {
+		names[k] = true
+	}
+	var out []IntentEval
+	var sumF1 float64
+	for name := range names {
+		ie := IntentEval{Intent: name, Support: t.support[name], Predicted: t.predicted[name]}
+		ie.Precision = ratio(t.tp[name], t.predicted[name])
+		ie.Recall = ratio(t.tp[name], t.support[name])
+		if ie.Precision+ie.Recall > 0 {
+			ie.F1 = 2 * ie.Precision * ie.Recall / (ie.Precision + ie.Recall)
+		}
+		ie.Precision, ie.Recall, ie.F1 = round(ie.Precision), round(ie.Recall), round(ie.F1)
+		sumF1 += ie.F1
+		out = append(out, ie)
+	}
+	var macro float64
+	if len(out) > 0 {
+		macro = round(sumF1 / float64(len(out)))
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Intent < out[j].Intent })
+	return out, macro
 }
 
 func groups(m map[string]*GroupEval) []GroupEval {
