@@ -17,35 +17,68 @@ func ParseRules(file string, r io.Reader) (*Rules, error) {
 		return nil, fmt.Errorf("read %s: %w", file, err)
 	}
 	errs := problems{file: file, list: new(Problems)}
+	root, rf, ok := decodeRules(src, errs)
+	if !ok {
+		return nil, *errs.list
+	}
+	rs := newRules(file, rf)
+	rs.checkSynonyms(errs)
+	rs.checkCommands(errs)
+	rs.checkSettings(errs)
+	rs.checkConcepts(errs)
+	seen := rs.parseIntents(rf.Intents, root, errs)
+	rs.checkParents(seen, errs)
+	rs.checkMessageNames(errs)
+	return rs, errs.list.errOrNil()
+}
+
+// decodeRules parses src and decodes it into a rulesFile; root is the
+// parsed file, whose nodes know the lines. ok is false, with the problems
+// in errs, when src is not YAML, is empty or has keys or values that do
+// not fit.
+func decodeRules(src []byte, errs problems) (root *yaml.Node, rf *rulesFile, ok bool) {
 	// The file is parsed once, into nodes, which give the lines, and then
 	// decoded from them. (Decoding it strictly from the text as well took
 	// half of the start's time in here.)
-	var root yaml.Node
-	if err := yaml.Unmarshal(src, &root); err != nil {
+	root = new(yaml.Node)
+	if err := yaml.Unmarshal(src, root); err != nil {
 		line, format, problem := yamlProblem(err.Error())
 		errs.add(syntaxLine(src, line, problem), format, problem)
-		return nil, *errs.list
+		return nil, nil, false
 	}
 	if len(root.Content) == 0 {
 		errs.add(0, "the file is empty")
-		return nil, *errs.list
+		return nil, nil, false
 	}
-	var rf rulesFile
-	if list := decodeKnownFields(&root, &rf); len(list) > 0 {
+	rf = new(rulesFile)
+	if list := decodeKnownFields(root, rf); len(list) > 0 {
 		for _, p := range list { // each at its own line
 			errs.add(yamlProblem(p))
 		}
-		return nil, *errs.list
+		return nil, nil, false
 	}
-	intentNodes, signalNodes := nodeLines(&root)
+	return root, rf, true
+}
 
-	rs := &Rules{File: file, Settings: rf.Settings, Concepts: rf.Concepts, Messages: rf.Messages,
+// newRules makes Rules of the decoded file's sections; the intents are
+// added one by one, as they are checked.
+func newRules(file string, rf *rulesFile) *Rules {
+	return &Rules{File: file, Settings: rf.Settings, Concepts: rf.Concepts, Messages: rf.Messages,
 		Commands: rf.Commands, NumberContext: rf.Numbers.Context, NumberUnits: rf.Numbers.Units, Synonyms: rf.Synonyms}
+}
+
+// checkSynonyms reports synonym groups of fewer than two words.
+func (rs *Rules) checkSynonyms(errs problems) {
 	for i, g := range rs.Synonyms {
 		if len(g) < 2 {
 			errs.add(0, "synonyms: group %d has %d words; a group needs two or more", i+1, len(g))
 		}
 	}
+}
+
+// checkCommands reports unknown agent commands and command words that are
+// not one word.
+func (rs *Rules) checkCommands(errs problems) {
 	for cmd, words := range rs.Commands {
 		if !slices.Contains(commandNames, cmd) {
 			errs.add(0, "commands: unknown command %q (the commands are %s)", cmd, strings.Join(commandNames, ", "))
@@ -56,12 +89,17 @@ func ParseRules(file string, r io.Reader) (*Rules, error) {
 			}
 		}
 	}
-	for _, c := range []struct{ key, name string }{{"followup", rf.Settings.Followup}, {"own_number", rf.Settings.OwnNumber}} {
+}
+
+// checkSettings reports settings that name undefined concepts, fills in
+// the defaults of the numbers not set, and then checks the threshold.
+func (rs *Rules) checkSettings(errs problems) {
+	s := &rs.Settings
+	for _, c := range []struct{ key, name string }{{"followup", s.Followup}, {"own_number", s.OwnNumber}} {
 		if _, ok := rs.Concepts[c.name]; c.name != "" && !ok {
 			errs.add(0, "settings.%s names the concept %q, which concepts does not define", c.key, c.name)
 		}
 	}
-	s := &rs.Settings
 	setDefault(&s.Threshold, 0.5)
 	setDefault(&s.ClarifyMargin, 0.1)
 	setDefault(&s.NegativePenalty, 0.7)
@@ -71,6 +109,10 @@ func ParseRules(file string, r io.Reader) (*Rules, error) {
 	if s.Threshold <= 0 || s.Threshold > 1 {
 		errs.add(0, "settings.threshold must be in (0, 1], got %g", s.Threshold)
 	}
+}
+
+// checkConcepts reports concepts without phrases and empty phrases.
+func (rs *Rules) checkConcepts(errs problems) {
 	for name, phrases := range rs.Concepts {
 		if len(phrases) == 0 {
 			errs.add(0, "concept %q has no phrases", name)
@@ -81,62 +123,105 @@ func ParseRules(file string, r io.Reader) (*Rules, error) {
 			}
 		}
 	}
-	seen := map[string]int{}
-	for i, iy := range rf.Intents {
-		line := 0
-		if i < len(intentNodes) {
-			line = intentNodes[i]
+}
+
+// parseIntents adds the file's intents to rs.Intents in order, each one
+// checked; root gives their lines. seen is the line of each intent id.
+func (rs *Rules) parseIntents(list []intentYAML, root *yaml.Node, errs problems) (seen map[string]int) {
+	intentLines, signalLines := nodeLines(root)
+	seen = map[string]int{}
+	for i, iy := range list {
+		line, sigLines := 0, []int(nil)
+		if i < len(intentLines) {
+			line = intentLines[i]
 		}
-		in := Intent{
-			ID: iy.ID, Line: line, Entry: strings.TrimSpace(iy.Answer.Entry), Step: iy.Answer.Step,
-			Message: iy.Answer.Message, Boost: iy.Boost, Handoff: iy.Handoff, Yield: iy.Yield, MaxUnits: iy.MaxUnits,
-			Negatives: iy.Negatives, Examples: iy.Examples, Counterexamples: iy.Counterexamples,
+		if i < len(signalLines) {
+			sigLines = signalLines[i]
 		}
-		switch {
-		case in.ID == "":
-			errs.add(line, "intent has no id")
-		case in.ID == None:
-			errs.add(line, "intent id %q is reserved for no answer", None)
-		case !intentID.MatchString(in.ID):
-			errs.add(line, "intent id %q: use lower-case words joined by _ and .", in.ID)
-		}
-		if prev, ok := seen[in.ID]; ok {
-			errs.add(line, "intent %q is defined twice (also on line %d)", in.ID, prev)
-		}
-		seen[in.ID] = line
-		if in.Entry != "" && in.Message != "" {
-			errs.add(line, "intent %q: answer has both an entry and a message; give one", in.ID)
-		}
-		if in.Step < 0 || (in.Step > 0 && in.Entry == "") {
-			errs.add(line, "intent %q: step %d needs an entry and must be positive", in.ID, in.Step)
-		}
-		if _, ok := rs.Messages[in.Message]; in.Message != "" && !ok {
-			errs.add(line, "message %q is missing from messages", in.Message)
-		}
-		if len(iy.Signals) == 0 {
-			errs.add(line, "intent %q has no signals, so nothing can match it", in.ID)
-		}
-		for j, sy := range iy.Signals {
-			sl := line
-			if i < len(signalNodes) && j < len(signalNodes[i]) {
-				sl = signalNodes[i][j]
-			}
-			if len(sy.All) == 0 {
-				errs.add(sl, "intent %q: signal has no terms", in.ID)
-			}
-			if sy.Weight == 0 || sy.Weight > 1 || sy.Weight < -1 {
-				errs.add(sl, "intent %q: signal weight must be in [-1, 1] and not 0, got %g", in.ID, sy.Weight)
-			}
-			for _, t := range sy.All {
-				checkTerm(errs, sl, rs.Concepts, in.ID, t)
-			}
-			in.Signals = append(in.Signals, Signal{All: sy.All, Weight: sy.Weight, Line: sl})
-		}
-		for _, t := range in.Negatives {
-			checkTerm(errs, line, rs.Concepts, in.ID, t)
-		}
-		rs.Intents = append(rs.Intents, in)
+		rs.Intents = append(rs.Intents, rs.parseIntent(iy, line, sigLines, seen, errs))
 	}
+	return seen
+}
+
+// parseIntent makes the intent iy, written at line with its signals at
+// signalLines, an Intent, and reports what is wrong with it. seen holds
+// the line of each intent id before it; parseIntent adds this one's.
+func (rs *Rules) parseIntent(iy intentYAML, line int, signalLines []int, seen map[string]int, errs problems) Intent {
+	in := Intent{
+		ID: iy.ID, Line: line, Entry: strings.TrimSpace(iy.Answer.Entry), Step: iy.Answer.Step,
+		Message: iy.Answer.Message, Boost: iy.Boost, Handoff: iy.Handoff, Yield: iy.Yield, MaxUnits: iy.MaxUnits,
+		Negatives: iy.Negatives, Examples: iy.Examples, Counterexamples: iy.Counterexamples,
+	}
+	checkIntentID(in, seen, errs)
+	seen[in.ID] = line
+	rs.checkAnswer(in, errs)
+	in.Signals = rs.parseSignals(in.ID, iy.Signals, line, signalLines, errs)
+	for _, t := range in.Negatives {
+		checkTerm(errs, line, rs.Concepts, in.ID, t)
+	}
+	return in
+}
+
+// checkIntentID reports an intent id that is missing, reserved, badly
+// formed or, by seen, already taken.
+func checkIntentID(in Intent, seen map[string]int, errs problems) {
+	switch {
+	case in.ID == "":
+		errs.add(in.Line, "intent has no id")
+	case in.ID == None:
+		errs.add(in.Line, "intent id %q is reserved for no answer", None)
+	case !intentID.MatchString(in.ID):
+		errs.add(in.Line, "intent id %q: use lower-case words joined by _ and .", in.ID)
+	}
+	if prev, ok := seen[in.ID]; ok {
+		errs.add(in.Line, "intent %q is defined twice (also on line %d)", in.ID, prev)
+	}
+}
+
+// checkAnswer reports an answer that gives both an entry and a message, a
+// step without an entry, and a message that messages does not define.
+func (rs *Rules) checkAnswer(in Intent, errs problems) {
+	if in.Entry != "" && in.Message != "" {
+		errs.add(in.Line, "intent %q: answer has both an entry and a message; give one", in.ID)
+	}
+	if in.Step < 0 || (in.Step > 0 && in.Entry == "") {
+		errs.add(in.Line, "intent %q: step %d needs an entry and must be positive", in.ID, in.Step)
+	}
+	if _, ok := rs.Messages[in.Message]; in.Message != "" && !ok {
+		errs.add(in.Line, "message %q is missing from messages", in.Message)
+	}
+}
+
+// parseSignals makes the signals of intent id, written at lines (or, past
+// their end, at the intent's line), Signals, and reports what is wrong
+// with them: an intent needs at least one.
+func (rs *Rules) parseSignals(id string, list []signalYAML, line int, lines []int, errs problems) []Signal {
+	if len(list) == 0 {
+		errs.add(line, "intent %q has no signals, so nothing can match it", id)
+	}
+	var signals []Signal
+	for j, sy := range list {
+		sl := line
+		if j < len(lines) {
+			sl = lines[j]
+		}
+		if len(sy.All) == 0 {
+			errs.add(sl, "intent %q: signal has no terms", id)
+		}
+		if sy.Weight == 0 || sy.Weight > 1 || sy.Weight < -1 {
+			errs.add(sl, "intent %q: signal weight must be in [-1, 1] and not 0, got %g", id, sy.Weight)
+		}
+		for _, t := range sy.All {
+			checkTerm(errs, sl, rs.Concepts, id, t)
+		}
+		signals = append(signals, Signal{All: sy.All, Weight: sy.Weight, Line: sl})
+	}
+	return signals
+}
+
+// checkParents reports intents that refine one that seen, the ids of
+// every intent, does not have.
+func (rs *Rules) checkParents(seen map[string]int, errs problems) {
 	for _, in := range rs.Intents {
 		if p := in.Parent(); p != "" {
 			if _, ok := seen[p]; !ok {
@@ -144,6 +229,12 @@ func ParseRules(file string, r io.Reader) (*Rules, error) {
 			}
 		}
 	}
+}
+
+// checkMessageNames reports, in name order, messages that neither the bot
+// nor an intent says (most likely a typo), and those it says without a
+// Chinese text.
+func (rs *Rules) checkMessageNames(errs problems) {
 	used := map[string]bool{}
 	for _, m := range requiredMessages {
 		used[m] = true
@@ -165,7 +256,6 @@ func ParseRules(file string, r io.Reader) (*Rules, error) {
 			errs.add(0, "message %q has no zh text", name)
 		}
 	}
-	return rs, errs.list.errOrNil()
 }
 
 type rulesFile struct {
