@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"hash"
 	"io/fs"
 	"path"
 	"path/filepath"
@@ -81,114 +82,179 @@ type file struct {
 	data        []byte
 }
 
-func load(src fsSource) (*KB, error) {
-	kb := &KB{LoadedAt: time.Now()}
-	var all Problems
-	collect := func(err error) {
-		var ps Problems
-		if errors.As(err, &ps) {
-			all = append(all, ps...)
-		} else if err != nil {
-			all = append(all, Problem{Msg: err.Error()})
-		}
+// readFile reads name from s; ok is false when s has no such file.
+func readFile(s fsSource, name string) (f file, ok bool, err error) {
+	b, err := fs.ReadFile(s.fsys, name)
+	if errors.Is(err, fs.ErrNotExist) {
+		return file{}, false, nil
 	}
+	if err != nil {
+		return file{}, false, fmt.Errorf("load knowledge: %w", err)
+	}
+	return file{name: name, shown: s.name(name), from: s.from(name), data: b}, true, nil
+}
+
+// loader is one load in progress: the knowledge it builds, the problems
+// found so far and the hash of the files read, which becomes the version.
+type loader struct {
+	kb   *KB
+	all  Problems
+	hash hash.Hash
+}
+
+// load reads the FAQ files and the rules of src, and then, when no file
+// has a problem, puts them together; otherwise it returns every problem.
+func load(src fsSource) (*KB, error) {
+	l := &loader{kb: &KB{LoadedAt: time.Now()}, hash: sha256.New()}
+	faqSrc, pairs, err := l.readFAQs(src)
+	if err != nil {
+		return nil, err
+	}
+	builtinRules, err := l.readRules(src)
+	if err != nil {
+		return nil, err
+	}
+	if len(l.all) > 0 {
+		return nil, l.all
+	}
+	return l.assemble(pairs, builtinRules && !faqSrc.builtin)
+}
+
+// collect adds the problems of err, or err itself, to those found.
+func (l *loader) collect(err error) {
+	var ps Problems
+	if errors.As(err, &ps) {
+		l.all = append(l.all, ps...)
+	} else if err != nil {
+		l.all = append(l.all, Problem{Msg: err.Error()})
+	}
+}
+
+// record lists f in Sources and adds it to the version hash.
+func (l *loader) record(f file) {
+	l.kb.Sources = append(l.kb.Sources, Source{f.name, f.from})
+	fmt.Fprintf(l.hash, "%s\x00%d\x00", f.name, len(f.data))
+	l.hash.Write(f.data)
+}
+
+// readFAQs reads and parses the FAQ files of src, each Chinese file with
+// its English twin, or the built-in FAQ when src has none; faqSrc is where
+// they were read. An English file without its Chinese original is a
+// problem.
+func (l *loader) readFAQs(src fsSource) (faqSrc fsSource, pairs [][2]*FAQ, err error) {
 	zhNames, orphans, err := faqFiles(src.fsys)
 	if err != nil {
-		return nil, fmt.Errorf("load knowledge: %w", err)
+		return src, nil, fmt.Errorf("load knowledge: %w", err)
 	}
 	for _, o := range orphans {
-		all = append(all, Problem{File: src.name(o), Msg: "an English FAQ file needs its Chinese original " + strings.TrimSuffix(o, ".en.md") + ".zh.md"})
+		l.all = append(l.all, Problem{File: src.name(o), Msg: "an English FAQ file needs its Chinese original " + strings.TrimSuffix(o, ".en.md") + ".zh.md"})
 	}
-	faqSrc := src
+	faqSrc = src
 	if len(zhNames) == 0 {
 		faqSrc = builtinSource()
 		zhNames = []string{FileZH}
 	}
-	read := func(s fsSource, name string) (file, bool, error) {
-		b, err := fs.ReadFile(s.fsys, name)
-		if errors.Is(err, fs.ErrNotExist) {
-			return file{}, false, nil
-		}
-		if err != nil {
-			return file{}, false, fmt.Errorf("load knowledge: %w", err)
-		}
-		return file{name: name, shown: s.name(name), from: s.from(name), data: b}, true, nil
-	}
-	h := sha256.New()
-	var pairs [][2]*FAQ
 	for _, zn := range zhNames {
-		zf, ok, err := read(faqSrc, zn)
+		pair, ok, err := l.readPair(faqSrc, zn)
 		if err != nil {
-			return nil, err
+			return faqSrc, nil, err
 		}
-		if !ok {
-			continue
+		if ok {
+			pairs = append(pairs, pair)
 		}
-		en := strings.TrimSuffix(zn, ".zh.md") + ".en.md"
-		ef, hasEN, err := read(faqSrc, en)
-		if err != nil {
-			return nil, err
-		}
-		files := []file{zf}
-		if hasEN {
-			files = append(files, ef)
-		}
-		var pair [2]*FAQ
-		for i, f := range files {
-			kb.Sources = append(kb.Sources, Source{f.name, f.from})
-			fmt.Fprintf(h, "%s\x00%d\x00", f.name, len(f.data))
-			h.Write(f.data)
-			faq, err := ParseFAQ(f.shown, bytes.NewReader(f.data))
-			collect(err)
-			pair[i] = faq
-		}
-		pairs = append(pairs, pair)
 	}
-	rf, ok, err := read(src, FileRules)
+	return faqSrc, pairs, nil
+}
+
+// readPair reads and parses the Chinese FAQ file zn of s and its English
+// twin, when there is one (pair[1] is nil otherwise); ok is false when s
+// has no zn.
+func (l *loader) readPair(s fsSource, zn string) (pair [2]*FAQ, ok bool, err error) {
+	zf, ok, err := readFile(s, zn)
+	if err != nil || !ok {
+		return pair, false, err
+	}
+	ef, hasEN, err := readFile(s, strings.TrimSuffix(zn, ".zh.md")+".en.md")
 	if err != nil {
-		return nil, err
+		return pair, false, err
 	}
-	builtinRules := !ok || src.builtin
+	files := []file{zf}
+	if hasEN {
+		files = append(files, ef)
+	}
+	for i, f := range files {
+		l.record(f)
+		faq, err := ParseFAQ(f.shown, bytes.NewReader(f.data))
+		l.collect(err)
+		pair[i] = faq
+	}
+	return pair, true, nil
+}
+
+// readRules reads and parses the intents.yaml of src, or the built-in one
+// when src has none; it is the last file of the version, which it sets.
+// The built-in rules must have every message the bot says; an operator's
+// take those they do not set from the built-in ones. builtin reports that
+// the rules are the built-in ones.
+func (l *loader) readRules(src fsSource) (builtin bool, err error) {
+	rf, ok, err := readFile(src, FileRules)
+	if err != nil {
+		return false, err
+	}
+	builtin = !ok || src.builtin
 	if !ok {
-		rf, _, err = read(builtinSource(), FileRules)
+		rf, _, err = readFile(builtinSource(), FileRules)
 		if err != nil {
-			return nil, err
+			return false, err
 		}
 	}
-	kb.Sources = append(kb.Sources, Source{FileRules, rf.from})
-	fmt.Fprintf(h, "%s\x00%d\x00", FileRules, len(rf.data))
-	h.Write(rf.data)
-	kb.Version = hex.EncodeToString(h.Sum(nil))[:12]
-	kb.Rules, err = ParseRules(rf.shown, bytes.NewReader(rf.data))
-	collect(err)
+	l.record(rf)
+	l.kb.Version = hex.EncodeToString(l.hash.Sum(nil))[:12]
+	l.kb.Rules, err = ParseRules(rf.shown, bytes.NewReader(rf.data))
+	l.collect(err)
 	switch {
-	case kb.Rules == nil:
-	case builtinRules:
-		kb.Rules.checkRequired(&all)
+	case l.kb.Rules == nil:
+	case builtin:
+		l.kb.Rules.checkRequired(&l.all)
 	default:
-		bf, _, err := read(builtinSource(), FileRules)
-		if err != nil {
-			return nil, err
-		}
-		builtin, err := ParseRules(bf.shown, bytes.NewReader(bf.data))
-		if err != nil {
-			return nil, fmt.Errorf("load knowledge: %w", err)
-		}
-		if filled := kb.Rules.fillMessages(builtin); len(filled) > 0 {
-			kb.Notes = append(kb.Notes, fmt.Sprintf("%s: %d of the bot's messages are not set there; the built-in ones are used (%s)",
-				rf.shown, len(filled), strings.Join(filled, ", ")))
+		if err := l.fillMessages(rf.shown); err != nil {
+			return false, err
 		}
 	}
-	if len(all) > 0 {
-		return nil, all
+	return builtin, nil
+}
+
+// fillMessages gives the operator's rules, read from the file shown, the
+// bot's messages they do not set, from the built-in rules, and notes
+// which those are.
+func (l *loader) fillMessages(shown string) error {
+	bf, _, err := readFile(builtinSource(), FileRules)
+	if err != nil {
+		return err
 	}
-	kb.merge(pairs, &all)
-	if len(all) > 0 {
-		return nil, all
+	builtin, err := ParseRules(bf.shown, bytes.NewReader(bf.data))
+	if err != nil {
+		return fmt.Errorf("load knowledge: %w", err)
 	}
-	kb.resolve(&all, builtinRules && !faqSrc.builtin)
-	if len(all) > 0 {
-		return nil, all
+	if filled := l.kb.Rules.fillMessages(builtin); len(filled) > 0 {
+		l.kb.Notes = append(l.kb.Notes, fmt.Sprintf("%s: %d of the bot's messages are not set there; the built-in ones are used (%s)",
+			shown, len(filled), strings.Join(filled, ", ")))
+	}
+	return nil
+}
+
+// assemble makes the KB of the parsed files: it merges the FAQ pairs,
+// points the rules at their answers (unused as for resolve) and builds
+// the lookups.
+func (l *loader) assemble(pairs [][2]*FAQ, unused bool) (*KB, error) {
+	kb := l.kb
+	kb.merge(pairs, &l.all)
+	if len(l.all) > 0 {
+		return nil, l.all
+	}
+	kb.resolve(&l.all, unused)
+	if len(l.all) > 0 {
+		return nil, l.all
 	}
 	kb.prefixes = make(map[string]Prefix, len(kb.ZH.Prefixes))
 	for _, p := range kb.ZH.Prefixes {
