@@ -1,6 +1,3 @@
-// Package knowledge holds the support FAQ, the prefix table and the intent
-// rules: it parses the files operators edit, validates them with file:line
-// errors and offers read-only lookups. It knows nothing about channels.
 package knowledge
 
 import "strings"
