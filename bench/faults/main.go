@@ -231,102 +231,131 @@ func run(name, botPath string) (result, error) {
 	var acked map[string]bool
 	switch name {
 	case "sigterm", "sigkill":
-		fake.delay = 500 * time.Millisecond
-		b, err := startBot(botPath, dir, slackURL)
-		if err != nil {
-			return r, err
-		}
-		done := make(chan map[string]bool)
-		go func() { done <- b.burst("Ev", 1200, time.Millisecond) }()
-		time.Sleep(2 * time.Second)
-		sig := syscall.SIGTERM
-		if name == "sigkill" {
-			sig = syscall.SIGKILL
-		}
-		b.stop(sig)
-		acked = <-done
-		b, err = startBot(botPath, dir, slackURL)
-		if err != nil {
-			return r, err
-		}
-		waitFor(60*time.Second, func() bool { return fake.answeredAll(acked) })
-		time.Sleep(time.Second) // a second answer would come now
-		b.stop(syscall.SIGTERM)
-		r.tried = 1200
+		r.tried, acked, err = stopMidBurst(name, botPath, dir, slackURL, fake)
 	case "429":
-		fake.limitLeft.Store(120)
-		b, err := startBot(botPath, dir, slackURL)
-		if err != nil {
-			return r, err
-		}
-		acked = b.burst("Ev", 100, 0)
-		waitFor(60*time.Second, func() bool { return fake.answeredAll(acked) })
-		b.stop(syscall.SIGTERM)
-		r.tried = 100
+		r.tried, acked, err = rateLimitStorm(botPath, dir, slackURL, fake)
 	case "redis":
-		if _, err := exec.LookPath("redis-server"); err != nil {
-			return r, fmt.Errorf("needs redis-server (apt-get install redis-server)")
-		}
-		port := strings.Split(freePort(), ":")[1]
-		startRedis := func() *exec.Cmd {
-			c := exec.Command("redis-server", "--port", port, "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir)
-			c.Start()
-			for i := 0; i < 100; i++ {
-				if conn, err := net.Dial("tcp", "127.0.0.1:"+port); err == nil {
-					conn.Close()
-					break
-				}
-				time.Sleep(20 * time.Millisecond)
-			}
-			return c
-		}
-		redis := startRedis()
-		b, err := startBot(botPath, dir, slackURL, "REDIS_URL=redis://127.0.0.1:"+port)
-		if err != nil {
-			redis.Process.Kill()
-			return r, err
-		}
-		// Each event comes twice, as when Slack did not see the first ack
-		// in time; Redis stops 2 s in, for 10 s.
-		go func() {
-			time.Sleep(2 * time.Second)
-			redis.Process.Kill()
-			redis.Wait()
-			time.Sleep(10 * time.Second)
-			redis = startRedis()
-		}()
-		acked = map[string]bool{}
-		var mu sync.Mutex
-		var wg sync.WaitGroup
-		for i := range 400 {
-			id := fmt.Sprint("Ev", i)
-			wg.Go(func() {
-				ok := b.send(id, 0)
-				time.Sleep(time.Second)
-				ok = b.send(id, 1) || ok
-				if ok {
-					mu.Lock()
-					acked[id] = true
-					mu.Unlock()
-				}
-			})
-			time.Sleep(40 * time.Millisecond) // 16 s in all
-		}
-		wg.Wait()
-		waitFor(30*time.Second, func() bool { return fake.answeredAll(acked) })
-		time.Sleep(time.Second)
-		b.stop(syscall.SIGTERM)
-		redis.Process.Kill()
-		redis.Wait()
-		r.tried = 400
+		r.tried, acked, err = redisOutage(botPath, dir, slackURL, fake)
 	case "fuzz":
 		return fuzz(botPath, dir, slackURL)
 	default:
 		return r, fmt.Errorf("unknown run %q", name)
 	}
+	if err != nil {
+		return r, err
+	}
 	r.acked = len(acked)
 	r.answered, r.twice, r.lost = fake.count(acked)
 	return r, nil
+}
+
+// stopMidBurst sends 1,200 events against a Slack API that takes 500 ms a
+// call, stops the bot with SIGTERM or SIGKILL 2 s in, and restarts it on
+// the same data until every acknowledged event is answered (or a minute).
+func stopMidBurst(name, botPath, dir, slackURL string, fake *fakeSlack) (int, map[string]bool, error) {
+	fake.delay = 500 * time.Millisecond
+	b, err := startBot(botPath, dir, slackURL)
+	if err != nil {
+		return 0, nil, err
+	}
+	done := make(chan map[string]bool)
+	go func() { done <- b.burst("Ev", 1200, time.Millisecond) }()
+	time.Sleep(2 * time.Second)
+	sig := syscall.SIGTERM
+	if name == "sigkill" {
+		sig = syscall.SIGKILL
+	}
+	b.stop(sig)
+	acked := <-done
+	if b, err = startBot(botPath, dir, slackURL); err != nil {
+		return 0, nil, err
+	}
+	waitFor(60*time.Second, func() bool { return fake.answeredAll(acked) })
+	time.Sleep(time.Second) // a second answer would come now
+	b.stop(syscall.SIGTERM)
+	return 1200, acked, nil
+}
+
+// rateLimitStorm sends 100 events while the first 120 calls to Slack's
+// API get 429 with Retry-After: 3.
+func rateLimitStorm(botPath, dir, slackURL string, fake *fakeSlack) (int, map[string]bool, error) {
+	fake.limitLeft.Store(120)
+	b, err := startBot(botPath, dir, slackURL)
+	if err != nil {
+		return 0, nil, err
+	}
+	acked := b.burst("Ev", 100, 0)
+	waitFor(60*time.Second, func() bool { return fake.answeredAll(acked) })
+	b.stop(syscall.SIGTERM)
+	return 100, acked, nil
+}
+
+// redisOutage sends 400 events over 16 s, each twice a second apart (as
+// when Slack did not see the first ack in time), while Redis is stopped
+// from 2 s to 12 s.
+func redisOutage(botPath, dir, slackURL string, fake *fakeSlack) (int, map[string]bool, error) {
+	if _, err := exec.LookPath("redis-server"); err != nil {
+		return 0, nil, fmt.Errorf("needs redis-server (apt-get install redis-server)")
+	}
+	port := strings.Split(freePort(), ":")[1]
+	redis := startRedis(dir, port)
+	b, err := startBot(botPath, dir, slackURL, "REDIS_URL=redis://127.0.0.1:"+port)
+	if err != nil {
+		redis.Process.Kill()
+		return 0, nil, err
+	}
+	var mu sync.Mutex
+	go func() {
+		time.Sleep(2 * time.Second)
+		mu.Lock()
+		redis.Process.Kill()
+		redis.Wait()
+		mu.Unlock()
+		time.Sleep(10 * time.Second)
+		mu.Lock()
+		redis = startRedis(dir, port)
+		mu.Unlock()
+	}()
+	acked := map[string]bool{}
+	var wg sync.WaitGroup
+	for i := range 400 {
+		id := fmt.Sprint("Ev", i)
+		wg.Go(func() {
+			ok := b.send(id, 0)
+			time.Sleep(time.Second)
+			ok = b.send(id, 1) || ok
+			if ok {
+				mu.Lock()
+				acked[id] = true
+				mu.Unlock()
+			}
+		})
+		time.Sleep(40 * time.Millisecond)
+	}
+	wg.Wait()
+	waitFor(30*time.Second, func() bool { return fake.answeredAll(acked) })
+	time.Sleep(time.Second)
+	b.stop(syscall.SIGTERM)
+	mu.Lock()
+	redis.Process.Kill()
+	redis.Wait()
+	mu.Unlock()
+	return 400, acked, nil
+}
+
+// startRedis starts redis-server on port, with no persistence, and waits
+// until it takes connections.
+func startRedis(dir, port string) *exec.Cmd {
+	c := exec.Command("redis-server", "--port", port, "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir)
+	c.Start()
+	for i := 0; i < 100; i++ {
+		if conn, err := net.Dial("tcp", "127.0.0.1:"+port); err == nil {
+			conn.Close()
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	return c
 }
 
 // fuzz sends mutated bodies to every route that reads one: bit flips,
