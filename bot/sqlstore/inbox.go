@@ -2,8 +2,10 @@ package sqlstore
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/supportbot/supportbot/bot"
@@ -117,7 +119,7 @@ func (s *Store) storeInbox(ops []inboxOp) {
 func (s *Store) applyInbox(ops []inboxOp) error {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	tx, err := s.db.BeginTx(ctx, nil)
+	tx, err := s.inbox.BeginTx(ctx, nil)
 	if err != nil {
 		return err
 	}
@@ -142,7 +144,7 @@ func (s *Store) applyInbox(ops []inboxOp) error {
 
 // Renew implements bot.Inbox.
 func (s *Store) Renew(ctx context.Context, owner string, lease time.Duration) error {
-	_, err := s.db.ExecContext(ctx, s.q(`UPDATE inbox SET lease = ? WHERE owner = ? AND lease > 0`), time.Now().Add(lease).UnixMilli(), owner)
+	_, err := s.inbox.ExecContext(ctx, s.q(`UPDATE inbox SET lease = ? WHERE owner = ? AND lease > 0`), time.Now().Add(lease).UnixMilli(), owner)
 	return err
 }
 
@@ -157,7 +159,7 @@ func (s *Store) Claim(ctx context.Context, channel, owner string, lease time.Dur
 	if s.pg {
 		pick += ` FOR UPDATE SKIP LOCKED`
 	}
-	rows, err := s.db.QueryContext(ctx, s.q(`UPDATE inbox SET owner = ?, lease = ? WHERE id IN (`+pick+`)
+	rows, err := s.inbox.QueryContext(ctx, s.q(`UPDATE inbox SET owner = ?, lease = ? WHERE id IN (`+pick+`)
 		RETURNING id, channel, payload, created`), owner, now.Add(lease).UnixMilli(), channel, now.UnixMilli(), max)
 	if err != nil {
 		return nil, err
@@ -176,8 +178,15 @@ func (s *Store) Claim(ctx context.Context, channel, owner string, lease time.Dur
 	return out, rows.Err()
 }
 
-// inboxDDL is the inbox's table; lease is unix ms, 0 when released.
-const inboxDDL = `CREATE TABLE inbox (
+// The inbox's table; lease is unix ms, 0 when released. With SQLite it
+// lives in a database file of its own, inbox.db beside supportbot.db: a
+// commit there never waits for the exchange log's writer, which holds its
+// file's write lock for a batch at a time (an ack waited up to 8 ms for it).
+// Its writes are not synced to the disk (synchronous=OFF): what a commit
+// wrote is in the system's cache, so a killed or crashed process loses
+// nothing, and acks do not wait for the checkpoints' fsyncs (up to 45 ms on
+// a virtual disk); a crash of the machine itself may lose the last entries.
+const inboxDDL = `CREATE TABLE IF NOT EXISTS inbox (
 		id TEXT PRIMARY KEY,
 		channel TEXT NOT NULL,
 		payload BLOB NOT NULL,
@@ -185,4 +194,29 @@ const inboxDDL = `CREATE TABLE inbox (
 		lease INTEGER NOT NULL,
 		created INTEGER NOT NULL
 	);
-	CREATE INDEX inbox_lease ON inbox(channel, lease);`
+	CREATE INDEX IF NOT EXISTS inbox_lease ON inbox(channel, lease);`
+
+// openInbox opens the inbox's database: the store's own with PostgreSQL,
+// inbox.db in dir with SQLite; and creates its table.
+func openInbox(ctx context.Context, db *sql.DB, pg bool, dir string) (*sql.DB, error) {
+	if !pg {
+		var err error
+		path := filepath.Join(dir, "inbox.db")
+		db, err = sql.Open("sqlite", "file:"+path+"?_pragma=journal_mode(WAL)&_pragma=busy_timeout(5000)&_pragma=synchronous(OFF)")
+		if err != nil {
+			return nil, fmt.Errorf("open %s: %w", path, err)
+		}
+		db.SetMaxOpenConns(1) // one writer: callers queue in Go, not in SQLite's busy wait
+	}
+	ddl := inboxDDL
+	if pg {
+		ddl = postgresDDL(ddl)
+	}
+	if _, err := db.ExecContext(ctx, ddl); err != nil {
+		if !pg {
+			db.Close()
+		}
+		return nil, fmt.Errorf("create the inbox: %w", err)
+	}
+	return db, nil
+}

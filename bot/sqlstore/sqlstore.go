@@ -52,7 +52,8 @@ type Store struct {
 	sinceCheckpoint int
 	lastCheckpoint  time.Time
 
-	inboxOps  chan inboxOp // to the inbox writer (inbox.go)
+	inbox     *sql.DB      // the inbox's database (inbox.go): db with PostgreSQL
+	inboxOps  chan inboxOp // to the inbox writer
 	inboxDone chan struct{}
 }
 
@@ -109,7 +110,6 @@ var migrations = []string{
 	// written, and often one read, at each commit; transcripts read the
 	// exchanges by time instead (see Transcripts).
 	`DROP INDEX IF EXISTS exchanges_user;`,
-	inboxDDL,
 	// The handoff an exchange opened, so that one no person could take is
 	// taken back (see HandoffRefused).
 	`ALTER TABLE exchanges ADD COLUMN handoff_id TEXT NOT NULL DEFAULT '';`,
@@ -128,7 +128,7 @@ func Open(ctx context.Context, dir string) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
-	return start(ctx, db, false, path)
+	return start(ctx, db, false, path, dir)
 }
 
 // OpenPostgres connects to the PostgreSQL database at url (postgres://...)
@@ -145,10 +145,10 @@ func OpenPostgres(ctx context.Context, url string) (*Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("connect to postgres: %w", err)
 	}
-	return start(ctx, db, true, "postgres")
+	return start(ctx, db, true, "postgres", "")
 }
 
-func start(ctx context.Context, db *sql.DB, pg bool, name string) (*Store, error) {
+func start(ctx context.Context, db *sql.DB, pg bool, name, dir string) (*Store, error) {
 	s := &Store{db: db, pg: pg, closing: make(chan struct{}), done: make(chan struct{}),
 		inboxOps: make(chan inboxOp, 4*inboxBatch), inboxDone: make(chan struct{})}
 	if err := s.migrate(ctx); err != nil {
@@ -171,6 +171,11 @@ func start(ctx context.Context, db *sql.DB, pg bool, name string) (*Store, error
 	if s.insertFull, err = db.PrepareContext(ctx, s.insertSQL(rowsPerSQL)); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("prepare %s: %w", name, err)
+	}
+	if s.inbox, err = openInbox(ctx, db, pg, dir); err != nil {
+		s.insertFull.Close()
+		db.Close()
+		return nil, err
 	}
 	go s.writer()
 	go s.inboxWriter()
@@ -264,6 +269,9 @@ func (s *Store) Close() error {
 	s.insertFull.Close()
 	if s.writeConn != nil {
 		s.writeConn.Close()
+	}
+	if s.inbox != s.db {
+		s.inbox.Close()
 	}
 	return s.db.Close()
 }
