@@ -7,21 +7,22 @@ import (
 	"time"
 
 	"github.com/supportbot/supportbot/bot"
+	"github.com/supportbot/supportbot/bot/chanstate"
 	"github.com/supportbot/supportbot/bot/statetest"
 )
 
 // The in-memory state passes the same contract as the Redis state.
 func TestMemoryStateContract(t *testing.T) {
-	t.Run("dedup", func(t *testing.T) { statetest.Dedup(t, bot.NewMemoryDedup()) })
+	t.Run("dedup", func(t *testing.T) { statetest.Dedup(t, chanstate.NewMemoryDedup()) })
 	t.Run("conversations", func(t *testing.T) { statetest.Conversations(t, bot.NewMemoryConversations()) })
 	t.Run("handoffs", func(t *testing.T) { statetest.Handoffs(t, bot.NewMemoryHandoffs()) })
 	t.Run("rate limiter", func(t *testing.T) { statetest.RateLimiter(t, bot.NewMemoryRateLimiter(3)) })
-	t.Run("cursors", func(t *testing.T) { statetest.Cursors(t, bot.NewMemoryCursors()) })
+	t.Run("cursors", func(t *testing.T) { statetest.Cursors(t, chanstate.NewMemoryCursors()) })
 }
 
 // Expired keys leave the memory dedup as new ones come, without a sweep.
 func TestMemoryDedupExpires(t *testing.T) {
-	d := bot.NewMemoryDedup()
+	d := chanstate.NewMemoryDedup()
 	now := time.Unix(1000, 0)
 	d.SetClock(func() time.Time { return now })
 	ctx := context.Background()
@@ -46,7 +47,7 @@ func TestMemoryDedupExpires(t *testing.T) {
 // A forgotten key seen again is remembered for its new ttl: its old entry
 // expiring does not drop it.
 func TestMemoryDedupForgetThenSeenAgain(t *testing.T) {
-	d := bot.NewMemoryDedup()
+	d := chanstate.NewMemoryDedup()
 	now := time.Unix(1000, 0)
 	d.SetClock(func() time.Time { return now })
 	ctx := context.Background()
@@ -82,7 +83,7 @@ func TestMemoryDedupForgetThenSeenAgain(t *testing.T) {
 // kept for 60 days, the wall clock stepping back, and sparse traffic with
 // a long ttl that keeps the queue from ever emptying.
 func TestMemoryDedupNeverForgetsEarly(t *testing.T) {
-	d := bot.NewMemoryDedup()
+	d := chanstate.NewMemoryDedup()
 	now := time.Unix(1000, 0)
 	d.SetClock(func() time.Time { return now })
 	ctx := context.Background()
@@ -130,7 +131,7 @@ func TestMemoryDedupNeverForgetsEarly(t *testing.T) {
 
 	// Sparse traffic with a day's ttl for 120 days: each event's retry six
 	// hours later is still a duplicate, also after a Forget of another key.
-	s := bot.NewMemoryDedup()
+	s := chanstate.NewMemoryDedup()
 	at := time.Unix(1000, 0)
 	s.SetClock(func() time.Time { return at })
 	for i := range 120 * 12 {
@@ -155,7 +156,7 @@ func TestMemoryDedupNeverForgetsEarly(t *testing.T) {
 // may a ttl of more than 2^32 ms.
 func TestMemoryDedupClockBackAndLongTTL(t *testing.T) {
 	ctx := context.Background()
-	d := bot.NewMemoryDedup()
+	d := chanstate.NewMemoryDedup()
 	t0 := time.Unix(1_700_000_000, 0)
 	now := t0
 	d.SetClock(func() time.Time { return now })
@@ -172,7 +173,7 @@ func TestMemoryDedupClockBackAndLongTTL(t *testing.T) {
 		t.Error("a key seen a minute before was first again")
 	}
 
-	d = bot.NewMemoryDedup()
+	d = chanstate.NewMemoryDedup()
 	d.SetClock(func() time.Time { return now })
 	d.FirstSeen(ctx, "long", 60*24*time.Hour)
 	now = now.Add(11 * 24 * time.Hour)

@@ -8,6 +8,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 	"github.com/supportbot/supportbot/bot"
+	"github.com/supportbot/supportbot/bot/chanstate"
 )
 
 // Failover keeps the bot answering through a Redis outage: while Redis
@@ -26,17 +27,17 @@ type Failover struct {
 	watched atomic.Bool
 	retryAt atomic.Int64
 
-	dedup    *bot.MemoryDedup
+	dedup    *chanstate.MemoryDedup
 	conv     *bot.MemoryConversations
 	handoffs *bot.MemoryHandoffs
 	rate     *bot.MemoryRateLimiter
-	cursors  *bot.MemoryCursors
+	cursors  *chanstate.MemoryCursors
 }
 
 // NewFailover returns the local fallbacks for a replica.
 func NewFailover(log *slog.Logger, ratePerMinute int, onError func()) *Failover {
-	return &Failover{log: log, onError: onError, dedup: bot.NewMemoryDedup(), conv: bot.NewMemoryConversations(),
-		handoffs: bot.NewMemoryHandoffs(), rate: bot.NewMemoryRateLimiter(ratePerMinute), cursors: bot.NewMemoryCursors()}
+	return &Failover{log: log, onError: onError, dedup: chanstate.NewMemoryDedup(), conv: bot.NewMemoryConversations(),
+		handoffs: bot.NewMemoryHandoffs(), rate: bot.NewMemoryRateLimiter(ratePerMinute), cursors: chanstate.NewMemoryCursors()}
 }
 
 // ProbeEvery is how often Watch pings Redis.
@@ -94,7 +95,7 @@ func (f *Failover) failed(err error) bool {
 func (f *Failover) Down() bool { return f.down.Load() }
 
 // Dedup wraps a Redis Dedup.
-func (f *Failover) Dedup(r Dedup) bot.Dedup { return failDedup{f, r} }
+func (f *Failover) Dedup(r Dedup) chanstate.Dedup { return failDedup{f, r} }
 
 type failDedup struct {
 	f *Failover
@@ -229,7 +230,7 @@ func (l failRate) Allow(ctx context.Context, key string) (bool, error) {
 }
 
 // Cursors wraps Redis Cursors.
-func (f *Failover) Cursors(r Cursors) bot.Cursors { return failCursors{f, r} }
+func (f *Failover) Cursors(r Cursors) chanstate.Cursors { return failCursors{f, r} }
 
 type failCursors struct {
 	f *Failover

@@ -15,22 +15,23 @@ import (
 
 	"github.com/redis/go-redis/v9"
 	"github.com/supportbot/supportbot/bot"
+	"github.com/supportbot/supportbot/bot/chanstate"
 )
 
 // Prefix starts every key the bot writes.
 const Prefix = "supportbot:"
 
-// Dedup is a bot.Dedup on SET NX with an expiry.
+// Dedup is a chanstate.Dedup on SET NX with an expiry.
 type Dedup struct{ R redis.UniversalClient }
 
-var _ bot.Dedup = Dedup{}
+var _ chanstate.Dedup = Dedup{}
 
-// FirstSeen implements bot.Dedup.
+// FirstSeen implements chanstate.Dedup.
 func (d Dedup) FirstSeen(ctx context.Context, key string, ttl time.Duration) (bool, error) {
 	return d.R.SetNX(ctx, Prefix+"dedup:"+key, 1, ttl).Result()
 }
 
-// Forget implements bot.Dedup.
+// Forget implements chanstate.Dedup.
 func (d Dedup) Forget(ctx context.Context, key string) error {
 	return d.R.Del(ctx, Prefix+"dedup:"+key).Err()
 }
@@ -178,12 +179,12 @@ func (l RateLimiter) Allow(ctx context.Context, key string) (bool, error) {
 	return n <= l.PerMinute, nil
 }
 
-// Cursors is a bot.Cursors of plain values.
+// Cursors is a chanstate.Cursors of plain values.
 type Cursors struct{ R redis.UniversalClient }
 
-var _ bot.Cursors = Cursors{}
+var _ chanstate.Cursors = Cursors{}
 
-// Get implements bot.Cursors.
+// Get implements chanstate.Cursors.
 func (c Cursors) Get(ctx context.Context, key string) (string, error) {
 	v, err := c.R.Get(ctx, Prefix+"cursor:"+key).Result()
 	if errors.Is(err, redis.Nil) {
@@ -192,7 +193,7 @@ func (c Cursors) Get(ctx context.Context, key string) (string, error) {
 	return v, err
 }
 
-// Set implements bot.Cursors.
+// Set implements chanstate.Cursors.
 func (c Cursors) Set(ctx context.Context, key, value string) error {
 	return c.R.Set(ctx, Prefix+"cursor:"+key, value, 0).Err()
 }

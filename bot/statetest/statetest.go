@@ -16,11 +16,12 @@ import (
 	"time"
 
 	"github.com/supportbot/supportbot/bot"
+	"github.com/supportbot/supportbot/bot/chanstate"
 )
 
 // Dedup checks a Dedup: one first sighting per key, even under
 // concurrency; expiry; Forget.
-func Dedup(t *testing.T, d bot.Dedup) {
+func Dedup(t *testing.T, d chanstate.Dedup) {
 	t.Helper()
 	ctx := context.Background()
 	key := fmt.Sprintf("test:%d", time.Now().UnixNano())
@@ -152,7 +153,7 @@ func RateLimiter(t *testing.T, l bot.RateLimiter) {
 }
 
 // Cursors checks a Cursors round trip.
-func Cursors(t *testing.T, c bot.Cursors) {
+func Cursors(t *testing.T, c chanstate.Cursors) {
 	t.Helper()
 	ctx := context.Background()
 	key := fmt.Sprintf("cur:%d", time.Now().UnixNano())

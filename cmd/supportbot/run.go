@@ -15,6 +15,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 	"github.com/supportbot/supportbot/bot"
+	"github.com/supportbot/supportbot/bot/chanstate"
 	"github.com/supportbot/supportbot/bot/llm"
 	"github.com/supportbot/supportbot/bot/redisstate"
 	"github.com/supportbot/supportbot/bot/sqlstore"
@@ -368,24 +369,24 @@ func (a *app) openStore(ctx context.Context) (*sqlstore.Store, error) {
 
 // sharedState is where the bot keeps what replicas must share.
 type sharedState struct {
-	dedup    func() bot.Dedup
+	dedup    func() chanstate.Dedup
 	conv     bot.Conversations
 	handoffs bot.Handoffs
 	rate     bot.RateLimiter
-	cursors  bot.Cursors
+	cursors  chanstate.Cursors
 	answers  bot.AnswerCache      // nil: each process caches model answers itself
 	tokens   wecom.TokenStore     // nil: each process fetches its own WeCom token
 	failover *redisstate.Failover // nil without Redis
 }
 
 func memoryState(perMinute int) *sharedState {
-	return &sharedState{dedup: func() bot.Dedup { return bot.NewMemoryDedup() }, conv: bot.NewMemoryConversations(),
-		handoffs: bot.NewMemoryHandoffs(), rate: bot.NewMemoryRateLimiter(max(perMinute, 1)), cursors: bot.NewMemoryCursors()}
+	return &sharedState{dedup: func() chanstate.Dedup { return chanstate.NewMemoryDedup() }, conv: bot.NewMemoryConversations(),
+		handoffs: bot.NewMemoryHandoffs(), rate: bot.NewMemoryRateLimiter(max(perMinute, 1)), cursors: chanstate.NewMemoryCursors()}
 }
 
 func redisState(c *redis.Client, perMinute int, f *redisstate.Failover) *sharedState {
 	return &sharedState{
-		dedup:    func() bot.Dedup { return f.Dedup(redisstate.Dedup{R: c}) },
+		dedup:    func() chanstate.Dedup { return f.Dedup(redisstate.Dedup{R: c}) },
 		conv:     f.Conversations(redisstate.Conversations{R: c}),
 		handoffs: f.Handoffs(redisstate.Handoffs{R: c}),
 		rate:     f.RateLimiter(redisstate.RateLimiter{R: c, PerMinute: max(perMinute, 1)}),

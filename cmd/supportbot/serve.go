@@ -15,7 +15,7 @@ import (
 
 	goslack "github.com/slack-go/slack"
 	"github.com/slack-go/slack/socketmode"
-	"github.com/supportbot/supportbot/bot"
+	"github.com/supportbot/supportbot/bot/chanstate"
 	slackchan "github.com/supportbot/supportbot/handlers/slack"
 	"github.com/supportbot/supportbot/handlers/web"
 	"github.com/supportbot/supportbot/handlers/wecom"
@@ -118,7 +118,7 @@ func (s *serving) routeHealth() {
 }
 
 // dedup is a channel's dedup set, its hits counted.
-func (s *serving) dedup() bot.Dedup {
+func (s *serving) dedup() chanstate.Dedup {
 	if s.a.metrics != nil {
 		return s.a.metrics.CountDedup(s.a.state.dedup())
 	}

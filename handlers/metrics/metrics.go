@@ -12,6 +12,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/supportbot/supportbot/bot"
+	"github.com/supportbot/supportbot/bot/chanstate"
 )
 
 // Metrics holds the collectors, in a registry of their own.
@@ -116,10 +117,10 @@ func (m *Metrics) Reloaded(ok bool) {
 }
 
 // CountDedup wraps a Dedup so retries it catches are counted.
-func (m *Metrics) CountDedup(d bot.Dedup) bot.Dedup { return countingDedup{d, m.dedupHits} }
+func (m *Metrics) CountDedup(d chanstate.Dedup) chanstate.Dedup { return countingDedup{d, m.dedupHits} }
 
 type countingDedup struct {
-	bot.Dedup
+	chanstate.Dedup
 	hits prometheus.Counter
 }
 

@@ -12,6 +12,7 @@ import (
 
 	goslack "github.com/slack-go/slack"
 	"github.com/supportbot/supportbot/bot"
+	"github.com/supportbot/supportbot/bot/chanstate"
 	"github.com/supportbot/supportbot/bot/sqlstore"
 )
 
@@ -31,7 +32,7 @@ func newReplica(t *testing.T, inbox bot.Inbox, lease time.Duration, hang bool) *
 		t.Cleanup(func() { close(fake.gate) })
 	}
 	client := goslack.New("xoxb-test", goslack.OptionAPIURL(fake.srv.URL+"/api/"))
-	a := New(newBot(t), client, bot.NewMemoryDedup(), bot.NewMemoryFeedback(10),
+	a := New(newBot(t), client, chanstate.NewMemoryDedup(), bot.NewMemoryFeedback(10),
 		Config{SigningSecret: secret, Workers: 2, Inbox: inbox, InboxSecret: []byte("s")}, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	a.lease, a.tick = lease, 50*time.Millisecond
 	a.Start(t.Context())

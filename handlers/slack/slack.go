@@ -21,6 +21,7 @@ import (
 
 	goslack "github.com/slack-go/slack"
 	"github.com/supportbot/supportbot/bot"
+	"github.com/supportbot/supportbot/bot/chanstate"
 	"github.com/supportbot/supportbot/handlers/internal/workq"
 )
 
@@ -83,7 +84,7 @@ type Config struct {
 type Adapter struct {
 	bot      Bot
 	api      API
-	dedup    bot.Dedup
+	dedup    chanstate.Dedup
 	feedback bot.FeedbackStore
 	cfg      Config
 	log      *slog.Logger
@@ -106,7 +107,7 @@ type Adapter struct {
 }
 
 // New returns an adapter; Start it before serving.
-func New(b Bot, api API, dedup bot.Dedup, feedback bot.FeedbackStore, cfg Config, log *slog.Logger) *Adapter {
+func New(b Bot, api API, dedup chanstate.Dedup, feedback bot.FeedbackStore, cfg Config, log *slog.Logger) *Adapter {
 	if cfg.Workers <= 0 {
 		cfg.Workers = 16 // answers mostly wait on Slack's API (and the model)
 	}

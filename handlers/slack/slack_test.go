@@ -20,6 +20,7 @@ import (
 	"github.com/slack-go/slack/slackevents"
 	"github.com/slack-go/slack/socketmode"
 	"github.com/supportbot/supportbot/bot"
+	"github.com/supportbot/supportbot/bot/chanstate"
 	"github.com/supportbot/supportbot/knowledge"
 )
 
@@ -251,7 +252,7 @@ func newHarness(t testing.TB, agentChannel string, opts ...func(*Config)) *harne
 	for _, o := range opts {
 		o(&cfg)
 	}
-	a := New(botFor(t, cfg), client, bot.NewMemoryDedup(), fb, cfg, log)
+	a := New(botFor(t, cfg), client, chanstate.NewMemoryDedup(), fb, cfg, log)
 	a.Start(t.Context())
 	// Wait for auth.test so the bot knows its own user id.
 	for i := 0; i < 200; i++ {
@@ -819,7 +820,7 @@ func handoffAdapter(t *testing.T, cfg Config) (*bot.Bot, *Adapter, *fakeSlack) {
 	}
 	fake := newFakeSlack(t)
 	client := goslack.New("xoxb-test", goslack.OptionAPIURL(fake.srv.URL+"/api/"))
-	a := New(b, client, bot.NewMemoryDedup(), bot.NewMemoryFeedback(10), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	a := New(b, client, chanstate.NewMemoryDedup(), bot.NewMemoryFeedback(10), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	t.Cleanup(a.Close)
 	return b, a, fake
 }
@@ -978,7 +979,7 @@ func TestSocketModeStateIsTold(t *testing.T) {
 	defer api.Close()
 	var logs syncLog
 	client := goslack.New("xoxb-test", goslack.OptionAPIURL(api.URL+"/api/"), goslack.OptionAppLevelToken("xapp-test"))
-	a := New(newBot(t), client, bot.NewMemoryDedup(), bot.NewMemoryFeedback(10), Config{Workers: 1},
+	a := New(newBot(t), client, chanstate.NewMemoryDedup(), bot.NewMemoryFeedback(10), Config{Workers: 1},
 		slog.New(slog.NewTextHandler(&logs, nil)))
 	defer a.Close()
 	if a.SocketDown() {

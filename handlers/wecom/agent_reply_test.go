@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/supportbot/supportbot/bot"
+	"github.com/supportbot/supportbot/bot/chanstate"
 	"github.com/supportbot/supportbot/knowledge"
 )
 
@@ -33,12 +34,12 @@ func statefulHarness(t *testing.T, cfg func(*Config)) (*harness, *bot.Bot) {
 	}
 	fake := newFakeWeCom(t)
 	c := vectorCrypto(t)
-	cursors := bot.NewMemoryCursors()
+	cursors := chanstate.NewMemoryCursors()
 	conf := Config{CorpID: vCorpID, AgentID: 218, Secret: "appsecret", KfSecret: "kfsecret", Workers: 2, Console: true}
 	if cfg != nil {
 		cfg(&conf)
 	}
-	a := New(b, c, NewClient(fake.srv.URL, vCorpID), bot.NewMemoryDedup(), cursors, conf, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	a := New(b, c, NewClient(fake.srv.URL, vCorpID), chanstate.NewMemoryDedup(), cursors, conf, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	mux := http.NewServeMux()
 	a.Register(mux)
 	srv := httptest.NewServer(mux)

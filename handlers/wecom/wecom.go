@@ -23,6 +23,7 @@ import (
 	"time"
 
 	"github.com/supportbot/supportbot/bot"
+	"github.com/supportbot/supportbot/bot/chanstate"
 	"github.com/supportbot/supportbot/bot/phone"
 	"github.com/supportbot/supportbot/handlers/internal/workq"
 )
@@ -82,9 +83,9 @@ type Adapter struct {
 	bot     Bot
 	crypto  *Crypto
 	api     *Client
-	dedup   bot.Dedup
+	dedup   chanstate.Dedup
 	replies bot.AnswerCache
-	cursors bot.Cursors
+	cursors chanstate.Cursors
 	cfg     Config
 	log     *slog.Logger
 	now     func() time.Time
@@ -96,7 +97,7 @@ type Adapter struct {
 }
 
 // New returns an adapter; Start it before serving.
-func New(b Bot, crypto *Crypto, api *Client, dedup bot.Dedup, cursors bot.Cursors, cfg Config, log *slog.Logger) *Adapter {
+func New(b Bot, crypto *Crypto, api *Client, dedup chanstate.Dedup, cursors chanstate.Cursors, cfg Config, log *slog.Logger) *Adapter {
 	if cfg.Workers <= 0 {
 		cfg.Workers = 8
 	}

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/supportbot/supportbot/bot"
+	"github.com/supportbot/supportbot/bot/chanstate"
 	"github.com/supportbot/supportbot/knowledge"
 )
 
@@ -154,15 +155,15 @@ type harness struct {
 	adapter *Adapter
 	srv     *httptest.Server
 	crypto  *Crypto
-	cursors *bot.MemoryCursors
+	cursors *chanstate.MemoryCursors
 }
 
 func newHarness(t *testing.T) *harness {
 	t.Helper()
 	fake := newFakeWeCom(t)
 	c := vectorCrypto(t)
-	cursors := bot.NewMemoryCursors()
-	a := New(newBot(t), c, NewClient(fake.srv.URL, vCorpID), bot.NewMemoryDedup(), cursors, Config{
+	cursors := chanstate.NewMemoryCursors()
+	a := New(newBot(t), c, NewClient(fake.srv.URL, vCorpID), chanstate.NewMemoryDedup(), cursors, Config{
 		CorpID: vCorpID, AgentID: 218, Secret: "appsecret", KfSecret: "kfsecret", RobotWebhook: fake.srv.URL + "/robot", Workers: 2,
 	}, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	mux := http.NewServeMux()

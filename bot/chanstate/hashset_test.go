@@ -1,4 +1,4 @@
-package bot
+package chanstate
 
 import (
 	"math/rand/v2"
