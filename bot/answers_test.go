@@ -10,7 +10,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/google/go-cmp/cmp"
-
+	"github.com/supportbot/supportbot/bot/match"
 	"github.com/supportbot/supportbot/knowledge"
 )
 
@@ -91,7 +91,7 @@ func newHelpdeskBot(t *testing.T, opts ...BotOption) *Bot {
 	if err != nil {
 		t.Fatal(err)
 	}
-	norm, err := NewNormalizer()
+	norm, err := match.NewNormalizer()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -216,7 +216,7 @@ func TestCheckRetrievalWarns(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	norm, _ := NewNormalizer()
+	norm, _ := match.NewNormalizer()
 	b2, err := New(kb, norm)
 	if err != nil {
 		t.Fatal(err)
@@ -311,7 +311,7 @@ func TestOtherFieldsDoNotRegress(t *testing.T) {
 	floors := map[string]struct{ top1, maxFalse float64 }{
 		"icp30": {0.49, 0.13}, "filing": {0.36, 0.13}, "helpdesk": {0.41, 0.05}, "shop": {0.38, 0.10}, "fresh": {0.31, 0.20},
 	}
-	norm, _ := NewNormalizer()
+	norm, _ := match.NewNormalizer()
 	for name, want := range floors {
 		dir := filepath.Join("..", "testdata", "faqs", name)
 		kb, err := knowledge.LoadDir(dir)

@@ -3,6 +3,7 @@ package bot
 import (
 	"testing"
 
+	"github.com/supportbot/supportbot/bot/match"
 	"github.com/supportbot/supportbot/knowledge"
 )
 
@@ -15,7 +16,7 @@ func BenchmarkClassify(b *testing.B) {
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		m.classify(set[i%len(set)].Text, false)
+		m.Match(set[i%len(set)].Text)
 	}
 }
 
@@ -37,7 +38,7 @@ func BenchmarkStartup(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		norm, err := NewNormalizer()
+		norm, err := match.NewNormalizer()
 		if err != nil {
 			b.Fatal(err)
 		}

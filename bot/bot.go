@@ -1,3 +1,9 @@
+// Package bot is the platform-free conversation of supportbot: it takes
+// one message from any channel, keeps the conversation (clarify choices,
+// numbers asked for, follow-ups, handoffs), asks bot/match what the message
+// asks, composes the answer from the structured FAQ, and asks the optional
+// fallback model with FAQ passages when the rules have no confident answer.
+// It also owns the domain types storage and handlers share.
 package bot
 
 import (
@@ -8,6 +14,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/supportbot/supportbot/bot/match"
 	"github.com/supportbot/supportbot/bot/phone"
 	"github.com/supportbot/supportbot/knowledge"
 )
@@ -15,7 +22,7 @@ import (
 // Bot answers messages from the knowledge base. It is safe for concurrent
 // use; Reload swaps the knowledge without stopping it.
 type Bot struct {
-	norm *Normalizer
+	norm *match.Normalizer
 	cur  atomic.Pointer[engine]
 	fb   *fallbackRunner // nil: no fallback
 	log  *slog.Logger
@@ -42,7 +49,7 @@ type Observer interface {
 // engine is one knowledge version with its compiled matcher.
 type engine struct {
 	kb *knowledge.KB
-	m  *Matcher
+	m  *match.Matcher
 	// prefixes are the table's lines per language, built once: answers
 	// share them read-only, as they share the FAQ's texts.
 	prefixes map[string][]knowledge.Text
@@ -83,7 +90,7 @@ func WithLogger(l *slog.Logger) BotOption {
 }
 
 // New compiles kb into a bot.
-func New(kb *knowledge.KB, norm *Normalizer, opts ...BotOption) (*Bot, error) {
+func New(kb *knowledge.KB, norm *match.Normalizer, opts ...BotOption) (*Bot, error) {
 	b := &Bot{norm: norm}
 	for _, o := range opts {
 		o(b)
@@ -96,7 +103,7 @@ func New(kb *knowledge.KB, norm *Normalizer, opts ...BotOption) (*Bot, error) {
 
 // Reload compiles kb and, when that works, puts it in service.
 func (b *Bot) Reload(kb *knowledge.KB) error {
-	m, err := NewMatcher(kb, b.norm)
+	m, err := match.NewMatcher(kb, b.norm)
 	if err != nil {
 		return err
 	}
@@ -116,16 +123,16 @@ func (b *Bot) NeedsModel(text string) bool {
 	if _, _, ok := e.command(strings.TrimSpace(text)); ok {
 		return false
 	}
-	c := e.m.classify(text, false)
+	c := e.m.Match(text)
 	return c.Intent == knowledge.None && len(c.Clarify) == 0 &&
-		len(e.passages(b.norm.Normalize(text), Lang(text, "zh"), 1)) > 0
+		len(e.passages(b.norm.Normalize(text), match.Lang(text, "zh"), 1)) > 0
 }
 
 // KB returns the knowledge in service.
 func (b *Bot) KB() *knowledge.KB { return b.cur.Load().kb }
 
 // Classify classifies one message without answering it.
-func (b *Bot) Classify(text string) Classification { return b.cur.Load().m.Classify(text) }
+func (b *Bot) Classify(text string) match.Classification { return b.cur.Load().m.Classify(text) }
 
 // CheckNumber checks one /checknum input.
 func (b *Bot) CheckNumber(input string) phone.Number { return phone.Check(b.cur.Load().kb, input) }
@@ -155,14 +162,14 @@ func (b *Bot) Respond(ctx context.Context, msg Message) Reply {
 		}
 		if open {
 			r = Reply{Intent: IntentHandoff, Silent: true, HandoffID: st.HandoffID, Lang: st.Lang}
-			r.Asked = phone.MaskText(truncateRunes(strings.TrimSpace(msg.Text), 1000))
+			r.Asked = phone.MaskText(match.TruncateRunes(strings.TrimSpace(msg.Text), 1000))
 			b.after(ctx, msg, r, start)
 			return r
 		}
 		st.HandoffID = ""
 	}
 	r = b.respond(ctx, msg, &st)
-	r.Asked = phone.MaskText(truncateRunes(strings.TrimSpace(msg.Text), 1000))
+	r.Asked = phone.MaskText(match.TruncateRunes(strings.TrimSpace(msg.Text), 1000))
 	if r.Handoff {
 		r = b.openHandoff(ctx, msg, &st, r)
 	}
@@ -174,7 +181,7 @@ func (b *Bot) Respond(ctx context.Context, msg Message) Reply {
 		// append into): the old one, with the turns that fell off, goes.
 		n := len(st.History)
 		keep := st.History[max(0, n-(historyTurns-1)):n:n]
-		st.History = append(keep, Turn{User: r.Asked, Bot: strings.Clone(truncateRunes(r.PlainTextPrefix(historyRunes), historyRunes))})
+		st.History = append(keep, Turn{User: r.Asked, Bot: strings.Clone(match.TruncateRunes(r.PlainTextPrefix(historyRunes), historyRunes))})
 		st.Updated = time.Now()
 		if err := b.conv.Save(ctx, key, st, b.convTTL); err != nil {
 			b.warn("save conversation state", err)
@@ -198,9 +205,9 @@ func (b *Bot) rateLimited(ctx context.Context, msg Message, start time.Time) (Re
 	if ok {
 		return Reply{}, false
 	}
-	r := b.cur.Load().message(IntentRateLimited, "rate_limited", Lang(msg.Text, msg.Lang))
+	r := b.cur.Load().message(IntentRateLimited, "rate_limited", match.Lang(msg.Text, msg.Lang))
 	r.RateLimited = true
-	r.Asked = phone.MaskText(truncateRunes(strings.TrimSpace(msg.Text), 1000))
+	r.Asked = phone.MaskText(match.TruncateRunes(strings.TrimSpace(msg.Text), 1000))
 	if b.observer != nil {
 		b.observer.RateLimited(msg.Channel)
 	}
@@ -220,7 +227,7 @@ func (b *Bot) CheckNumbers(ctx context.Context, channel, user, args, lang string
 		return r
 	}
 	r := b.cur.Load().checknum(args, commandLang(args, lang))
-	r.Asked = phone.MaskText(truncateRunes(msg.Text, 1000))
+	r.Asked = phone.MaskText(match.TruncateRunes(msg.Text, 1000))
 	b.after(ctx, msg, r, start)
 	return r
 }
@@ -232,7 +239,7 @@ func (b *Bot) Preview(ctx context.Context, text, lang string) Reply {
 	text = validText(text)
 	var st State
 	r := b.respond(ctx, Message{Channel: "preview", Text: text, Lang: lang}, &st)
-	r.Asked = phone.MaskText(truncateRunes(strings.TrimSpace(text), 1000))
+	r.Asked = phone.MaskText(match.TruncateRunes(strings.TrimSpace(text), 1000))
 	return r
 }
 

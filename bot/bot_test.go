@@ -12,7 +12,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/google/go-cmp/cmp"
-	"github.com/longbridgeapp/opencc"
+	"github.com/supportbot/supportbot/bot/match"
 	"github.com/supportbot/supportbot/bot/phone"
 	"github.com/supportbot/supportbot/knowledge"
 )
@@ -32,7 +32,7 @@ func newTestBot(t testing.TB) *Bot {
 			testErr = err
 			return
 		}
-		norm, err := NewNormalizer()
+		norm, err := match.NewNormalizer()
 		if err != nil {
 			testErr = err
 			return
@@ -373,7 +373,7 @@ func TestReloadSwapsKnowledge(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	norm, err := NewNormalizer()
+	norm, err := match.NewNormalizer()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -470,9 +470,9 @@ func TestRenderSizeHint(t *testing.T) {
 func TestPlainTextPrefix(t *testing.T) {
 	b := newTestBot(t)
 	for _, q := range []string{"收不到管局短信", "sms never arrived", "验证失败了", "你好"} {
-		full := b.AnswerIntent(b.Classify(q).Intent, Lang(q, "")).PlainText()
+		full := b.AnswerIntent(b.Classify(q).Intent, match.Lang(q, "")).PlainText()
 		for _, n := range []int{1, 50, 200, 300, 100000} {
-			r := b.AnswerIntent(b.Classify(q).Intent, Lang(q, ""))
+			r := b.AnswerIntent(b.Classify(q).Intent, match.Lang(q, ""))
 			p := r.PlainTextPrefix(n)
 			if !strings.HasPrefix(full, p) {
 				t.Fatalf("%q: prefix(%d) is not a prefix of the text:\n%s\n---\n%s", q, n, p, full)
@@ -489,35 +489,6 @@ func TestPlainTextPrefix(t *testing.T) {
 // (The dictionaries' Get gives some keys another key's value, and looking
 // up every rune with it had marked 覆, 瞭 and four more, which t2s leaves
 // as they are.)
-func TestTraditionalCharactersFromKeys(t *testing.T) {
-	n, err := NewNormalizer()
-	if err != nil {
-		t.Fatal(err)
-	}
-	cc, err := opencc.New("t2s")
-	if err != nil {
-		t.Fatal(err)
-	}
-	marked := 0
-	for r := rune(hanLo); r <= hanHi; r++ {
-		out, err := cc.Convert(string(r))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if changes := out != string(r); n.isTrad(r) != changes {
-			t.Errorf("%c (U+%04X): marked %v, t2s gives %q", r, r, n.isTrad(r), out)
-		}
-		if n.isTrad(r) {
-			marked++
-		}
-	}
-	if marked < 1000 {
-		t.Errorf("only %d characters marked", marked)
-	}
-}
-
-// numberList lists numbers as the tests write them: normalized, or
-// "!input" for an invalid one.
 func numberList(nums []phone.Number) []string {
 	var out []string
 	for _, n := range nums {

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/supportbot/supportbot/bot/match"
 	"github.com/supportbot/supportbot/knowledge"
 )
 
@@ -23,14 +24,14 @@ func TestDumpRetrieval(t *testing.T) {
 	}
 	out := bufio.NewWriter(os.Stdout)
 	defer out.Flush()
-	norm, _ := NewNormalizer()
+	norm, _ := match.NewNormalizer()
 	for _, pair := range strings.Split(spec, ",") {
 		dir, file, _ := strings.Cut(pair, "=")
 		kb, err := knowledge.LoadDir(dir)
 		if err != nil {
 			t.Fatal(err)
 		}
-		m, err := NewMatcher(kb, norm)
+		m, err := match.NewMatcher(kb, norm)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -54,14 +55,14 @@ func TestDumpRetrieval(t *testing.T) {
 				continue // small talk
 			}
 			text := norm.Normalize(l.Text)
-			hits := m.ret.Find(text, 5)
+			hits := m.Find(text, 5)
 			type row struct {
 				Set, Text, Kind, Lang string
 				Label, Step           int
 				Hits                  []any
 				Pieces                []string
 			}
-			r := row{Set: filepath.Base(dir), Text: l.Text, Kind: l.Kind, Lang: Lang(l.Text, "zh"), Label: label, Pieces: m.ret.Explain(text)}
+			r := row{Set: filepath.Base(dir), Text: l.Text, Kind: l.Kind, Lang: match.Lang(l.Text, "zh"), Label: label, Pieces: m.Explain(text)}
 			if tg, ok := kb.Target(l.Intent); ok {
 				r.Step = tg.Step
 			}
@@ -82,18 +83,18 @@ func TestDumpLeaveOneOut(t *testing.T) {
 	if spec == "" {
 		t.Skip("set SUPPORTBOT_LOO=DIR,... to dump")
 	}
-	norm, _ := NewNormalizer()
+	norm, _ := match.NewNormalizer()
 	for _, dir := range strings.Split(spec, ",") {
 		kb, err := knowledge.LoadDir(dir)
 		if err != nil {
 			t.Fatal(err)
 		}
-		m, _ := NewMatcher(kb, norm)
+		m, _ := match.NewMatcher(kb, norm)
 		e := &engine{kb: kb, m: m}
 		var confs []float64
 		for i := range kb.ZH.Entries {
 			for _, p := range e.phrasings(i) {
-				hits := m.ret.Find(norm.Normalize(p.text), 6)
+				hits := m.Find(norm.Normalize(p.text), 6)
 				best := 0.0
 				for _, h := range hits {
 					if h.Doc != i {

@@ -20,7 +20,7 @@ func (b *Bot) CheckRetrieval() (warnings knowledge.Problems) {
 	for i := range e.kb.ZH.Entries {
 		own := e.kb.ZH.Entries[i].ID
 		for _, v := range e.phrasings(i) {
-			c := e.m.classify(v.text, true)
+			c := e.m.Classify(v.text)
 			got := e.family(c.Intent)
 			switch {
 			case got == own:

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/supportbot/supportbot/bot/match"
 	"github.com/supportbot/supportbot/bot/phone"
 	"github.com/supportbot/supportbot/knowledge"
 )
@@ -82,7 +83,7 @@ func (b *Bot) AnswerIntent(intent, lang string) Reply {
 	if lang != "en" {
 		lang = "zh"
 	}
-	c := Classification{Intent: knowledge.None, Lang: lang}
+	c := match.Classification{Intent: knowledge.None, Lang: lang}
 	if t, ok := e.kb.Target(intent); ok {
 		c.Intent, c.Confidence = t.ID, 1
 	}
@@ -159,7 +160,7 @@ func fill(tmpl string, pairs ...string) string {
 }
 
 // compose turns a classification into an answer.
-func (e *engine) compose(c Classification, lang string) Reply {
+func (e *engine) compose(c match.Classification, lang string) Reply {
 	r := Reply{Intent: c.Intent, Confidence: c.Confidence, Lang: lang, Numbers: c.Numbers}
 	for i, n := range r.Numbers {
 		if !n.Valid {
@@ -316,7 +317,7 @@ func (e *engine) label(id, lang string) string {
 		}
 	}
 	if utf8.RuneCountInString(s) > 60 {
-		s = truncateRunes(s, 60)
+		s = match.TruncateRunes(s, 60)
 		if i := strings.LastIndexByte(s, ' '); i > 30 { // English: a whole word
 			s = s[:i]
 		}
@@ -332,7 +333,7 @@ func itoa(n int) string { return strconv.Itoa(n) }
 // the bot could not answer by it.
 func (b *Bot) Nearest(text string) string {
 	e := b.cur.Load()
-	id := e.m.classify(text, false).Nearest
+	id := e.m.Match(text).Nearest
 	if t, ok := e.kb.Target(id); ok && t.IsEntry() {
 		return e.kb.ZH.Entries[t.Entry].Question
 	}

@@ -2,9 +2,11 @@ package bot
 
 import (
 	"fmt"
+	"math"
 	"sort"
 	"strings"
 
+	"github.com/supportbot/supportbot/bot/match"
 	"github.com/supportbot/supportbot/bot/phone"
 	"github.com/supportbot/supportbot/knowledge"
 )
@@ -133,7 +135,7 @@ func (b *Bot) Evaluate(set []Labelled) EvalReport {
 	e := b.cur.Load()
 	t := newEvalTally()
 	for _, ex := range set {
-		c := e.m.classify(ex.Text, false)
+		c := e.m.Match(ex.Text)
 		toModel := c.Intent == knowledge.None && len(c.Clarify) == 0 && len(e.passages(b.norm.Normalize(ex.Text), c.Lang, 1)) > 0
 		t.add(e, ex, c, toModel)
 	}
@@ -161,7 +163,7 @@ func newEvalTally() *evalTally {
 
 // add counts message ex, classified as c; toModel says it would go to the
 // fallback model.
-func (t *evalTally) add(e *engine, ex Labelled, c Classification, toModel bool) {
+func (t *evalTally) add(e *engine, ex Labelled, c match.Classification, toModel bool) {
 	t.r.Total++
 	t.support[ex.Intent]++
 	t.predicted[c.Intent]++
@@ -183,7 +185,7 @@ func (t *evalTally) add(e *engine, ex Labelled, c Classification, toModel bool) 
 // addScope counts an out-of-scope message and whether it got an answer,
 // or an in-scope one and whether it got the right entry: in the report
 // and in the groups of its language and its label's kind.
-func (t *evalTally) addScope(e *engine, ex Labelled, c Classification) {
+func (t *evalTally) addScope(e *engine, ex Labelled, c match.Classification) {
 	gs := []*GroupEval{groupOf(t.langs, c.Lang)}
 	if ex.Kind != "" {
 		gs = append(gs, groupOf(t.kinds, ex.Kind))
@@ -228,7 +230,7 @@ func groupOf(groups map[string]*GroupEval, name string) *GroupEval {
 
 // confuse counts a message that got another answer than its label, with
 // up to five examples of each pair, their numbers masked.
-func (t *evalTally) confuse(ex Labelled, c Classification) {
+func (t *evalTally) confuse(ex Labelled, c match.Classification) {
 	k := [2]string{ex.Intent, c.Intent}
 	if t.conf[k] == nil {
 		t.conf[k] = &Confusion{Label: ex.Intent, Predicted: c.Intent}
@@ -324,13 +326,13 @@ func (b *Bot) CheckExamples() knowledge.Problems {
 	var ps knowledge.Problems
 	for _, in := range e.kb.Rules.Intents {
 		for _, ex := range in.Examples {
-			if got := e.m.classify(ex, false).Intent; got != in.Target {
+			if got := e.m.Match(ex).Intent; got != in.Target {
 				ps = append(ps, knowledge.Problem{File: e.kb.Rules.File, Line: in.Line,
 					Msg: "example " + quote(ex) + " of " + in.ID + " is classified as " + got})
 			}
 		}
 		for _, ex := range in.Counterexamples {
-			if got := e.m.classify(ex, false).Intent; got == in.Target {
+			if got := e.m.Match(ex).Intent; got == in.Target {
 				ps = append(ps, knowledge.Problem{File: e.kb.Rules.File, Line: in.Line,
 					Msg: "counterexample " + quote(ex) + " of " + in.ID + " is classified as " + in.ID})
 			}
@@ -382,3 +384,6 @@ func (r EvalReport) Matrix() ConfusionMatrix {
 	}
 	return m
 }
+
+// round keeps three decimals, as the reports show them.
+func round(f float64) float64 { return math.Round(f*1000) / 1000 }

@@ -10,6 +10,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/supportbot/supportbot/bot/match"
 	"github.com/supportbot/supportbot/bot/phone"
 	"github.com/supportbot/supportbot/knowledge"
 )
@@ -244,7 +245,7 @@ const maxPassages = 12
 // hundreds of entries, the model still gets only the few that matter.
 func (e *engine) passages(norm, lang string, entries int) []Passage {
 	var out []Passage
-	for _, h := range e.m.ret.Find(norm, entries) {
+	for _, h := range e.m.Find(norm, entries) {
 		if h.Conf < passageConf {
 			continue
 		}
@@ -385,7 +386,7 @@ func containsAny(s string, list []string) bool {
 }
 
 // askFallback answers c from the model, or says why not.
-func (b *Bot) askFallback(ctx context.Context, e *engine, text, lang string, c Classification, history []Turn) (Reply, bool) {
+func (b *Bot) askFallback(ctx context.Context, e *engine, text, lang string, c match.Classification, history []Turn) (Reply, bool) {
 	passages := e.passages(b.norm.Normalize(text), lang, 3)
 	if len(passages) == 0 {
 		return Reply{}, false // not covered: the rules' "none" answer stands

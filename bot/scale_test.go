@@ -11,6 +11,7 @@ import (
 	"testing/fstest"
 	"time"
 
+	"github.com/supportbot/supportbot/bot/match"
 	"github.com/supportbot/supportbot/knowledge"
 )
 
@@ -99,8 +100,8 @@ func BenchmarkClassifyLargeFAQ(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	norm, _ := NewNormalizer()
-	m, err := NewMatcher(kb, norm)
+	norm, _ := match.NewNormalizer()
+	m, err := match.NewMatcher(kb, norm)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -110,7 +111,7 @@ func BenchmarkClassifyLargeFAQ(b *testing.B) {
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		start := time.Now()
-		m.classify(msgs[i%len(msgs)], false)
+		m.Match(msgs[i%len(msgs)])
 		times = append(times, time.Since(start))
 	}
 	b.StopTimer()
@@ -124,7 +125,7 @@ func BenchmarkClassifyLargeFAQ(b *testing.B) {
 // its index keep per entry.
 func BenchmarkLoadLargeFAQ(b *testing.B) {
 	fsys := scaleFAQ(b, scaleEntries)
-	norm, _ := NewNormalizer()
+	norm, _ := match.NewNormalizer()
 	var kept uint64
 	b.ReportAllocs()
 	b.ResetTimer()

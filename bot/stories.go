@@ -6,6 +6,7 @@ import (
 	"io"
 	"strings"
 
+	"github.com/supportbot/supportbot/bot/match"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -86,6 +87,6 @@ func (b *Bot) RunStory(ctx context.Context, user string, s Story) StoryResult {
 }
 
 func fail(r StoryResult, step int, problem, answer string) StoryResult {
-	r.Passed, r.Step, r.Problem, r.Answered = false, step+1, problem, truncateRunes(answer, 300)
+	r.Passed, r.Step, r.Problem, r.Answered = false, step+1, problem, match.TruncateRunes(answer, 300)
 	return r
 }

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/supportbot/supportbot/bot/match"
 	"github.com/supportbot/supportbot/bot/phone"
 	"github.com/supportbot/supportbot/knowledge"
 )
@@ -17,7 +18,7 @@ import (
 // commandLang is the language of a command's answer: the command word is
 // English, so the arguments or the caller's choice tell, else Chinese.
 func commandLang(args, lang string) string {
-	if l := Lang(args, lang); l != "en" || lang == "en" {
+	if l := match.Lang(args, lang); l != "en" || lang == "en" {
 		return l
 	}
 	return "zh"
@@ -26,12 +27,12 @@ func commandLang(args, lang string) string {
 // classifier classifies text the first time it is asked, and then gives
 // that classification again: a message is classified once, whichever of
 // the conversation's steps looks at it first.
-func (e *engine) classifier(text string) func() Classification {
-	var c Classification
+func (e *engine) classifier(text string) func() match.Classification {
+	var c match.Classification
 	done := false
-	return func() Classification {
+	return func() match.Classification {
 		if !done {
-			c, done = e.m.classify(text, false), true
+			c, done = e.m.Match(text), true
 		}
 		return c
 	}
@@ -49,13 +50,13 @@ func (e *engine) handoffRequest(msg Message, st *State) Reply {
 func (b *Bot) respond(ctx context.Context, msg Message, st *State) Reply {
 	e := b.cur.Load()
 	text := strings.TrimSpace(strings.ToValidUTF8(msg.Text, "\uFFFD"))
-	lang := Lang(text, msg.Lang)
+	lang := match.Lang(text, msg.Lang)
 	if st.Lang != "" && !hasLetters(text) {
 		lang = st.Lang // "2" or a bare number: the language so far
 	}
 	if t, ok := e.kb.Target(msg.Choice); ok && msg.Choice != "" { // a clarify button
 		st.Pending, st.Options = "", nil
-		return b.finish(e.compose(Classification{Intent: t.ID, Confidence: 1, Lang: lang}, lang), text, st)
+		return b.finish(e.compose(match.Classification{Intent: t.ID, Confidence: 1, Lang: lang}, lang), text, st)
 	}
 	if msg.Request == RequestHandoff {
 		return e.handoffRequest(msg, st)
@@ -163,12 +164,12 @@ func (e *engine) asksNumber(id string) bool {
 // continueConversation answers a message that continues the last answer:
 // a clarify choice, the number the bot asked for, or "still nothing" after
 // a troubleshooting step.
-func (b *Bot) continueConversation(e *engine, text, lang string, st *State, cls func() Classification) (Reply, bool) {
+func (b *Bot) continueConversation(e *engine, text, lang string, st *State, cls func() match.Classification) (Reply, bool) {
 	switch st.Pending {
 	case pendingClarify:
 		if id, ok := chooseOption(text, st.Options, cls); ok {
 			st.Pending, st.Options = "", nil
-			return e.compose(Classification{Intent: id, Confidence: 1, Lang: lang}, lang), true
+			return e.compose(match.Classification{Intent: id, Confidence: 1, Lang: lang}, lang), true
 		}
 	case pendingNumber: // the answer that asked for it
 		nums := phone.Extract(e.kb, text)
@@ -180,7 +181,7 @@ func (b *Bot) continueConversation(e *engine, text, lang string, st *State, cls 
 			if _, ok := e.kb.Target(st.LastIntent); !ok || !e.kb.HasTable() {
 				return e.checknum(text, lang), true
 			}
-			return e.compose(Classification{Intent: st.LastIntent, Confidence: 1, Lang: lang, Numbers: nums}, lang), true
+			return e.compose(match.Classification{Intent: st.LastIntent, Confidence: 1, Lang: lang, Numbers: nums}, lang), true
 		}
 	}
 	if st.LastIntent != "" && e.m.HasConcept(text, e.kb.Rules.Settings.Followup) {
@@ -200,7 +201,7 @@ func (b *Bot) nextStep(e *engine, lang string, st *State) Reply {
 		entry := &e.kb.ZH.Entries[t.Entry]
 		for i := range entry.Items {
 			if !slices.Contains(st.Shown, i+1) {
-				return e.compose(Classification{Intent: entry.Items[i].ID, Confidence: 1, Lang: lang}, lang)
+				return e.compose(match.Classification{Intent: entry.Items[i].ID, Confidence: 1, Lang: lang}, lang)
 			}
 		}
 	}
@@ -211,8 +212,8 @@ func (b *Bot) nextStep(e *engine, lang string, st *State) Reply {
 
 // chooseOption reads a reply to a clarify question: its number ("2",
 // "第二个", "２"), or words that classify as one of the options.
-func chooseOption(text string, options []string, cls func() Classification) (string, bool) {
-	t := strings.TrimSpace(strings.ToLower(nfkc(text)))
+func chooseOption(text string, options []string, cls func() match.Classification) (string, bool) {
+	t := strings.TrimSpace(strings.ToLower(match.NFKC(text)))
 	t = strings.Trim(t, "。.!！ 第个条项option#")
 	words := map[string]int{"1": 1, "2": 2, "3": 3, "一": 1, "二": 2, "三": 3, "one": 1, "two": 2, "three": 3, "first": 1, "second": 2, "third": 3}
 	if n, ok := words[t]; ok && n <= len(options) {
@@ -242,7 +243,7 @@ func hasContent(text string) bool {
 // /handoff (the "talk to a person" button), and the words the rules'
 // commands add ("查号 138...").
 func (e *engine) command(text string) (cmd, args string, ok bool) {
-	lower := strings.ToLower(nfkc(text))
+	lower := strings.ToLower(match.NFKC(text))
 	try := func(prefix, name string) bool {
 		if !strings.HasPrefix(lower, prefix) {
 			return false
@@ -258,7 +259,7 @@ func (e *engine) command(text string) (cmd, args string, ok bool) {
 			return
 		}
 		for _, w := range e.kb.Rules.Commands[name] {
-			if try(strings.ToLower(nfkc(w)), name) {
+			if try(strings.ToLower(match.NFKC(w)), name) {
 				return
 			}
 		}
@@ -268,7 +269,7 @@ func (e *engine) command(text string) (cmd, args string, ok bool) {
 
 func hasLetters(s string) bool {
 	for _, r := range s {
-		if isHan(r) || r < 0x80 && isLetter(byte(r)) {
+		if match.IsHan(r) || r < 0x80 && isLetter(byte(r)) {
 			return true
 		}
 	}

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/supportbot/supportbot/bot"
+	"github.com/supportbot/supportbot/bot/match"
 	"github.com/supportbot/supportbot/knowledge"
 )
 
@@ -88,7 +89,7 @@ func newBot(t *testing.T, f *fakeOpenAI, cfg bot.FallbackConfig) *bot.Bot {
 	if err != nil {
 		t.Fatal(err)
 	}
-	norm, err := bot.NewNormalizer()
+	norm, err := match.NewNormalizer()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -5,7 +5,7 @@
 // scores the entries by how much of the message each explains and how
 // much of its question the message says; and says how sure it is, with a
 // confidence fit on labelled messages. Texts come in normalised (see
-// bot.Normalizer).
+// bot/match's Normalizer).
 //
 // The files, by what they do:
 //   - index.go: the index's types, and Build: the docs' tokens, their

@@ -12,6 +12,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/supportbot/supportbot/bot"
+	"github.com/supportbot/supportbot/bot/match"
 	"github.com/supportbot/supportbot/knowledge"
 )
 
@@ -77,8 +78,8 @@ type classifyLine struct {
 	// call, as the bot words them (the questions, or a step's beginning).
 	Clarify []string `json:"clarify"`
 	// Nearest is the question of the entry nearest to the message.
-	Nearest string      `json:"nearest"`
-	Scores  []bot.Score `json:"scores,omitempty"`
+	Nearest string        `json:"nearest"`
+	Scores  []match.Score `json:"scores,omitempty"`
 }
 
 type numberBrief struct {
@@ -291,7 +292,7 @@ func kbCheck(dir string, stdout, stderr io.Writer) int {
 		}
 		return exitFailure
 	}
-	norm, err := bot.NewNormalizer()
+	norm, err := match.NewNormalizer()
 	if err != nil {
 		fmt.Fprintln(stderr, "supportbot:", err)
 		return exitFailure

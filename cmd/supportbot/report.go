@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/supportbot/supportbot/bot"
+	"github.com/supportbot/supportbot/bot/match"
 )
 
 func cmdReport(ctx context.Context, a *app, args []string) int {
@@ -40,7 +41,7 @@ func cmdReport(ctx context.Context, a *app, args []string) int {
 		return exitFailure
 	}
 	defer store.Close()
-	norm, err := bot.NewNormalizer()
+	norm, err := match.NewNormalizer()
 	if err != nil {
 		fmt.Fprintln(a.stderr, "supportbot report:", err)
 		return exitFailure
@@ -64,7 +65,7 @@ func cmdReport(ctx context.Context, a *app, args []string) int {
 // reportReaders are what the report reads the log with, from the knowledge
 // in service: the confidence under which an answer is low, and the FAQ
 // entry nearest to a question (nil without the knowledge).
-func (a *app) reportReaders(norm *bot.Normalizer) (lowBar float64, nearest func(string) string) {
+func (a *app) reportReaders(norm *match.Normalizer) (lowBar float64, nearest func(string) string) {
 	lowBar = 0.65
 	if kb, err := a.loadKnowledge(); err == nil {
 		lowBar = kb.Rules.Settings.Threshold + 0.15

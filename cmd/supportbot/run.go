@@ -17,6 +17,7 @@ import (
 	"github.com/supportbot/supportbot/bot"
 	"github.com/supportbot/supportbot/bot/chanstate"
 	"github.com/supportbot/supportbot/bot/llm"
+	"github.com/supportbot/supportbot/bot/match"
 	"github.com/supportbot/supportbot/bot/redisstate"
 	"github.com/supportbot/supportbot/bot/sqlstore"
 	"github.com/supportbot/supportbot/handlers/metrics"
@@ -108,7 +109,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 type app struct {
 	cfg            Config
 	bot            *bot.Bot
-	norm           *bot.Normalizer
+	norm           *match.Normalizer
 	feedback       bot.FeedbackStore
 	handoffs       bot.Handoffs
 	metrics        *metrics.Metrics // serve only
@@ -132,14 +133,14 @@ func (a *app) loadBot(extra ...bot.BotOption) error {
 
 // loadParts loads the dictionaries and the knowledge side by side: both
 // are on the path to the first answer.
-func (a *app) loadParts() (*knowledge.KB, *bot.Normalizer, error) {
+func (a *app) loadParts() (*knowledge.KB, *match.Normalizer, error) {
 	type normResult struct {
-		n   *bot.Normalizer
+		n   *match.Normalizer
 		err error
 	}
 	nc := make(chan normResult, 1)
 	go func() {
-		n, err := bot.NewNormalizer()
+		n, err := match.NewNormalizer()
 		nc <- normResult{n, err}
 	}()
 	kb, err := a.loadKnowledge()
@@ -151,7 +152,7 @@ func (a *app) loadParts() (*knowledge.KB, *bot.Normalizer, error) {
 }
 
 // buildBot compiles the rules and builds the bot with the state in a.state.
-func (a *app) buildBot(kb *knowledge.KB, norm *bot.Normalizer, extra ...bot.BotOption) error {
+func (a *app) buildBot(kb *knowledge.KB, norm *match.Normalizer, extra ...bot.BotOption) error {
 	var err error
 	if a.state == nil {
 		a.state = memoryState(a.cfg.RateLimit)

@@ -21,6 +21,7 @@ import (
 	"github.com/slack-go/slack/socketmode"
 	"github.com/supportbot/supportbot/bot"
 	"github.com/supportbot/supportbot/bot/chanstate"
+	"github.com/supportbot/supportbot/bot/match"
 	"github.com/supportbot/supportbot/knowledge"
 )
 
@@ -200,7 +201,7 @@ func botFor(t testing.TB, cfg Config) *bot.Bot {
 		if err != nil {
 			panic(err)
 		}
-		norm, err := bot.NewNormalizer()
+		norm, err := match.NewNormalizer()
 		if err != nil {
 			panic(err)
 		}
@@ -223,7 +224,7 @@ func newBot(t testing.TB) *bot.Bot {
 		if err != nil {
 			panic(err)
 		}
-		norm, err := bot.NewNormalizer()
+		norm, err := match.NewNormalizer()
 		if err != nil {
 			panic(err)
 		}
@@ -809,7 +810,7 @@ func handoffAdapter(t *testing.T, cfg Config) (*bot.Bot, *Adapter, *fakeSlack) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	norm, err := bot.NewNormalizer()
+	norm, err := match.NewNormalizer()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/supportbot/supportbot/bot"
+	"github.com/supportbot/supportbot/bot/match"
 	"github.com/supportbot/supportbot/bot/sqlstore"
 	"github.com/supportbot/supportbot/knowledge"
 )
@@ -49,7 +50,7 @@ func newSite(t *testing.T, token string) *site {
 	if err != nil {
 		t.Fatal(err)
 	}
-	norm, err := bot.NewNormalizer()
+	norm, err := match.NewNormalizer()
 	if err != nil {
 		t.Fatal(err)
 	}

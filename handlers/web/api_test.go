@@ -13,6 +13,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/supportbot/supportbot/bot"
+	"github.com/supportbot/supportbot/bot/match"
 	"github.com/supportbot/supportbot/bot/phone"
 	"github.com/supportbot/supportbot/knowledge"
 )
@@ -24,9 +25,9 @@ func newServer(t *testing.T) *httptest.Server {
 	if err != nil {
 		t.Fatalf("knowledge.Default: %v", err)
 	}
-	norm, err := bot.NewNormalizer()
+	norm, err := match.NewNormalizer()
 	if err != nil {
-		t.Fatalf("bot.NewNormalizer: %v", err)
+		t.Fatalf("match.NewNormalizer: %v", err)
 	}
 	b, err := bot.New(kb, norm)
 	if err != nil {
@@ -398,7 +399,7 @@ func TestIsIntentID(t *testing.T) {
 // address, and 429 with Retry-After for a limited reply.
 func TestAbuseLimits(t *testing.T) {
 	kb, _ := knowledge.Default()
-	norm, _ := bot.NewNormalizer()
+	norm, _ := match.NewNormalizer()
 	b, err := bot.New(kb, norm, bot.WithRateLimiter(bot.NewMemoryRateLimiter(2)))
 	if err != nil {
 		t.Fatal(err)

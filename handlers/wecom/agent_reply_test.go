@@ -12,6 +12,7 @@ import (
 
 	"github.com/supportbot/supportbot/bot"
 	"github.com/supportbot/supportbot/bot/chanstate"
+	"github.com/supportbot/supportbot/bot/match"
 	"github.com/supportbot/supportbot/knowledge"
 )
 
@@ -23,7 +24,7 @@ func statefulHarness(t *testing.T, cfg func(*Config)) (*harness, *bot.Bot) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	norm, err := bot.NewNormalizer()
+	norm, err := match.NewNormalizer()
 	if err != nil {
 		t.Fatal(err)
 	}

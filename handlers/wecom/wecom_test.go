@@ -19,6 +19,7 @@ import (
 
 	"github.com/supportbot/supportbot/bot"
 	"github.com/supportbot/supportbot/bot/chanstate"
+	"github.com/supportbot/supportbot/bot/match"
 	"github.com/supportbot/supportbot/knowledge"
 )
 
@@ -34,7 +35,7 @@ func newBot(t testing.TB) *bot.Bot {
 		if err != nil {
 			panic(err)
 		}
-		norm, err := bot.NewNormalizer()
+		norm, err := match.NewNormalizer()
 		if err != nil {
 			panic(err)
 		}

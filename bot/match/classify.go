@@ -1,4 +1,4 @@
-package bot
+package match
 
 import (
 	"math"
@@ -40,12 +40,27 @@ func (m *Matcher) Classify(text string) Classification {
 	return m.classify(text, true)
 }
 
+// Match classifies text as Classify does, without the per-intent scores
+// that explain the decision: what answering needs.
+func (m *Matcher) Match(text string) Classification {
+	return m.classify(text, false)
+}
+
+// Explain lists how the retrieval index reads norm, for calibration.
+func (m *Matcher) Explain(norm string) []string { return m.ret.Explain(norm) }
+
+// Find returns the n entries of the retrieval index nearest to norm, a
+// normalised message, best first.
+func (m *Matcher) Find(norm string, n int) []retrieval.Hit {
+	return m.ret.Find(norm, n)
+}
+
 // classify reads text's language and numbers, marks the terms it matches,
 // scores the intents, combines their scores with the retrieval index's
 // hits and decides; withScores adds the candidates' scores, which needs a
 // search also when the rules decide every entry.
 func (m *Matcher) classify(text string, withScores bool) Classification {
-	text = truncateRunes(text, m.settings.MaxRunes)
+	text = TruncateRunes(text, m.settings.MaxRunes)
 	c := Classification{Lang: Lang(text, "zh"), Numbers: phone.Extract(m.kb, text)}
 	plain := m.norm.Normalize(text)
 	norm := m.fixTypos(plain)
@@ -230,7 +245,7 @@ func (m *Matcher) HasConcept(text, concept string) bool {
 	if !ok {
 		return false
 	}
-	norm := m.fixTypos(m.norm.Normalize(truncateRunes(text, m.settings.MaxRunes)))
+	norm := m.fixTypos(m.norm.Normalize(TruncateRunes(text, m.settings.MaxRunes)))
 	found := false
 	var hits []hit
 	m.ac.scan(norm, func(p, start, end int) {

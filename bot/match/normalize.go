@@ -1,7 +1,4 @@
-// Package bot is the platform-free brain of supportbot: it normalises what
-// users write, matches it against the intent rules, checks phone numbers
-// against the prefix table and composes answers from the structured FAQ.
-package bot
+package match
 
 import (
 	"strings"
@@ -104,7 +101,7 @@ func (n *Normalizer) ToTraditional(s string) string {
 
 // Normalize returns the matching form of s.
 func (n *Normalizer) Normalize(s string) string {
-	s = nfkc(s)
+	s = NFKC(s)
 	for _, r := range s {
 		if n.isTrad(r) {
 			s = t2s(s)
@@ -114,8 +111,8 @@ func (n *Normalizer) Normalize(s string) string {
 	return fold(s)
 }
 
-// nfkc applies NFKC unless s is plain ASCII.
-func nfkc(s string) string {
+// NFKC applies NFKC unless s is plain ASCII.
+func NFKC(s string) string {
 	for i := 0; i < len(s); i++ {
 		if s[i] >= utf8.RuneSelf {
 			return norm.NFKC.String(s)
@@ -124,7 +121,7 @@ func nfkc(s string) string {
 	return s
 }
 
-func isHan(r rune) bool {
+func IsHan(r rune) bool {
 	return unicode.Is(unicode.Han, r)
 }
 
@@ -148,7 +145,7 @@ func fold(s string) string {
 			space = b.Len() > 0
 			continue
 		}
-		han := isHan(r)
+		han := IsHan(r)
 		if space && !(han && lastHan) {
 			b.WriteByte(' ')
 		}
@@ -159,8 +156,8 @@ func fold(s string) string {
 	return b.String()
 }
 
-// truncateRunes cuts s to at most max runes.
-func truncateRunes(s string, max int) string {
+// TruncateRunes cuts s to at most max runes.
+func TruncateRunes(s string, max int) string {
 	if max <= 0 || len(s) <= max {
 		return s
 	}

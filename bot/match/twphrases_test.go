@@ -1,4 +1,4 @@
-package bot
+package match
 
 import (
 	"bytes"
@@ -25,7 +25,7 @@ func twPhrasesTable(t *testing.T) []byte {
 	fmt.Fprintf(&b, "# OpenCC's Taiwan phrases with the mainland phrases they mean, from\n")
 	fmt.Fprintf(&b, "# github.com/longbridgeapp/opencc %s (Apache License 2.0): TWPhrasesRev, sorted.\n",
 		moduleVersion(t, "github.com/longbridgeapp/opencc"))
-	fmt.Fprintf(&b, "# Generated, do not edit: go test ./bot -run TestTaiwanPhrasesTable -update\n")
+	fmt.Fprintf(&b, "# Generated, do not edit: go test ./bot/match -run TestTaiwanPhrasesTable -update\n")
 	for _, e := range dictEntries(t, g.Dicts[0]) {
 		fmt.Fprintf(&b, "%s\t%s\n", e[0], e[1])
 	}
@@ -41,7 +41,7 @@ func TestTaiwanPhrasesTable(t *testing.T) {
 		return
 	}
 	if twPhrasesData != string(want) {
-		t.Error("twphrases.txt differs from the OpenCC module's dictionary: go test ./bot -run TestTaiwanPhrasesTable -update")
+		t.Error("twphrases.txt differs from the OpenCC module's dictionary: go test ./bot/match -run TestTaiwanPhrasesTable -update")
 	}
 }
 

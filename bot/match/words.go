@@ -1,4 +1,4 @@
-package bot
+package match
 
 import (
 	"strings"
@@ -14,7 +14,7 @@ func isWordByte(c byte) bool { return c >= 'a' && c <= 'z' || c >= '0' && c <= '
 func Lang(text, def string) string {
 	letters := false
 	for _, r := range text {
-		if isHan(r) {
+		if IsHan(r) {
 			return "zh"
 		}
 		if r < 0x80 && isLetter(byte(r)) || r >= 0xFF21 && r <= 0xFF5A {
@@ -114,7 +114,7 @@ func countUnits(s string) int {
 	inWord := false
 	for _, r := range s {
 		switch {
-		case isHan(r):
+		case IsHan(r):
 			n++
 			inWord = false
 		case r == ' ':
@@ -127,4 +127,16 @@ func countUnits(s string) int {
 		}
 	}
 	return n
+}
+
+func isLetter(c byte) bool { return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' }
+
+// isASCIIWord reports whether s is ASCII letters only.
+func isASCIIWord(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if !isLetter(s[i]) {
+			return false
+		}
+	}
+	return true
 }

@@ -1,4 +1,4 @@
-package bot
+package match
 
 import (
 	"math/rand/v2"

@@ -1,4 +1,4 @@
-package bot
+package match
 
 import (
 	"bytes"
@@ -63,7 +63,7 @@ func conversionTable(t *testing.T, spec tableSpec) []byte {
 	fmt.Fprintf(&b, "# github.com/longbridgeapp/opencc %s (Apache License 2.0): %s,\n",
 		moduleVersion(t, "github.com/longbridgeapp/opencc"), strings.Join(files, ", "))
 	fmt.Fprintf(&b, "# each key with the value OpenCC uses, sorted.\n")
-	fmt.Fprintf(&b, "# Generated, do not edit: go test ./bot -run TestConversionTables -update\n")
+	fmt.Fprintf(&b, "# Generated, do not edit: go test ./bot/match -run TestConversionTables -update\n")
 	shape := make([]int, len(cc.DictChains))
 	for i, g := range cc.DictChains {
 		shape[i] = len(g.Dicts)
@@ -87,7 +87,7 @@ func conversionTable(t *testing.T, spec tableSpec) []byte {
 // moduleVersion reads the version of module path that go.mod requires.
 func moduleVersion(t *testing.T, path string) string {
 	t.Helper()
-	mod, err := os.ReadFile("../go.mod")
+	mod, err := os.ReadFile("../../go.mod")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -138,7 +138,7 @@ func TestConversionTables(t *testing.T) {
 			continue
 		}
 		if !bytes.Equal(got, []byte(embedded[spec.file])) {
-			t.Errorf("%s differs from the OpenCC module's dictionaries: go test ./bot -run TestConversionTables -update", spec.file)
+			t.Errorf("%s differs from the OpenCC module's dictionaries: go test ./bot/match -run TestConversionTables -update", spec.file)
 		}
 	}
 	if *update {
@@ -326,3 +326,33 @@ func TestToTraditionalCacheStartsAgain(t *testing.T) {
 	}
 	wg.Wait()
 }
+
+func TestTraditionalCharactersFromKeys(t *testing.T) {
+	n, err := NewNormalizer()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cc, err := opencc.New("t2s")
+	if err != nil {
+		t.Fatal(err)
+	}
+	marked := 0
+	for r := rune(hanLo); r <= hanHi; r++ {
+		out, err := cc.Convert(string(r))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if changes := out != string(r); n.isTrad(r) != changes {
+			t.Errorf("%c (U+%04X): marked %v, t2s gives %q", r, r, n.isTrad(r), out)
+		}
+		if n.isTrad(r) {
+			marked++
+		}
+	}
+	if marked < 1000 {
+		t.Errorf("only %d characters marked", marked)
+	}
+}
+
+// numberList lists numbers as the tests write them: normalized, or
+// "!input" for an invalid one.
