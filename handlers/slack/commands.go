@@ -11,6 +11,7 @@ import (
 
 	goslack "github.com/slack-go/slack"
 	"github.com/supportbot/supportbot/bot"
+	"github.com/supportbot/supportbot/handlers/internal/textcut"
 )
 
 // commandResponse is the immediate answer to a slash command.
@@ -139,7 +140,7 @@ func (a *Adapter) command(ctx context.Context, cmd goslack.SlashCommand) command
 			label(reply.Lang, "预览（只有你能看到）· 意图 `", "Preview (only you can see this) · intent `")+reply.Intent+"`", false, false))}
 		bs = append(bs, blocks(reply, false)...)
 		bs = append(bs, goslack.NewActionBlock("preview_actions",
-			button(actionPost, truncate(text, 1900), label(reply.Lang, "发送到频道", "Post to channel"))))
+			button(actionPost, textcut.Truncate(text, 1900), label(reply.Lang, "发送到频道", "Post to channel"))))
 		return ephemeral(reply.PlainText(), bs)
 	}
 	return ephemeral("Unknown command "+cmd.Command+".\n"+commandUsage, nil)

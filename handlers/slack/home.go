@@ -9,6 +9,7 @@ import (
 	goslack "github.com/slack-go/slack"
 	"github.com/slack-go/slack/slackevents"
 	"github.com/supportbot/supportbot/bot"
+	"github.com/supportbot/supportbot/handlers/internal/textcut"
 	"github.com/supportbot/supportbot/handlers/internal/workq"
 )
 
@@ -66,7 +67,7 @@ func (a *Adapter) publishHome(ctx context.Context, user, channel string) error {
 // homeBlocks renders the Home page: its title as a header, the rest as
 // sections.
 func homeBlocks(r bot.Reply) []goslack.Block {
-	title := truncate(r.Title, 150) // Slack's limit on a header
+	title := textcut.Truncate(r.Title, 150) // Slack's limit on a header
 	r.Title = ""
 	return append([]goslack.Block{goslack.NewHeaderBlock(goslack.NewTextBlockObject(goslack.PlainTextType, title, true, false))},
 		blocks(r, false)...)

@@ -12,6 +12,7 @@ import (
 
 	goslack "github.com/slack-go/slack"
 	"github.com/supportbot/supportbot/bot"
+	"github.com/supportbot/supportbot/handlers/internal/textcut"
 )
 
 // post sends a message. Slack's rate limit (HTTP 429 with Retry-After)
@@ -119,7 +120,7 @@ func (a *Adapter) notifyAgents(ctx context.Context, user, channel, ts, text, han
 	}
 	notice := fmt.Sprintf(":raising_hand: <@%s> asked to talk to a person %s", user, where)
 	if text != "" {
-		notice += "\n> " + escape(truncate(text, 500))
+		notice += "\n> " + escape(textcut.Truncate(text, 500))
 	}
 	opts := []goslack.MsgOption{goslack.MsgOptionText(notice, false)}
 	if handoffID != "" {

@@ -2,10 +2,10 @@ package slack
 
 import (
 	"strings"
-	"unicode/utf8"
 
 	goslack "github.com/slack-go/slack"
 	"github.com/supportbot/supportbot/bot"
+	"github.com/supportbot/supportbot/handlers/internal/textcut"
 	"github.com/supportbot/supportbot/knowledge"
 )
 
@@ -52,7 +52,7 @@ const sectionLimit = 3000
 // clarify options, feedback and "talk to a person".
 func blocks(r bot.Reply, buttons bool) []goslack.Block {
 	var out []goslack.Block
-	for _, chunk := range split(mrkdwn(r), sectionLimit) {
+	for _, chunk := range textcut.Split(mrkdwn(r), sectionLimit, true) {
 		out = append(out, goslack.NewSectionBlock(goslack.NewTextBlockObject(goslack.MarkdownType, chunk, false, false), nil, nil))
 	}
 	if !buttons {
@@ -60,7 +60,7 @@ func blocks(r bot.Reply, buttons bool) []goslack.Block {
 	}
 	var els []goslack.BlockElement
 	for i, o := range r.Clarify {
-		label := truncate(strings.TrimSpace(o.Label), 70)
+		label := textcut.Truncate(strings.TrimSpace(o.Label), 70)
 		els = append(els, goslack.NewButtonBlockElement(actionClarify+itoa(i+1), o.Intent+"|"+r.Lang,
 			goslack.NewTextBlockObject(goslack.PlainTextType, itoa(i+1)+". "+label, false, false)))
 	}
@@ -74,7 +74,7 @@ func blocks(r bot.Reply, buttons bool) []goslack.Block {
 			button(actionNotHelpful, r.Intent+"|"+r.Lang, label(r.Lang, "👎 没帮助", "👎 Not helpful")))
 	}
 	if !r.Handoff && (r.Source != nil || r.Intent == knowledge.None) {
-		els = append(els, button(actionHandoff, r.Lang+"|"+truncate(r.Asked, 500), label(r.Lang, "转人工", "Talk to a person")))
+		els = append(els, button(actionHandoff, r.Lang+"|"+textcut.Truncate(r.Asked, 500), label(r.Lang, "转人工", "Talk to a person")))
 	}
 	if len(els) > 0 {
 		out = append(out, goslack.NewActionBlock("answer_actions", els...))
@@ -96,52 +96,6 @@ func label(lang, zh, en string) string {
 	return zh
 }
 
-// split cuts s into pieces of at most max bytes, at line breaks where it
-// can, never inside a character, a <link> or an &entity;.
-func split(s string, max int) []string {
-	var out []string
-	for len(s) > max {
-		cut := strings.LastIndex(s[:max], "\n")
-		if cut <= 0 {
-			cut = max
-			for cut > 0 && !isRuneStart(s[cut]) {
-				cut--
-			}
-			if lt := strings.LastIndex(s[:cut], "<"); lt > 0 && lt > strings.LastIndex(s[:cut], ">") {
-				cut = lt
-			}
-			if amp := strings.LastIndex(s[:cut], "&"); amp > 0 && amp > strings.LastIndex(s[:cut], ";") {
-				cut = amp
-			}
-		}
-		out = append(out, s[:cut])
-		s = strings.TrimLeft(s[cut:], "\n")
-	}
-	if s != "" {
-		out = append(out, s)
-	}
-	return out
-}
-
-func isRuneStart(b byte) bool { return b&0xC0 != 0x80 }
-
-func truncate(s string, max int) string {
-	if len(s) <= max { // bytes: at most max runes
-		return s
-	}
-	n := 0
-	for i := range s {
-		if n == max-1 {
-			if utf8.RuneCountInString(s[i:]) <= 1 {
-				return s
-			}
-			return s[:i] + "…"
-		}
-		n++
-	}
-	return s
-}
-
 func itoa(n int) string {
 	if n < 10 {
 		return string(rune('0' + n))
@@ -156,5 +110,5 @@ const notificationLimit = 300
 // notification is the plain text of a message whose blocks carry the
 // whole answer: its beginning, which is what a notification shows.
 func notification(r bot.Reply) string {
-	return truncate(r.PlainTextPrefix(notificationLimit), notificationLimit)
+	return textcut.Truncate(r.PlainTextPrefix(notificationLimit), notificationLimit)
 }

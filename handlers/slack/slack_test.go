@@ -866,20 +866,6 @@ func TestHandoffStaysOpenForTheConsole(t *testing.T) {
 	}
 }
 
-func TestTruncate(t *testing.T) {
-	for _, c := range []struct {
-		in   string
-		max  int
-		want string
-	}{
-		{"abc", 3, "abc"}, {"abcd", 3, "ab…"}, {"收不到短信", 5, "收不到短信"}, {"收不到短信了", 5, "收不到短…"}, {"收不到", 2, "收…"}, {"", 3, ""},
-	} {
-		if got := truncate(c.in, c.max); got != c.want {
-			t.Errorf("truncate(%q, %d) = %q, want %q", c.in, c.max, got, c.want)
-		}
-	}
-}
-
 func TestParseCommandAgreesWithTheSDK(t *testing.T) {
 	for _, body := range []string{
 		"token=xyzz0WbapA4vBCDEFasx0q6G&team_id=T1DC2JH3J&team_domain=testteamnow&channel_id=G8PSS9T3V&channel_name=foobar&user_id=U2CERLKJA&user_name=roadrunner&command=%2Fwebhook-collect&text=&response_url=https%3A%2F%2Fhooks.slack.com%2Fcommands%2FT1DC2JH3J%2F397700885554%2F96rGlfmibIGlgcZRskXaIFfN&trigger_id=398738663015.47445629121.803a0bc887a14d10d2c447fce8b6703c",

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/supportbot/supportbot/bot"
+	"github.com/supportbot/supportbot/handlers/internal/textcut"
 )
 
 // The self-built app shows clarify choices and 👍/👎 as button_interaction
@@ -176,7 +177,7 @@ func (a *Adapter) sendVote(ctx context.Context, user string, r bot.Reply) {
 func (a *Adapter) cardEvent(ctx context.Context, m message) bool {
 	k, ok := parseCardKey(m.EventKey)
 	if !ok || m.FromUserName == "" {
-		a.log.Warn("wecom: template card event with a key the bot did not make", "key", truncate(m.EventKey, 60))
+		a.log.Warn("wecom: template card event with a key the bot did not make", "key", textcut.Truncate(m.EventKey, 60))
 		return true
 	}
 	key := "wecom:card:" + m.FromUserName + ":" + m.TaskID

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/supportbot/supportbot/bot"
+	"github.com/supportbot/supportbot/handlers/internal/textcut"
 )
 
 // syncKf pulls the 微信客服 messages the event announced and answers each
@@ -74,7 +75,7 @@ func (a *Adapter) answerKf(ctx context.Context, km KfMessage) {
 	} else {
 		text = a.bot.Text("text_only", lang, nil)
 	}
-	parts := split(text, maxContent)
+	parts := textcut.Split(text, maxContent, false)
 	if len(parts) > kfMaxReplies {
 		parts = parts[:kfMaxReplies]
 	}

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/supportbot/supportbot/bot"
+	"github.com/supportbot/supportbot/handlers/internal/textcut"
 )
 
 // answerText answers a text message once. WeCom sends a message again
@@ -77,7 +78,7 @@ func (a *Adapter) answerText(ctx context.Context, w http.ResponseWriter, m messa
 			return
 		}
 		a.pool.Refused("queue full, sending the first part of a long answer")
-		text = split(text, maxContent)[0]
+		text = textcut.Split(text, maxContent, false)[0]
 	}
 	a.keepReply(ctx, key, text)
 	a.passive(w, m.FromUserName, text)
@@ -171,7 +172,7 @@ func (a *Adapter) answerLater(ctx context.Context, user, text string) error {
 
 // sendApp sends a long answer as markdown messages of at most 2048 bytes.
 func (a *Adapter) sendApp(ctx context.Context, user, md string) error {
-	for _, part := range split(md, maxContent) {
+	for _, part := range textcut.Split(md, maxContent, false) {
 		if err := a.api.SendApp(ctx, a.cfg.Secret, a.cfg.AgentID, user, "markdown", part); err != nil {
 			return fmt.Errorf("message/send to %s: %w", user, err)
 		}

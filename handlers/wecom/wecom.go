@@ -25,6 +25,7 @@ import (
 	"github.com/supportbot/supportbot/bot"
 	"github.com/supportbot/supportbot/bot/chanstate"
 	"github.com/supportbot/supportbot/bot/phone"
+	"github.com/supportbot/supportbot/handlers/internal/textcut"
 	"github.com/supportbot/supportbot/handlers/internal/workq"
 )
 
@@ -264,7 +265,7 @@ func (a *Adapter) handoff(channel, user, text, lang, handoffID string) bool {
 	if a.cfg.RobotWebhook == "" {
 		return true // the console sees it
 	}
-	notice := a.bot.Text("handoff_notice", lang, map[string]string{"channel": inert(channel), "user": inert(user), "text": phone.MaskText(inert(truncate(text, 300)))})
+	notice := a.bot.Text("handoff_notice", lang, map[string]string{"channel": inert(channel), "user": inert(user), "text": phone.MaskText(inert(textcut.Truncate(text, 300)))})
 	if !a.later("robot notice", func(ctx context.Context) error {
 		err := a.api.Robot(ctx, a.cfg.RobotWebhook, notice)
 		if err != nil && !a.cfg.Console && handoffID != "" {
@@ -290,40 +291,11 @@ var inertMarkdown = strings.NewReplacer(
 
 func inert(s string) string { return inertMarkdown.Replace(s) }
 
-// split cuts s into pieces of at most max bytes, at line breaks where it
-// can and never inside a character.
-func split(s string, max int) []string {
-	var out []string
-	for len(s) > max {
-		cut := strings.LastIndex(s[:max], "\n")
-		if cut <= 0 {
-			cut = max
-			for cut > 0 && s[cut]&0xC0 == 0x80 {
-				cut--
-			}
-		}
-		out = append(out, strings.TrimRight(s[:cut], "\n"))
-		s = strings.TrimLeft(s[cut:], "\n")
-	}
-	if s = strings.TrimRight(s, "\n"); s != "" || len(out) == 0 {
-		out = append(out, s)
-	}
-	return out
-}
-
-func truncate(s string, max int) string {
-	r := []rune(s)
-	if len(r) <= max {
-		return s
-	}
-	return string(r[:max]) + "…"
-}
-
 // DeliverAgentReply sends what an agent wrote in the admin console to the
 // user of a handoff: an app message for 企业微信 users, a 微信客服 message
 // for WeChat customers.
 func (a *Adapter) DeliverAgentReply(ctx context.Context, h bot.Handoff, text string) error {
-	parts := split(a.bot.Text("agent_reply", h.Lang, map[string]string{"text": text}), maxContent)
+	parts := textcut.Split(a.bot.Text("agent_reply", h.Lang, map[string]string{"text": text}), maxContent, false)
 	for _, p := range parts {
 		var err error
 		switch h.Channel {

@@ -448,20 +448,6 @@ func TestHandoffNoticeIsInert(t *testing.T) {
 	}
 }
 
-func TestSplit(t *testing.T) {
-	s := strings.Repeat("第一行内容\n", 500)
-	for _, p := range split(s, maxContent) {
-		if len(p) > maxContent || !strings.HasSuffix(p, "内容") {
-			t.Fatalf("part of %d bytes ends %q", len(p), p[len(p)-6:])
-		}
-	}
-	long := strings.Repeat("字", 1000)
-	parts := split(long, maxContent)
-	if strings.Join(parts, "") != long {
-		t.Error("split without line breaks lost text")
-	}
-}
-
 // sharedTokens is an in-memory TokenStore standing in for Redis.
 type sharedTokens struct {
 	mu     sync.Mutex
