@@ -118,7 +118,7 @@ func (a *Adapter) command(ctx context.Context, cmd goslack.SlashCommand) command
 			return ephemeral(commandUsage, nil)
 		}
 		reply := a.bot.CheckNumbers(ctx, "slack", cmd.UserID, text, "")
-		return ephemeral(reply.PlainText(), blocks(reply, false))
+		return ephemeral(reply.PlainText(), blocks(reply, nil))
 	case "/resolve":
 		if text == "" {
 			return ephemeral("Usage: `/resolve HANDOFF_ID` (the id is on the handoff notice).", nil)
@@ -137,10 +137,10 @@ func (a *Adapter) command(ctx context.Context, cmd goslack.SlashCommand) command
 		}
 		reply := a.bot.Respond(ctx, bot.Message{Channel: "slack", User: cmd.UserID, Text: text})
 		bs := []goslack.Block{goslack.NewContextBlock("preview", goslack.NewTextBlockObject(goslack.MarkdownType,
-			label(reply.Lang, "预览（只有你能看到）· 意图 `", "Preview (only you can see this) · intent `")+reply.Intent+"`", false, false))}
-		bs = append(bs, blocks(reply, false)...)
+			a.bot.Text("preview_note", reply.Lang, map[string]string{"intent": reply.Intent}), false, false))}
+		bs = append(bs, blocks(reply, nil)...)
 		bs = append(bs, goslack.NewActionBlock("preview_actions",
-			button(actionPost, textcut.Truncate(text, 1900), label(reply.Lang, "发送到频道", "Post to channel"))))
+			button(actionPost, textcut.Truncate(text, 1900), a.bot.Text("post_to_channel", reply.Lang, nil))))
 		return ephemeral(reply.PlainText(), bs)
 	}
 	return ephemeral("Unknown command "+cmd.Command+".\n"+commandUsage, nil)

@@ -232,7 +232,7 @@ func (a *Adapter) answer(ctx context.Context, m incomingMsg) error {
 	}
 	opts := []goslack.MsgOption{
 		goslack.MsgOptionText(notification(reply), true),
-		goslack.MsgOptionBlocks(blocks(reply, true)...),
+		goslack.MsgOptionBlocks(blocks(reply, a.buttons(reply.Lang))...),
 	}
 	if m.threadTS != "" {
 		opts = append(opts, goslack.MsgOptionTS(m.threadTS))

@@ -70,5 +70,5 @@ func homeBlocks(r bot.Reply) []goslack.Block {
 	title := textcut.Truncate(r.Title, 150) // Slack's limit on a header
 	r.Title = ""
 	return append([]goslack.Block{goslack.NewHeaderBlock(goslack.NewTextBlockObject(goslack.PlainTextType, title, true, false))},
-		blocks(r, false)...)
+		blocks(r, nil)...)
 }

@@ -98,7 +98,7 @@ func (a *Adapter) action(ctx context.Context, cb goslack.InteractionCallback, ac
 		return a.respond(ctx, cb.ResponseURL, a.bot.Text("handoff_notified", lang, nil))
 	case act.ActionID == actionPost:
 		reply := a.bot.Respond(ctx, bot.Message{Channel: "slack", User: cb.User.ID, Text: act.Value})
-		bs := goslack.Blocks{BlockSet: blocks(reply, true)}
+		bs := goslack.Blocks{BlockSet: blocks(reply, a.buttons(reply.Lang))}
 		if err := a.webhook(ctx, cb.ResponseURL, &goslack.WebhookMessage{
 			ResponseType: "in_channel", Text: escape(reply.PlainText()), Blocks: &bs,
 		}); err != nil {
@@ -118,7 +118,7 @@ func (a *Adapter) action(ctx context.Context, cb goslack.InteractionCallback, ac
 			Text: fmt.Sprintf(":white_check_mark: Resolved by <@%s>; the bot answers this user again.", cb.User.ID)})
 	case strings.HasPrefix(act.ActionID, actionClarify):
 		reply := a.bot.AnswerIntent(value, lang)
-		bs := goslack.Blocks{BlockSet: blocks(reply, true)}
+		bs := goslack.Blocks{BlockSet: blocks(reply, a.buttons(reply.Lang))}
 		thread := cb.Container.ThreadTs
 		if thread == "" && !strings.HasPrefix(channel, "D") {
 			thread = cb.Container.MessageTs

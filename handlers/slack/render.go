@@ -48,14 +48,24 @@ func escape(s string) string { return escaper.Replace(s) }
 // sectionLimit is Slack's limit on a section block's text.
 const sectionLimit = 3000
 
-// blocks renders a reply as Block Kit: its text in sections, then buttons:
-// clarify options, feedback and "talk to a person".
-func blocks(r bot.Reply, buttons bool) []goslack.Block {
+// buttonTexts are the words on an answer's buttons, in its language.
+type buttonTexts struct{ helpful, notHelpful, human string }
+
+// buttons are the words on the buttons of an answer in lang, from the
+// knowledge's messages.
+func (a *Adapter) buttons(lang string) *buttonTexts {
+	return &buttonTexts{a.bot.Text("feedback_helpful", lang, nil), a.bot.Text("feedback_not_helpful", lang, nil),
+		a.bot.Text("human_button", lang, nil)}
+}
+
+// blocks renders a reply as Block Kit: its text in sections, then, with
+// button texts, buttons: clarify options, feedback and "talk to a person".
+func blocks(r bot.Reply, texts *buttonTexts) []goslack.Block {
 	var out []goslack.Block
 	for _, chunk := range textcut.Split(mrkdwn(r), sectionLimit, true) {
 		out = append(out, goslack.NewSectionBlock(goslack.NewTextBlockObject(goslack.MarkdownType, chunk, false, false), nil, nil))
 	}
-	if !buttons {
+	if texts == nil {
 		return out
 	}
 	var els []goslack.BlockElement
@@ -70,11 +80,11 @@ func blocks(r bot.Reply, buttons bool) []goslack.Block {
 	}
 	if r.Source != nil {
 		els = append(els,
-			button(actionHelpful, r.Intent+"|"+r.Lang, label(r.Lang, "👍 有帮助", "👍 Helpful")),
-			button(actionNotHelpful, r.Intent+"|"+r.Lang, label(r.Lang, "👎 没帮助", "👎 Not helpful")))
+			button(actionHelpful, r.Intent+"|"+r.Lang, texts.helpful),
+			button(actionNotHelpful, r.Intent+"|"+r.Lang, texts.notHelpful))
 	}
 	if !r.Handoff && (r.Source != nil || r.Intent == knowledge.None) {
-		els = append(els, button(actionHandoff, r.Lang+"|"+textcut.Truncate(r.Asked, 500), label(r.Lang, "转人工", "Talk to a person")))
+		els = append(els, button(actionHandoff, r.Lang+"|"+textcut.Truncate(r.Asked, 500), texts.human))
 	}
 	if len(els) > 0 {
 		out = append(out, goslack.NewActionBlock("answer_actions", els...))
@@ -89,12 +99,6 @@ func button(id, value, text string) *goslack.ButtonBlockElement {
 	return goslack.NewButtonBlockElement(id, value, goslack.NewTextBlockObject(goslack.PlainTextType, text, true, false))
 }
 
-func label(lang, zh, en string) string {
-	if lang == "en" {
-		return en
-	}
-	return zh
-}
 
 func itoa(n int) string {
 	if n < 10 {
