@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/supportbot/supportbot/bot"
@@ -116,6 +117,10 @@ func (s *Store) storeInbox(ops []inboxOp) {
 	}
 }
 
+// applyInbox stores ops in one transaction: the drops first (an event
+// dropped as not taken may come again in the same batch), then the puts,
+// then the releases (which follow every drop and put before them), each
+// kind in as few statements as it takes.
 func (s *Store) applyInbox(ops []inboxOp) error {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
@@ -124,22 +129,73 @@ func (s *Store) applyInbox(ops []inboxOp) error {
 		return err
 	}
 	defer tx.Rollback()
-	now := time.Now()
+	var drops, puts, releases []inboxOp
 	for _, op := range ops {
 		switch {
 		case op.put != nil:
-			_, err = tx.ExecContext(ctx, s.q(`INSERT INTO inbox (id, channel, payload, owner, lease, created) VALUES (?, ?, ?, ?, ?, ?)
-				ON CONFLICT (id) DO NOTHING`), op.put.ID, op.put.Channel, op.put.Payload, op.owner, now.Add(op.lease).UnixMilli(), now.UnixMilli())
+			puts = append(puts, op)
 		case op.release:
-			_, err = tx.ExecContext(ctx, s.q(`UPDATE inbox SET lease = 0 WHERE owner = ?`), op.owner)
+			releases = append(releases, op)
 		default:
-			_, err = tx.ExecContext(ctx, s.q(`DELETE FROM inbox WHERE id = ?`), op.drop)
+			drops = append(drops, op)
 		}
-		if err != nil {
+	}
+	if err := s.dropInbox(ctx, tx, drops); err != nil {
+		return err
+	}
+	if err := s.putInbox(ctx, tx, puts); err != nil {
+		return err
+	}
+	for _, op := range releases {
+		if _, err := tx.ExecContext(ctx, s.q(`UPDATE inbox SET lease = 0 WHERE owner = ?`), op.owner); err != nil {
 			return err
 		}
 	}
 	return tx.Commit()
+}
+
+// inboxRows is how many rows one statement writes at most.
+const inboxRows = 64
+
+// putInbox inserts the puts' entries, many to a statement.
+func (s *Store) putInbox(ctx context.Context, tx *sql.Tx, puts []inboxOp) error {
+	now := time.Now()
+	for len(puts) > 0 {
+		n := min(len(puts), inboxRows)
+		var q strings.Builder
+		q.WriteString(`INSERT INTO inbox (id, channel, payload, owner, lease, created) VALUES `)
+		args := make([]any, 0, 6*n)
+		for i, op := range puts[:n] {
+			if i > 0 {
+				q.WriteString(", ")
+			}
+			q.WriteString("(?, ?, ?, ?, ?, ?)")
+			args = append(args, op.put.ID, op.put.Channel, op.put.Payload, op.owner, now.Add(op.lease).UnixMilli(), now.UnixMilli())
+		}
+		q.WriteString(` ON CONFLICT (id) DO NOTHING`)
+		if _, err := tx.ExecContext(ctx, s.q(q.String()), args...); err != nil {
+			return err
+		}
+		puts = puts[n:]
+	}
+	return nil
+}
+
+// dropInbox deletes the drops' entries, many to a statement.
+func (s *Store) dropInbox(ctx context.Context, tx *sql.Tx, drops []inboxOp) error {
+	for len(drops) > 0 {
+		n := min(len(drops), inboxRows)
+		args := make([]any, n)
+		for i, op := range drops[:n] {
+			args[i] = op.drop
+		}
+		q := `DELETE FROM inbox WHERE id IN (?` + strings.Repeat(", ?", n-1) + `)`
+		if _, err := tx.ExecContext(ctx, s.q(q), args...); err != nil {
+			return err
+		}
+		drops = drops[n:]
+	}
+	return nil
 }
 
 // Renew implements bot.Inbox.

@@ -96,6 +96,9 @@ type SlackConfig struct {
 	// handoffs from anywhere; anyone acting in AgentChannel may too.
 	AgentIDs []string
 	APIURL   string // SLACK_API_URL: Web API base, ending in /
+	// NoInbox (SLACK_INBOX=off) acknowledges events before they are
+	// stored: faster under a flood, but a crash loses the unanswered.
+	NoInbox bool
 }
 
 // Enabled reports whether the Slack channel is configured.
@@ -129,6 +132,13 @@ func (c *Config) loadSlack(getenv func(string) string) error {
 		AgentChannel:  getenv("SLACK_AGENT_CHANNEL"),
 		AgentIDs:      splitList(getenv("SLACK_AGENT_IDS")),
 		APIURL:        getenv("SLACK_API_URL"),
+	}
+	switch v := getenv("SLACK_INBOX"); v {
+	case "", "on":
+	case "off":
+		c.Slack.NoInbox = true
+	default:
+		return fmt.Errorf("SLACK_INBOX must be on or off, got %q", v)
 	}
 	return c.Slack.check()
 }

@@ -158,7 +158,7 @@ func (s *serving) startSlack() {
 	client := goslack.New(sc.BotToken, goslack.OptionAPIURL(sc.APIURL), goslack.OptionAppLevelToken(sc.AppToken),
 		goslack.OptionHTTPClient(apiClient()))
 	cfg := slackchan.Config{SigningSecret: sc.SigningSecret, AgentChannel: sc.AgentChannel, AgentIDs: sc.AgentIDs, Console: a.cfg.AdminToken != ""}
-	if a.store != nil {
+	if a.store != nil && !sc.NoInbox {
 		// Acknowledged events are kept in the exchange log's database
 		// until answered, sealed under the workspace's secrets.
 		cfg.Inbox, cfg.InboxSecret = a.store, []byte(sc.SigningSecret+"\x00"+sc.BotToken)
