@@ -128,6 +128,21 @@ func (b *Bot) NeedsModel(text string) bool {
 		len(e.passages(b.norm.Normalize(text), match.Lang(text, "zh"), 1)) > 0
 }
 
+// Knowledge returns the knowledge in service with its compiled matcher, a
+// pair that belongs together (a reload swaps both), for the operators'
+// tools (bot/evaluate).
+func (b *Bot) Knowledge() (*knowledge.KB, *match.Matcher) {
+	e := b.cur.Load()
+	return e.kb, e.m
+}
+
+// HasPassages reports whether the fallback model would get FAQ passages
+// for text in lang: a message the rules do not answer goes to the model
+// only then.
+func (b *Bot) HasPassages(text, lang string) bool {
+	return len(b.cur.Load().passages(b.norm.Normalize(text), lang, 1)) > 0
+}
+
 // KB returns the knowledge in service.
 func (b *Bot) KB() *knowledge.KB { return b.cur.Load().kb }
 

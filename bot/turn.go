@@ -117,7 +117,7 @@ func (b *Bot) respond(ctx context.Context, msg Message, st *State) Reply {
 func (b *Bot) finish(r Reply, text string, st *State) Reply {
 	e := b.cur.Load()
 	if r.Source != nil {
-		if e.family(st.LastIntent) != e.family(r.Intent) {
+		if e.kb.Family(st.LastIntent) != e.kb.Family(r.Intent) {
 			st.Shown = nil
 		}
 		if r.Source.Step == 0 {
@@ -136,15 +136,6 @@ func (b *Bot) finish(r Reply, text string, st *State) Reply {
 		b.traditional(&r)
 	}
 	return r
-}
-
-// family is the answer an answer belongs to: its entry, for a step or
-// case; itself otherwise.
-func (e *engine) family(id string) string {
-	if t, ok := e.kb.Target(id); ok && t.IsEntry() {
-		return e.kb.ZH.Entries[t.Entry].ID
-	}
-	return id
 }
 
 // asksNumber reports whether an answer needs the user's phone number: its
@@ -186,7 +177,7 @@ func (b *Bot) continueConversation(e *engine, text, lang string, st *State, cls 
 	}
 	if st.LastIntent != "" && e.m.HasConcept(text, e.kb.Rules.Settings.Followup) {
 		c := cls()
-		if c.Intent == knowledge.None || e.family(c.Intent) == e.family(st.LastIntent) {
+		if c.Intent == knowledge.None || e.kb.Family(c.Intent) == e.kb.Family(st.LastIntent) {
 			return b.nextStep(e, lang, st), true
 		}
 	}

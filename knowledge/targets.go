@@ -155,3 +155,13 @@ func (kb *KB) findTarget(in Intent) (Target, string) {
 	}
 	return kb.targets[kb.byID[id]], ""
 }
+
+// Family is the id of the entry a target belongs to: an entry's own id for
+// the entry and each of its steps and cases; other ids (the rules' own
+// intents) as they are.
+func (kb *KB) Family(id string) string {
+	if t, ok := kb.Target(id); ok && t.IsEntry() {
+		return kb.ZH.Entries[t.Entry].ID
+	}
+	return id
+}

@@ -12,6 +12,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/supportbot/supportbot/bot"
+	"github.com/supportbot/supportbot/bot/evaluate"
 	"github.com/supportbot/supportbot/bot/match"
 	"github.com/supportbot/supportbot/knowledge"
 )
@@ -149,7 +150,7 @@ func cmdEval(ctx context.Context, a *app, args []string) int {
 		fs.Usage()
 		return exitUsage
 	}
-	var set []bot.Labelled
+	var set []evaluate.Labelled
 	for _, name := range fs.Args() {
 		s, err := readLabelled(name, a.bot.KB())
 		if err != nil {
@@ -158,7 +159,7 @@ func cmdEval(ctx context.Context, a *app, args []string) int {
 		}
 		set = append(set, s...)
 	}
-	r := a.bot.Evaluate(set)
+	r := evaluate.Evaluate(a.bot, set)
 	if *plot != "" {
 		if err := plotMatrix(*plot, r); err != nil {
 			fmt.Fprintln(a.stderr, "supportbot eval:", err)
@@ -173,7 +174,7 @@ func cmdEval(ctx context.Context, a *app, args []string) int {
 }
 
 // plotMatrix writes r's confusion matrix to the SVG file name.
-func plotMatrix(name string, r bot.EvalReport) error {
+func plotMatrix(name string, r evaluate.Report) error {
 	f, err := os.Create(name)
 	if err != nil {
 		return err
@@ -189,20 +190,20 @@ func plotMatrix(name string, r bot.EvalReport) error {
 	return nil
 }
 
-func readLabelled(name string, kb *knowledge.KB) ([]bot.Labelled, error) {
+func readLabelled(name string, kb *knowledge.KB) ([]evaluate.Labelled, error) {
 	f, err := os.Open(name)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	var set []bot.Labelled
+	var set []evaluate.Labelled
 	sc := bufio.NewScanner(f)
 	sc.Buffer(make([]byte, 64<<10), 4<<20)
 	for line := 1; sc.Scan(); line++ {
 		if strings.TrimSpace(sc.Text()) == "" {
 			continue
 		}
-		var ex bot.Labelled
+		var ex evaluate.Labelled
 		if err := json.Unmarshal(sc.Bytes(), &ex); err != nil {
 			return nil, fmt.Errorf("%s:%d: %v", name, line, err)
 		}
@@ -214,7 +215,7 @@ func readLabelled(name string, kb *knowledge.KB) ([]bot.Labelled, error) {
 	return set, sc.Err()
 }
 
-func printEval(w io.Writer, r bot.EvalReport) {
+func printEval(w io.Writer, r evaluate.Report) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "intent\tsupport\tpredicted\tprecision\trecall\tf1\t")
 	for _, ie := range r.Intents {
@@ -226,7 +227,7 @@ func printEval(w io.Writer, r bot.EvalReport) {
 	fmt.Fprintf(w, "out-of-scope false answers %.3f (%d/%d); with clarify questions %.3f (%d)\n", r.FalseAnswerRate, r.FalseAnswers, r.OutOfScope, r.FalseOrClarifiedRate, r.FalseOrClarified)
 	for _, gs := range []struct {
 		name string
-		list []bot.GroupEval
+		list []evaluate.Group
 	}{{"language", r.Langs}, {"kind", r.Kinds}} {
 		for _, g := range gs.list {
 			fmt.Fprintf(w, "  %s %-12s in-scope top-1 %.3f (%d)  false answers with clarify %.3f (%d)\n", gs.name, g.Group, g.EntryAccuracy, g.InScope, g.FalseAnswerRate, g.OutOfScope)
@@ -302,7 +303,7 @@ func kbCheck(dir string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "supportbot:", err)
 		return exitFailure
 	}
-	if ps := b.CheckExamples(); len(ps) > 0 {
+	if ps := evaluate.CheckExamples(b); len(ps) > 0 {
 		for _, p := range ps {
 			fmt.Fprintln(stderr, p)
 		}
@@ -316,7 +317,7 @@ func kbCheck(dir string, stdout, stderr io.Writer) int {
 	for _, n := range kb.Notes {
 		fmt.Fprintln(stdout, "note:", n)
 	}
-	warnings := b.CheckRetrieval()
+	warnings := evaluate.CheckRetrieval(b)
 	for _, w := range warnings {
 		fmt.Fprintln(stdout, "warning:", w)
 	}
@@ -334,21 +335,21 @@ func runStories(ctx context.Context, a *app, files []string, asJSON bool) int {
 		fmt.Fprintln(a.stderr, "supportbot eval --stories: name a stories file")
 		return exitUsage
 	}
-	var results []bot.StoryResult
+	var results []evaluate.StoryResult
 	for _, name := range files {
 		f, err := os.Open(name)
 		if err != nil {
 			fmt.Fprintln(a.stderr, "supportbot eval:", err)
 			return exitFailure
 		}
-		stories, err := bot.ParseStories(f)
+		stories, err := evaluate.ParseStories(f)
 		f.Close()
 		if err != nil {
 			fmt.Fprintf(a.stderr, "supportbot eval: %s: %v\n", name, err)
 			return exitFailure
 		}
 		for i, s := range stories {
-			results = append(results, a.bot.RunStory(ctx, fmt.Sprintf("story-%s-%d", name, i), s))
+			results = append(results, evaluate.RunStory(ctx, a.bot, fmt.Sprintf("story-%s-%d", name, i), s))
 		}
 	}
 	passed := 0

@@ -10,10 +10,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/joho/godotenv"
 	"github.com/supportbot/supportbot/bot"
 	"github.com/supportbot/supportbot/handlers/web"
-
-	"github.com/joho/godotenv"
 	"github.com/supportbot/supportbot/handlers/wecom"
 )
 

@@ -8,9 +8,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/supportbot/supportbot/bot/evaluate"
 	"golang.org/x/text/width"
-
-	"github.com/supportbot/supportbot/bot"
 )
 
 // The confusion matrix's drawing: sizes in pixels, widths of text in ems.
@@ -30,7 +29,7 @@ const (
 // beside hundreds of right answers. Labels wider than plotLabelEm are
 // shortened in the middle (an id's ".2" stays) and carry their full text
 // in a <title>, which browsers show on hover.
-func writeMatrixSVG(w io.Writer, m bot.ConfusionMatrix, caption string) error {
+func writeMatrixSVG(w io.Writer, m evaluate.ConfusionMatrix, caption string) error {
 	n := len(m.Labels)
 	most := 1
 	for _, row := range m.Counts {

@@ -10,8 +10,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
-
-	"github.com/supportbot/supportbot/bot"
+	"github.com/supportbot/supportbot/bot/evaluate"
 )
 
 // svgNode is any element of an SVG document, with its children.
@@ -93,7 +92,7 @@ func readMatrixSVG(t *testing.T, svg []byte) drawnMatrix {
 func TestMatrixSVG(t *testing.T) {
 	t.Parallel()
 	long := "没有收到管局发送的核验短信怎么办.2"
-	m := bot.ConfusionMatrix{
+	m := evaluate.ConfusionMatrix{
 		Labels: []string{`a<b`, `R&D "x" 'y'`, long, "none"},
 		Counts: [][]int{{7, 0, 1, 0}, {0, 12, 0, 0}, {0, 2, 150, 0}, {3, 0, 0, 40}},
 	}
@@ -164,7 +163,7 @@ func TestRunEvalPlot(t *testing.T) {
 		t.Parallel()
 		svg := filepath.Join(t.TempDir(), "matrix.svg")
 		r := runOK(t, nil, "", "eval", "--json", "--plot", svg, set)
-		if rep := jsonLines[bot.EvalReport](t, r.stdout); len(rep) != 1 || rep[0].Total != 4 {
+		if rep := jsonLines[evaluate.Report](t, r.stdout); len(rep) != 1 || rep[0].Total != 4 {
 			t.Fatalf("the report is not JSON alone on stdout:\n%s", r.stdout)
 		}
 		b, err := os.ReadFile(svg)

@@ -19,7 +19,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
-	"github.com/supportbot/supportbot/bot"
+	"github.com/supportbot/supportbot/bot/evaluate"
 	"github.com/supportbot/supportbot/bot/phone"
 	"github.com/supportbot/supportbot/handlers/web"
 	"github.com/supportbot/supportbot/knowledge"
@@ -265,7 +265,7 @@ func TestRunEval(t *testing.T) {
 			t.Fatal(err)
 		}
 		r := runOK(t, nil, "", "eval", "--json", file)
-		got := jsonLines[bot.EvalReport](t, r.stdout)
+		got := jsonLines[evaluate.Report](t, r.stdout)
 		if len(got) != 1 {
 			t.Fatalf("got %d JSON lines, want 1:\n%s", len(got), r.stdout)
 		}

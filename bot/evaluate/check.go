@@ -1,9 +1,10 @@
-package bot
+package evaluate
 
 import (
 	"fmt"
 	"slices"
 
+	"github.com/supportbot/supportbot/bot"
 	"github.com/supportbot/supportbot/knowledge"
 )
 
@@ -12,8 +13,8 @@ import (
 // about each one that does not get its own entry, and about pairs of
 // entries whose phrasings the bot can hardly tell apart: where a phrasing
 // (also:) or a clearer heading is missing.
-func (b *Bot) CheckRetrieval() (warnings knowledge.Problems) {
-	e := b.cur.Load()
+func CheckRetrieval(b *bot.Bot) (warnings knowledge.Problems) {
+	e := snapshotOf(b)
 	th, margin := e.kb.Rules.Settings.Threshold, e.kb.Rules.Settings.ClarifyMargin
 	type pair struct{ a, b int }
 	confusable := map[pair]string{}
@@ -21,10 +22,10 @@ func (b *Bot) CheckRetrieval() (warnings knowledge.Problems) {
 		own := e.kb.ZH.Entries[i].ID
 		for _, v := range e.phrasings(i) {
 			c := e.m.Classify(v.text)
-			got := e.family(c.Intent)
+			got := e.kb.Family(c.Intent)
 			switch {
 			case got == own:
-			case c.Intent == knowledge.None && slices.ContainsFunc(c.Clarify, func(id string) bool { return e.family(id) == own }):
+			case c.Intent == knowledge.None && slices.ContainsFunc(c.Clarify, func(id string) bool { return e.kb.Family(id) == own }):
 				warnings = append(warnings, knowledge.Problem{File: v.entry.File, Line: v.line,
 					Msg: fmt.Sprintf("%q is only offered as a choice for %q: add also: phrasings", v.text, v.entry.Question)})
 			case c.Intent == knowledge.None:
@@ -37,7 +38,7 @@ func (b *Bot) CheckRetrieval() (warnings knowledge.Problems) {
 			// Another entry as close as this one: the two are confusable.
 			best := map[string]float64{}
 			for _, s := range c.Scores {
-				f := e.family(s.Intent)
+				f := e.kb.Family(s.Intent)
 				best[f] = max(best[f], s.Score)
 			}
 			for f, s := range best {
@@ -81,7 +82,7 @@ type phrasing struct {
 
 // phrasings lists entry i's question in both languages and its also:
 // phrasings.
-func (e *engine) phrasings(i int) []phrasing {
+func (e *snapshot) phrasings(i int) []phrasing {
 	var out []phrasing
 	versions := []*knowledge.Entry{&e.kb.ZH.Entries[i]}
 	if en := &e.kb.EN.Entries[i]; en.Lang == "en" {
@@ -97,7 +98,7 @@ func (e *engine) phrasings(i int) []phrasing {
 }
 
 // describe names an answer for people: its entry's question, and the step.
-func (e *engine) describe(id string) string {
+func (e *snapshot) describe(id string) string {
 	t, ok := e.kb.Target(id)
 	if !ok || !t.IsEntry() {
 		return fmt.Sprintf("%q", id)

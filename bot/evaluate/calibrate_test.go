@@ -1,4 +1,4 @@
-package bot
+package evaluate
 
 import (
 	"bufio"
@@ -90,7 +90,7 @@ func TestDumpLeaveOneOut(t *testing.T) {
 			t.Fatal(err)
 		}
 		m, _ := match.NewMatcher(kb, norm)
-		e := &engine{kb: kb, m: m}
+		e := &snapshot{kb: kb, m: m}
 		var confs []float64
 		for i := range kb.ZH.Entries {
 			for _, p := range e.phrasings(i) {

@@ -1,4 +1,4 @@
-package bot
+package evaluate
 
 import (
 	"fmt"
@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/supportbot/supportbot/bot"
 	"github.com/supportbot/supportbot/bot/match"
 	"github.com/supportbot/supportbot/bot/phone"
 	"github.com/supportbot/supportbot/knowledge"
@@ -66,14 +67,14 @@ func (l *Labelled) Resolve(kb *knowledge.KB) error {
 	return nil
 }
 
-// EvalReport scores a matcher on a labelled set, in the manner of NLU test
+// Report scores a matcher on a labelled set, in the manner of NLU test
 // reports: per-intent precision, recall and F1, the confusions, accuracy,
 // and how often out-of-scope messages got an answer anyway.
-type EvalReport struct {
-	Total    int          `json:"total"`
-	Correct  int          `json:"correct"`
-	Accuracy float64      `json:"accuracy"`
-	Intents  []IntentEval `json:"intents"`
+type Report struct {
+	Total    int           `json:"total"`
+	Correct  int           `json:"correct"`
+	Accuracy float64       `json:"accuracy"`
+	Intents  []IntentScore `json:"intents"`
 	// InScope counts the messages labelled with an FAQ entry or item;
 	// EntryCorrect those that got the right entry (any of its steps, or
 	// the whole), and EntryAccuracy the share: the "top-1" figure.
@@ -94,14 +95,14 @@ type EvalReport struct {
 	ToModel int `json:"to_model"`
 	// Langs and Kinds break the in-scope and out-of-scope figures down by
 	// the message's language and by the label's kind.
-	Langs      []GroupEval `json:"langs"`
-	Kinds      []GroupEval `json:"kinds,omitempty"`
+	Langs      []Group     `json:"langs"`
+	Kinds      []Group     `json:"kinds,omitempty"`
 	Confusions []Confusion `json:"confusions"`
 	MacroF1    float64     `json:"macro_f1"`
 }
 
-// GroupEval is the report's figures for one group of messages.
-type GroupEval struct {
+// Group is the report's figures for one group of messages.
+type Group struct {
 	Group         string  `json:"group"`
 	InScope       int     `json:"in_scope"`
 	EntryAccuracy float64 `json:"entry_accuracy"`
@@ -112,8 +113,8 @@ type GroupEval struct {
 	entryCorrect, falseAnswers int
 }
 
-// IntentEval is one intent's line of the report.
-type IntentEval struct {
+// IntentScore is one intent's line of the report.
+type IntentScore struct {
 	Intent    string  `json:"intent"`
 	Support   int     `json:"support"` // labelled with it
 	Predicted int     `json:"predicted"`
@@ -131,12 +132,12 @@ type Confusion struct {
 }
 
 // Evaluate classifies every message of set, whose labels are resolved.
-func (b *Bot) Evaluate(set []Labelled) EvalReport {
-	e := b.cur.Load()
+func Evaluate(b *bot.Bot, set []Labelled) Report {
+	e := snapshotOf(b)
 	t := newEvalTally()
 	for _, ex := range set {
 		c := e.m.Match(ex.Text)
-		toModel := c.Intent == knowledge.None && len(c.Clarify) == 0 && len(e.passages(b.norm.Normalize(ex.Text), c.Lang, 1)) > 0
+		toModel := c.Intent == knowledge.None && len(c.Clarify) == 0 && b.HasPassages(ex.Text, c.Lang)
 		t.add(e, ex, c, toModel)
 	}
 	return t.report()
@@ -146,10 +147,10 @@ func (b *Bot) Evaluate(set []Labelled) EvalReport {
 // report's totals, and per intent, confusion and group what its figures
 // are made from.
 type evalTally struct {
-	r                      EvalReport
+	r                      Report
 	tp, support, predicted map[string]int
 	conf                   map[[2]string]*Confusion
-	langs, kinds           map[string]*GroupEval
+	langs, kinds           map[string]*Group
 }
 
 // newEvalTally returns an empty tally.
@@ -157,13 +158,13 @@ func newEvalTally() *evalTally {
 	return &evalTally{
 		tp: map[string]int{}, support: map[string]int{}, predicted: map[string]int{},
 		conf:  map[[2]string]*Confusion{},
-		langs: map[string]*GroupEval{}, kinds: map[string]*GroupEval{},
+		langs: map[string]*Group{}, kinds: map[string]*Group{},
 	}
 }
 
 // add counts message ex, classified as c; toModel says it would go to the
 // fallback model.
-func (t *evalTally) add(e *engine, ex Labelled, c match.Classification, toModel bool) {
+func (t *evalTally) add(e *snapshot, ex Labelled, c match.Classification, toModel bool) {
 	t.r.Total++
 	t.support[ex.Intent]++
 	t.predicted[c.Intent]++
@@ -185,8 +186,8 @@ func (t *evalTally) add(e *engine, ex Labelled, c match.Classification, toModel 
 // addScope counts an out-of-scope message and whether it got an answer,
 // or an in-scope one and whether it got the right entry: in the report
 // and in the groups of its language and its label's kind.
-func (t *evalTally) addScope(e *engine, ex Labelled, c match.Classification) {
-	gs := []*GroupEval{groupOf(t.langs, c.Lang)}
+func (t *evalTally) addScope(e *snapshot, ex Labelled, c match.Classification) {
+	gs := []*Group{groupOf(t.langs, c.Lang)}
 	if ex.Kind != "" {
 		gs = append(gs, groupOf(t.kinds, ex.Kind))
 	}
@@ -211,7 +212,7 @@ func (t *evalTally) addScope(e *engine, ex Labelled, c match.Classification) {
 		for _, g := range gs {
 			g.InScope++
 		}
-		if e.family(c.Intent) == e.family(ex.Intent) {
+		if e.kb.Family(c.Intent) == e.kb.Family(ex.Intent) {
 			t.r.EntryCorrect++
 			for _, g := range gs {
 				g.entryCorrect++
@@ -221,9 +222,9 @@ func (t *evalTally) addScope(e *engine, ex Labelled, c match.Classification) {
 }
 
 // groupOf returns the group of groups named name, adding it the first time.
-func groupOf(groups map[string]*GroupEval, name string) *GroupEval {
+func groupOf(groups map[string]*Group, name string) *Group {
 	if groups[name] == nil {
-		groups[name] = &GroupEval{Group: name}
+		groups[name] = &Group{Group: name}
 	}
 	return groups[name]
 }
@@ -243,7 +244,7 @@ func (t *evalTally) confuse(ex Labelled, c match.Classification) {
 
 // report works out the rates, the groups' figures, the intents' lines and
 // the confusions, most frequent first.
-func (t *evalTally) report() EvalReport {
+func (t *evalTally) report() Report {
 	r := t.r
 	r.Accuracy = ratio(r.Correct, r.Total)
 	r.EntryAccuracy = ratio(r.EntryCorrect, r.InScope)
@@ -266,7 +267,7 @@ func (t *evalTally) report() EvalReport {
 
 // intents returns the line of every intent labelled or predicted, by id,
 // and their macro F1.
-func (t *evalTally) intents() ([]IntentEval, float64) {
+func (t *evalTally) intents() ([]IntentScore, float64) {
 	names := map[string]bool{}
 	for k := range t.support {
 		names[k] = true
@@ -274,10 +275,10 @@ func (t *evalTally) intents() ([]IntentEval, float64) {
 	for k := range t.predicted {
 		names[k] = true
 	}
-	var out []IntentEval
+	var out []IntentScore
 	var sumF1 float64
 	for name := range names {
-		ie := IntentEval{Intent: name, Support: t.support[name], Predicted: t.predicted[name]}
+		ie := IntentScore{Intent: name, Support: t.support[name], Predicted: t.predicted[name]}
 		ie.Precision = ratio(t.tp[name], t.predicted[name])
 		ie.Recall = ratio(t.tp[name], t.support[name])
 		if ie.Precision+ie.Recall > 0 {
@@ -295,8 +296,8 @@ func (t *evalTally) intents() ([]IntentEval, float64) {
 	return out, macro
 }
 
-func groups(m map[string]*GroupEval) []GroupEval {
-	var out []GroupEval
+func groups(m map[string]*Group) []Group {
+	var out []Group
 	for _, g := range m {
 		g.EntryAccuracy = ratio(g.entryCorrect, g.InScope)
 		g.FalseAnswerRate = ratio(g.falseAnswers, g.OutOfScope)
@@ -307,7 +308,7 @@ func groups(m map[string]*GroupEval) []GroupEval {
 }
 
 // isEntry reports whether id answers from the FAQ.
-func (e *engine) isEntry(id string) bool {
+func (e *snapshot) isEntry(id string) bool {
 	t, ok := e.kb.Target(id)
 	return ok && t.IsEntry()
 }
@@ -321,8 +322,8 @@ func ratio(a, b int) float64 {
 
 // CheckExamples classifies the examples and counterexamples of every rule
 // and reports those that do not come out as the rule says.
-func (b *Bot) CheckExamples() knowledge.Problems {
-	e := b.cur.Load()
+func CheckExamples(b *bot.Bot) knowledge.Problems {
+	e := snapshotOf(b)
 	var ps knowledge.Problems
 	for _, in := range e.kb.Rules.Intents {
 		for _, ex := range in.Examples {
@@ -354,7 +355,7 @@ type ConfusionMatrix struct {
 
 // Matrix returns the report's confusion matrix, labels in the report's
 // order with none (out of scope) last.
-func (r EvalReport) Matrix() ConfusionMatrix {
+func (r Report) Matrix() ConfusionMatrix {
 	var m ConfusionMatrix
 	at := map[string]int{}
 	hasNone := false

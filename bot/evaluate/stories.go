@@ -1,4 +1,4 @@
-package bot
+package evaluate
 
 import (
 	"context"
@@ -6,6 +6,7 @@ import (
 	"io"
 	"strings"
 
+	"github.com/supportbot/supportbot/bot"
 	"github.com/supportbot/supportbot/bot/match"
 	"go.yaml.in/yaml/v3"
 )
@@ -52,7 +53,7 @@ type StoryResult struct {
 
 // RunStory plays a story as a new user; the bot must keep conversations
 // (WithConversations) for stories with more than one step to make sense.
-func (b *Bot) RunStory(ctx context.Context, user string, s Story) StoryResult {
+func RunStory(ctx context.Context, b *bot.Bot, user string, s Story) StoryResult {
 	res := StoryResult{Name: s.Name, Passed: true}
 	handoff := ""
 	for i, st := range s.Steps {
@@ -61,7 +62,7 @@ func (b *Bot) RunStory(ctx context.Context, user string, s Story) StoryResult {
 				return fail(res, i, "resolve: "+err.Error(), "")
 			}
 		}
-		r := b.Respond(ctx, Message{Channel: "story", User: user, Text: st.User, Lang: st.Lang})
+		r := b.Respond(ctx, bot.Message{Channel: "story", User: user, Text: st.User, Lang: st.Lang})
 		if r.HandoffID != "" {
 			handoff = r.HandoffID
 		}
