@@ -99,7 +99,6 @@ func button(id, value, text string) *goslack.ButtonBlockElement {
 	return goslack.NewButtonBlockElement(id, value, goslack.NewTextBlockObject(goslack.PlainTextType, text, true, false))
 }
 
-
 func itoa(n int) string {
 	if n < 10 {
 		return string(rune('0' + n))
