@@ -25,9 +25,10 @@ type Inbox interface {
 	// Claim takes at most max entries of channel whose lease has ended,
 	// oldest first, and leases them to owner.
 	Claim(ctx context.Context, channel, owner string, lease time.Duration, max int) ([]InboxEntry, error)
-	// Release ends the leases of owner's entries, so that another
-	// replica, or the next start, claims them at once.
-	Release(ctx context.Context, owner string) error
+	// Release ends the leases of owner's entries (of those ids, when
+	// given), so that another replica, or the next start, claims them at
+	// once.
+	Release(ctx context.Context, owner string, ids ...string) error
 }
 
 // InboxEntry is one acknowledged event: its id (the platform's event id),

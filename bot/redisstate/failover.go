@@ -48,6 +48,7 @@ const ProbeEvery = 500 * time.Millisecond
 // while messages are answered from local state without waiting for Redis.
 func (f *Failover) Watch(ctx context.Context, ping func(context.Context) error) {
 	f.watched.Store(true)
+	defer f.watched.Store(false) // calls try Redis again themselves
 	t := time.NewTicker(ProbeEvery)
 	defer t.Stop()
 	for {
@@ -91,6 +92,16 @@ func (f *Failover) failed(err error) bool {
 	return true
 }
 
+// failedIn is failed for a call made with ctx: when ctx itself has ended
+// (a client went away, a job's deadline passed), the error says nothing
+// of Redis, and the call answers from local state without an outage.
+func (f *Failover) failedIn(ctx context.Context, err error) bool {
+	if err != nil && ctx.Err() != nil {
+		return true
+	}
+	return f.failed(err)
+}
+
 // Down reports whether Redis is failing, for readiness.
 func (f *Failover) Down() bool { return f.down.Load() }
 
@@ -110,7 +121,7 @@ func (d failDedup) FirstSeen(ctx context.Context, key string, ttl time.Duration)
 		return local, nil
 	}
 	first, err := d.r.FirstSeen(ctx, key, ttl)
-	if d.f.failed(err) {
+	if d.f.failedIn(ctx, err) {
 		return local, nil
 	}
 	return first && local, nil
@@ -119,7 +130,7 @@ func (d failDedup) FirstSeen(ctx context.Context, key string, ttl time.Duration)
 func (d failDedup) Forget(ctx context.Context, key string) error {
 	d.f.dedup.Forget(ctx, key)
 	if !d.f.skip() {
-		d.f.failed(d.r.Forget(ctx, key))
+		d.f.failedIn(ctx, d.r.Forget(ctx, key))
 	}
 	return nil
 }
@@ -137,7 +148,7 @@ func (c failConv) Load(ctx context.Context, key string) (bot.State, error) {
 		return c.f.conv.Load(ctx, key)
 	}
 	st, err := c.r.Load(ctx, key)
-	if c.f.failed(err) {
+	if c.f.failedIn(ctx, err) {
 		return c.f.conv.Load(ctx, key)
 	}
 	return st, nil
@@ -148,7 +159,7 @@ func (c failConv) Save(ctx context.Context, key string, st bot.State, ttl time.D
 		return c.f.conv.Save(ctx, key, st, ttl)
 	}
 	c.f.conv.Save(ctx, key, st, ttl) // kept locally too, for the next outage
-	if err := c.r.Save(ctx, key, st, ttl); c.f.failed(err) {
+	if err := c.r.Save(ctx, key, st, ttl); c.f.failedIn(ctx, err) {
 		return nil
 	}
 	return nil
@@ -167,7 +178,7 @@ func (h failHandoffs) Open(ctx context.Context, ho bot.Handoff) error {
 		return h.f.handoffs.Open(ctx, ho)
 	}
 	h.f.handoffs.Open(ctx, ho)
-	if err := h.r.Open(ctx, ho); h.f.failed(err) {
+	if err := h.r.Open(ctx, ho); h.f.failedIn(ctx, err) {
 		return nil
 	}
 	return nil
@@ -178,7 +189,7 @@ func (h failHandoffs) IsOpen(ctx context.Context, id string) (bool, error) {
 		return h.f.handoffs.IsOpen(ctx, id)
 	}
 	open, err := h.r.IsOpen(ctx, id)
-	if h.f.failed(err) {
+	if h.f.failedIn(ctx, err) {
 		return h.f.handoffs.IsOpen(ctx, id)
 	}
 	return open, nil
@@ -193,7 +204,7 @@ func (h failHandoffs) Resolve(ctx context.Context, id string) (bot.Handoff, erro
 	if err == bot.ErrNoHandoff {
 		return ho, err
 	}
-	if h.f.failed(err) {
+	if h.f.failedIn(ctx, err) {
 		return h.f.handoffs.Resolve(ctx, id)
 	}
 	return ho, nil
@@ -204,7 +215,7 @@ func (h failHandoffs) List(ctx context.Context) ([]bot.Handoff, error) {
 		return h.f.handoffs.List(ctx)
 	}
 	list, err := h.r.List(ctx)
-	if h.f.failed(err) {
+	if h.f.failedIn(ctx, err) {
 		return h.f.handoffs.List(ctx)
 	}
 	return list, nil
@@ -223,7 +234,7 @@ func (l failRate) Allow(ctx context.Context, key string) (bool, error) {
 		return l.f.rate.Allow(ctx, key)
 	}
 	ok, err := l.r.Allow(ctx, key)
-	if l.f.failed(err) {
+	if l.f.failedIn(ctx, err) {
 		return l.f.rate.Allow(ctx, key)
 	}
 	return ok, nil
@@ -242,7 +253,7 @@ func (c failCursors) Get(ctx context.Context, key string) (string, error) {
 		return c.f.cursors.Get(ctx, key)
 	}
 	v, err := c.r.Get(ctx, key)
-	if c.f.failed(err) {
+	if c.f.failedIn(ctx, err) {
 		return c.f.cursors.Get(ctx, key)
 	}
 	return v, nil
@@ -253,7 +264,7 @@ func (c failCursors) Set(ctx context.Context, key, value string) error {
 		return c.f.cursors.Set(ctx, key, value)
 	}
 	c.f.cursors.Set(ctx, key, value)
-	if err := c.r.Set(ctx, key, value); c.f.failed(err) {
+	if err := c.r.Set(ctx, key, value); c.f.failedIn(ctx, err) {
 		return nil
 	}
 	return nil
@@ -288,7 +299,7 @@ func (a failAnswers) Get(ctx context.Context, key string) (string, bool, bool, e
 		return "", false, false, nil
 	}
 	ans, n, ok, err := a.r.Get(ctx, key)
-	if a.f.failed(err) {
+	if a.f.failedIn(ctx, err) {
 		return "", false, false, nil
 	}
 	return ans, n, ok, nil
@@ -298,6 +309,6 @@ func (a failAnswers) Set(ctx context.Context, key, answer string, notInFAQ bool,
 	if a.f.skip() {
 		return nil
 	}
-	a.f.failed(a.r.Set(ctx, key, answer, notInFAQ, ttl))
+	a.f.failedIn(ctx, a.r.Set(ctx, key, answer, notInFAQ, ttl))
 	return nil
 }

@@ -22,6 +22,7 @@ type inboxOp struct {
 	lease   time.Duration
 	drop    string
 	release bool
+	ids     []string // a release of these entries only
 	done    chan error
 }
 
@@ -43,8 +44,8 @@ func (s *Store) Done(id string) {
 }
 
 // Release implements bot.Inbox. It is stored after every Done before it.
-func (s *Store) Release(ctx context.Context, owner string) error {
-	return s.inboxWait(ctx, inboxOp{release: true, owner: owner})
+func (s *Store) Release(ctx context.Context, owner string, ids ...string) error {
+	return s.inboxWait(ctx, inboxOp{release: true, owner: owner, ids: ids})
 }
 
 func (s *Store) inboxWait(ctx context.Context, op inboxOp) error {
@@ -117,10 +118,8 @@ func (s *Store) storeInbox(ops []inboxOp) {
 	}
 }
 
-// applyInbox stores ops in one transaction: the drops first (an event
-// dropped as not taken may come again in the same batch), then the puts,
-// then the releases (which follow every drop and put before them), each
-// kind in as few statements as it takes.
+// applyInbox stores ops in one transaction, in their order, each run of
+// puts or drops in as few statements as it takes.
 func (s *Store) applyInbox(ops []inboxOp) error {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
@@ -129,29 +128,44 @@ func (s *Store) applyInbox(ops []inboxOp) error {
 		return err
 	}
 	defer tx.Rollback()
-	var drops, puts, releases []inboxOp
-	for _, op := range ops {
-		switch {
-		case op.put != nil:
-			puts = append(puts, op)
-		case op.release:
-			releases = append(releases, op)
-		default:
-			drops = append(drops, op)
+	for len(ops) > 0 {
+		n := 1
+		for n < len(ops) && sameKind(ops[n], ops[0]) && !ops[0].release {
+			n++
 		}
-	}
-	if err := s.dropInbox(ctx, tx, drops); err != nil {
-		return err
-	}
-	if err := s.putInbox(ctx, tx, puts); err != nil {
-		return err
-	}
-	for _, op := range releases {
-		if _, err := tx.ExecContext(ctx, s.q(`UPDATE inbox SET lease = 0 WHERE owner = ?`), op.owner); err != nil {
+		run := ops[:n]
+		switch {
+		case run[0].put != nil:
+			err = s.putInbox(ctx, tx, run)
+		case run[0].release:
+			err = s.releaseInbox(ctx, tx, run[0])
+		default:
+			err = s.dropInbox(ctx, tx, run)
+		}
+		if err != nil {
 			return err
 		}
+		ops = ops[n:]
 	}
 	return tx.Commit()
+}
+
+// sameKind reports whether a and b are both puts, or both drops.
+func sameKind(a, b inboxOp) bool {
+	return (a.put != nil) == (b.put != nil) && a.release == b.release
+}
+
+// releaseInbox ends the leases of a release's entries.
+func (s *Store) releaseInbox(ctx context.Context, tx *sql.Tx, op inboxOp) error {
+	q, args := `UPDATE inbox SET lease = 0 WHERE owner = ?`, []any{op.owner}
+	if len(op.ids) > 0 {
+		q += ` AND id IN (?` + strings.Repeat(", ?", len(op.ids)-1) + `)`
+		for _, id := range op.ids {
+			args = append(args, id)
+		}
+	}
+	_, err := tx.ExecContext(ctx, s.q(q), args...)
+	return err
 }
 
 // inboxRows is how many rows one statement writes at most.

@@ -90,3 +90,40 @@ func testInbox(t *testing.T, open func() (*Store, error)) {
 		t.Errorf("after c's lease ended, claimed %d, want its 10", len(again))
 	}
 }
+
+// TestInboxKeepsOrder: a put and a drop of one id in the same batch end as
+// they were sent, whichever came first; a release of some ids leaves the
+// others leased.
+func TestInboxKeepsOrder(t *testing.T) {
+	s, err := Open(context.Background(), t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	ctx := context.Background()
+	e := func(id string) bot.InboxEntry { return bot.InboxEntry{ID: id, Channel: "slack", Payload: []byte("x")} }
+	// Put then drop (an event stored after its request gave up), and drop
+	// then put (an event refused, then retried), in one batch.
+	ops := []inboxOp{{put: ptr(e("a")), owner: "o", lease: -time.Second}, {drop: "a"},
+		{drop: "b"}, {put: ptr(e("b")), owner: "o", lease: -time.Second}}
+	if err := s.applyInbox(ops); err != nil {
+		t.Fatal(err)
+	}
+	got, _ := s.Claim(ctx, "slack", "p", time.Minute, 10)
+	if len(got) != 1 || got[0].ID != "b" {
+		t.Errorf("claimed %v, want only b", got)
+	}
+	for _, id := range []string{"c", "d"} {
+		if err := s.Put(ctx, e(id), "q", time.Minute); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.Release(ctx, "q", "c"); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := s.Claim(ctx, "slack", "r", time.Minute, 10); len(got) != 1 || got[0].ID != "c" {
+		t.Errorf("after releasing c: claimed %v, want c", got)
+	}
+}
+
+func ptr[T any](v T) *T { return &v }

@@ -376,6 +376,10 @@ type sharedState struct {
 	rate     bot.RateLimiter
 	cursors  chanstate.Cursors
 	answers  bot.AnswerCache      // nil: each process caches model answers itself
+	// sessions keeps the console's signed-out sessions; unlike answers it
+	// fails during an outage (nil: this process keeps them), so a revoked
+	// session is refused rather than let in again.
+	sessions bot.AnswerCache
 	tokens   wecom.TokenStore     // nil: each process fetches its own WeCom token
 	failover *redisstate.Failover // nil without Redis
 }
@@ -393,6 +397,7 @@ func redisState(c *redis.Client, perMinute int, f *redisstate.Failover) *sharedS
 		rate:     f.RateLimiter(redisstate.RateLimiter{R: c, PerMinute: max(perMinute, 1)}),
 		cursors:  f.Cursors(redisstate.Cursors{R: c}),
 		answers:  f.Answers(redisstate.Answers{R: c}),
+		sessions: redisstate.Answers{R: c},
 		tokens:   redisstate.Tokens{R: c},
 		failover: f,
 	}

@@ -23,7 +23,7 @@ import (
 
 // closeGrace is how long the channels may take to send the answers they
 // took, once the server has stopped taking requests.
-const closeGrace = 12 * time.Second
+const closeGrace = 10 * time.Second
 
 // serving is what serve sets up: the routes, and the channels in service.
 type serving struct {
@@ -78,7 +78,7 @@ func (s *serving) routeWeb() {
 	}
 	api.Register(s.mux)
 	s.admin = &web.Admin{Token: a.cfg.AdminToken, Bot: a.bot, Log: a.log, Knowledge: a.knowledgeStatus, Deliver: map[string]web.Deliver{},
-		Proxies: a.cfg.Proxies, Revoked: a.state.answers}
+		Proxies: a.cfg.Proxies, Revoked: a.state.sessions}
 	if a.store != nil {
 		s.admin.Store = adminStore{a.store, a}
 		s.admin.Register(s.mux)

@@ -145,6 +145,9 @@ func (a *Adapter) take(ctx context.Context, eventID string, msg incomingMsg) err
 	}
 	if err := a.record(ctx, key, msg); err != nil {
 		a.log.Error("slack: event not recorded, asking Slack to retry", "err", err)
+		if a.cfg.Inbox != nil {
+			a.cfg.Inbox.Done(key) // in case it was stored after all: the retry is
+		}
 		a.forget(ctx, key)
 		return err
 	}

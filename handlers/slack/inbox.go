@@ -141,7 +141,7 @@ func (a *Adapter) claim(ctx context.Context) {
 		if len(entries) > 0 {
 			a.log.Info("slack: answering events taken before a shutdown or a crash", "events", len(entries))
 		}
-		for _, e := range entries {
+		for i, e := range entries {
 			msg, err := a.sealer.open(e.Payload)
 			if err != nil {
 				a.log.Error("slack: inbox: dropping an entry that cannot be read", "err", err)
@@ -149,12 +149,26 @@ func (a *Adapter) claim(ctx context.Context) {
 				continue
 			}
 			if !a.pool.Add(a.answerJob(e.ID, msg)) {
-				return // released at Close, or claimed again when the lease ends
+				// New events took the room meanwhile: the rest go back, for
+				// the next look (here or at another replica).
+				a.giveBack(ctx, entries[i:])
+				return
 			}
 		}
 		if len(entries) < room {
 			return // no more for now
 		}
+	}
+}
+
+// giveBack releases entries this replica claimed but could not queue.
+func (a *Adapter) giveBack(ctx context.Context, entries []bot.InboxEntry) {
+	ids := make([]string, len(entries))
+	for i, e := range entries {
+		ids[i] = e.ID
+	}
+	if err := a.cfg.Inbox.Release(ctx, a.owner, ids...); err != nil {
+		a.log.Error("slack: inbox: give back", "err", err)
 	}
 }
 

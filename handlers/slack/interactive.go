@@ -88,6 +88,9 @@ func (a *Adapter) action(ctx context.Context, cb goslack.InteractionCallback, ac
 		// when its state is gone.
 		reply := a.bot.Respond(ctx, bot.Message{Channel: "slack", User: cb.User.ID, Thread: channel + ":" + cb.Container.ThreadTs,
 			Request: bot.RequestHandoff, Lang: lang})
+		if reply.Silent { // pressed again: a person has the conversation already
+			return a.respond(ctx, cb.ResponseURL, a.bot.Text("handoff_notified", lang, nil))
+		}
 		if !reply.Handoff { // no agent sees Slack's handoffs: the bot said so
 			return a.respond(ctx, cb.ResponseURL, reply.PlainText())
 		}

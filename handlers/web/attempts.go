@@ -79,18 +79,21 @@ func (f *failures) succeed(addr string) {
 	delete(f.clients, addr)
 }
 
-// prune drops ended windows, or else the oldest half; the caller holds mu.
+// prune drops ended windows, then others that have not locked their
+// address out, until the table is half full; the caller holds mu.
 func (f *failures) prune(now time.Time) {
 	for a, c := range f.clients {
 		if now.Sub(c.start) >= failureWindow {
 			delete(f.clients, a)
 		}
 	}
-	for a := range f.clients { // map order is random enough
+	for a, c := range f.clients { // map order is random enough
 		if len(f.clients) < maxClients/2 {
 			break
 		}
-		delete(f.clients, a)
+		if c.n < maxFailures {
+			delete(f.clients, a)
+		}
 	}
 }
 

@@ -225,7 +225,13 @@ func (a *Adapter) pressed(ctx context.Context, user, responseCode string, k card
 		if reply.Silent {
 			return // an agent has this conversation
 		}
-		a.sendApp(ctx, user, reply.Markdown())
+		if reply.Handoff && !a.handoff("企业微信", user, k.arg, reply.Lang, reply.HandoffID) {
+			reply = a.bot.HandoffFailed(ctx, reply) // nobody was told: the bot keeps answering
+		}
+		if err := a.sendApp(ctx, user, reply.Markdown()); err != nil {
+			a.log.Error("wecom: "+err.Error(), "user", user)
+			return
+		}
 		a.sendVote(ctx, user, reply)
 	}
 }
