@@ -375,7 +375,7 @@ type sharedState struct {
 	handoffs bot.Handoffs
 	rate     bot.RateLimiter
 	cursors  chanstate.Cursors
-	answers  bot.AnswerCache      // nil: each process caches model answers itself
+	answers  bot.AnswerCache // nil: each process caches model answers itself
 	// sessions keeps the console's signed-out sessions; unlike answers it
 	// fails during an outage (nil: this process keeps them), so a revoked
 	// session is refused rather than let in again.
