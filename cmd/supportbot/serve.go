@@ -72,13 +72,13 @@ func (s *serving) routeWeb() {
 	api := &web.API{Bot: a.bot, Log: a.log, Handoffs: a.bot, AdminToken: a.cfg.AdminToken, Feedback: a.feedback,
 		FrameAncestors: a.cfg.FrameAncestors, Proxies: a.cfg.Proxies,
 		// One address may send what ten users may: an office behind one.
-		ChatsPerMinute: 10 * a.cfg.RateLimit}
+		ChatsPerMinute: 10 * a.cfg.RateLimit, SignIns: &web.SignIns{}}
 	if a.store != nil {
 		api.Mailbox = a.store
 	}
 	api.Register(s.mux)
 	s.admin = &web.Admin{Token: a.cfg.AdminToken, Bot: a.bot, Log: a.log, Knowledge: a.knowledgeStatus, Deliver: map[string]web.Deliver{},
-		Proxies: a.cfg.Proxies, Revoked: a.state.sessions}
+		Proxies: a.cfg.Proxies, Revoked: a.state.sessions, SignIns: api.SignIns}
 	if a.store != nil {
 		s.admin.Store = adminStore{a.store, a}
 		s.admin.Register(s.mux)

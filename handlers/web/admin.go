@@ -71,8 +71,12 @@ type Admin struct {
 	// through Redis when set); nil: this process keeps them.
 	Revoked Revocations
 
+	// SignIns limits failed sign-ins per client address; nil: the console
+	// keeps its own.
+	SignIns *SignIns
+
 	revokedOnce sync.Once
-	failures    failures
+	ownSignIns  SignIns
 }
 
 const (
@@ -178,7 +182,7 @@ func (ad *Admin) guard(post bool, h func(http.ResponseWriter, *http.Request, ses
 				h(w, r, session{bearer: true})
 				return
 			}
-			ad.failures.fail(ad.Log, "bearer", addr, ad.now())
+			ad.signIns().fail(ad.Log, "bearer", addr, ad.now())
 			w.Header().Set("WWW-Authenticate", `Bearer realm="supportbot admin"`)
 			http.Error(w, "wrong admin token", http.StatusUnauthorized)
 			return
@@ -234,9 +238,16 @@ func (ad *Admin) validSession(ctx context.Context, v string) bool {
 	return ok && ad.now().Before(exp) && !ad.revoked(ctx, id)
 }
 
+func (ad *Admin) signIns() *SignIns {
+	if ad.SignIns != nil {
+		return ad.SignIns
+	}
+	return &ad.ownSignIns
+}
+
 // refuseLocked answers 429 when addr has failed to sign in too often.
 func (ad *Admin) refuseLocked(w http.ResponseWriter, addr string) bool {
-	until, locked := ad.failures.locked(addr, ad.now())
+	until, locked := ad.signIns().locked(addr, ad.now())
 	if !locked {
 		return false
 	}
@@ -257,11 +268,11 @@ func (ad *Admin) login(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if subtle.ConstantTimeCompare([]byte(r.PostFormValue("token")), []byte(ad.Token)) != 1 {
-		ad.failures.fail(ad.Log, "form", addr, ad.now())
+		ad.signIns().fail(ad.Log, "form", addr, ad.now())
 		ad.render(w, r, http.StatusUnauthorized, "login.html", map[string]any{"Error": true})
 		return
 	}
-	ad.failures.succeed(addr)
+	ad.signIns().succeed(addr)
 	http.SetCookie(w, &http.Cookie{Name: adminCookie, Value: ad.newSession(), Path: "/admin", MaxAge: int(sessionLife / time.Second),
 		HttpOnly: true, Secure: true, SameSite: http.SameSiteStrictMode})
 	ad.Log.Info("admin: signed in", "remote", addr)

@@ -69,7 +69,7 @@ func newSite(t *testing.T, token string) *site {
 	mux := http.NewServeMux()
 	api := &API{Bot: b, Log: log, Handoffs: b, AdminToken: token, Feedback: store, Mailbox: store}
 	api.Register(mux)
-	s.admin = &Admin{Token: token, Bot: b, Store: testStore{store}, Log: log,
+	s.admin = &Admin{Token: token, Bot: b, Store: testStore{store}, Log: log, SignIns: api.SignIns,
 		Knowledge: func() KnowledgeStatus {
 			return KnowledgeStatus{Version: kb.Version, LoadedAt: kb.LoadedAt, Questions: len(kb.ZH.Entries), Prefixes: len(kb.ZH.Prefixes),
 				Intents: len(kb.Rules.Intents), Sources: []string{"faq.zh.md: built-in", "faq.en.md: built-in", "intents.yaml: built-in"}}
@@ -269,6 +269,10 @@ func TestAdminFailedSignInsAreLimitedAndLogged(t *testing.T) {
 	}
 	if got := strings.Count(logs.String(), "failed sign-in"); got != maxFailures {
 		t.Errorf("%d log lines for %d failures and 51 refusals, want %d:\n%s", got, maxFailures, maxFailures, logs.String())
+	}
+	// The JSON admin API counts and refuses with the console.
+	if resp, _ := do(t, c, "GET", s.srv.URL+"/api/handoffs", nil, "Authorization", "Bearer "+testToken); resp.StatusCode != http.StatusTooManyRequests {
+		t.Errorf("the JSON API while the address is refused: %d, want 429", resp.StatusCode)
 	}
 	// When the window has passed, the right token works again.
 	s.admin.Now = func() time.Time { return time.Now().Add(failureWindow) }
@@ -504,4 +508,20 @@ func webDesks(token string) bot.BotOption {
 		return bot.WithDesks()
 	}
 	return bot.WithDesks(bot.Desks{"web", "slack", "terminal"})
+}
+
+func TestAPIWrongTokensAreLimited(t *testing.T) {
+	s := newSite(t, testToken)
+	c := s.browser(t)
+	for i := range maxFailures {
+		if resp, _ := do(t, c, "GET", s.srv.URL+"/api/handoffs", nil, "Authorization", fmt.Sprint("Bearer wrong-", i)); resp.StatusCode != http.StatusUnauthorized {
+			t.Fatalf("wrong token %d: %d", i, resp.StatusCode)
+		}
+	}
+	if resp, _ := do(t, c, "POST", s.srv.URL+"/api/handoffs/x/resolve", nil, "Authorization", "Bearer "+testToken); resp.StatusCode != http.StatusTooManyRequests {
+		t.Errorf("after %d wrong tokens: %d, want 429", maxFailures, resp.StatusCode)
+	}
+	if resp, _ := do(t, c, "GET", s.srv.URL+"/admin", nil, "Authorization", "Bearer "+testToken); resp.StatusCode != http.StatusTooManyRequests {
+		t.Errorf("the console after the API's wrong tokens: %d, want 429", resp.StatusCode)
+	}
 }

@@ -48,6 +48,9 @@ const MaxBody = 64 << 10
 type API struct {
 	Bot Responder
 	Log *slog.Logger
+	// SignIns limits wrong admin tokens per client address, shared with
+	// the console; nil: this API keeps its own.
+	SignIns *SignIns
 	// Handoffs and AdminToken enable GET /api/handoffs and
 	// POST /api/handoffs/{id}/resolve, for callers with the token.
 	Handoffs   Handoffs
@@ -145,6 +148,9 @@ func tooMany(w http.ResponseWriter, retry time.Duration, v any) {
 
 // Register adds the API's routes to mux.
 func (a *API) Register(mux *http.ServeMux) {
+	if a.SignIns == nil {
+		a.SignIns = &SignIns{}
+	}
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		w.Write([]byte("ok\n"))
@@ -163,8 +169,17 @@ func (a *API) admin(h http.HandlerFunc) http.HandlerFunc {
 			writeJSON(w, http.StatusNotFound, errorBody{"the handoff API is off: set ADMIN_TOKEN"})
 			return
 		}
+		addr := a.Proxies.ClientIP(r)
+		if until, locked := a.SignIns.locked(addr, time.Now()); locked {
+			w.Header().Set("Retry-After", strconv.Itoa(int(time.Until(until).Seconds())+1))
+			writeJSON(w, http.StatusTooManyRequests, errorBody{"too many failed sign-ins from this address; try again later"})
+			return
+		}
 		got, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
 		if !ok || subtle.ConstantTimeCompare([]byte(got), []byte(a.AdminToken)) != 1 {
+			if ok {
+				a.SignIns.fail(a.Log, "api bearer", addr, time.Now())
+			}
 			w.Header().Set("WWW-Authenticate", `Bearer realm="supportbot"`)
 			writeJSON(w, http.StatusUnauthorized, errorBody{"missing or wrong admin token"})
 			return

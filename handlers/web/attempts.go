@@ -22,8 +22,9 @@ const (
 	maxClients = 10000
 )
 
-// failures counts failed sign-ins per client address.
-type failures struct {
+// SignIns counts failed sign-ins per client address; the console and the
+// JSON admin API share one (its zero value is ready).
+type SignIns struct {
 	mu      sync.Mutex
 	clients map[string]*failedSignIns
 }
@@ -35,7 +36,7 @@ type failedSignIns struct {
 }
 
 // locked reports whether addr is refused now, and until when.
-func (f *failures) locked(addr string, now time.Time) (time.Time, bool) {
+func (f *SignIns) locked(addr string, now time.Time) (time.Time, bool) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	c := f.clients[addr]
@@ -47,7 +48,7 @@ func (f *failures) locked(addr string, now time.Time) (time.Time, bool) {
 
 // fail notes a failed sign-in from addr and logs it: each one up to the
 // limit, then one line when the address is locked out.
-func (f *failures) fail(log *slog.Logger, how, addr string, now time.Time) {
+func (f *SignIns) fail(log *slog.Logger, how, addr string, now time.Time) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.clients == nil {
@@ -73,7 +74,7 @@ func (f *failures) fail(log *slog.Logger, how, addr string, now time.Time) {
 }
 
 // succeed forgets addr's failures.
-func (f *failures) succeed(addr string) {
+func (f *SignIns) succeed(addr string) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	delete(f.clients, addr)
@@ -81,7 +82,7 @@ func (f *failures) succeed(addr string) {
 
 // prune drops ended windows, then others that have not locked their
 // address out, until the table is half full; the caller holds mu.
-func (f *failures) prune(now time.Time) {
+func (f *SignIns) prune(now time.Time) {
 	for a, c := range f.clients {
 		if now.Sub(c.start) >= failureWindow {
 			delete(f.clients, a)
