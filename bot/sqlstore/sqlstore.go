@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -245,6 +246,9 @@ func (s *Store) migrate(ctx context.Context) error {
 		if s.pg {
 			m = postgresDDL(m)
 		}
+		if hasColumn(ctx, tx, m) {
+			m = `SELECT 1` // a build between versions added it already
+		}
 		if _, err := tx.ExecContext(ctx, m); err != nil {
 			tx.Rollback()
 			return fmt.Errorf("migration %d: %w", i+1, err)
@@ -258,6 +262,28 @@ func (s *Store) migrate(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+var addColumn = regexp.MustCompile(`^ALTER TABLE (\w+) ADD COLUMN (\w+) `)
+
+// hasColumn reports whether migration m adds a column the table has.
+func hasColumn(ctx context.Context, tx *sql.Tx, m string) bool {
+	g := addColumn.FindStringSubmatch(m)
+	if g == nil {
+		return false
+	}
+	// In a savepoint: with PostgreSQL a failed statement ends the
+	// transaction otherwise.
+	if _, err := tx.ExecContext(ctx, `SAVEPOINT has_column`); err != nil {
+		return false
+	}
+	_, err := tx.ExecContext(ctx, `SELECT `+g[2]+` FROM `+g[1]+` LIMIT 0`)
+	if err != nil {
+		tx.ExecContext(ctx, `ROLLBACK TO SAVEPOINT has_column`)
+		return false
+	}
+	tx.ExecContext(ctx, `RELEASE SAVEPOINT has_column`)
+	return true
 }
 
 // Close stores what is queued and closes the database.

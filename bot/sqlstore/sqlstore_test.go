@@ -28,6 +28,7 @@ func TestPostgres(t *testing.T) {
 	testTranscripts(t, func() (*Store, error) { return OpenPostgres(context.Background(), url) })
 	testOneBadRowAmongMany(t, func() (*Store, error) { return OpenPostgres(context.Background(), url) })
 	testInbox(t, func() (*Store, error) { return OpenPostgres(context.Background(), url) })
+	testColumnAddedAlready(t, func() (*Store, error) { return OpenPostgres(context.Background(), url) })
 	testRefusedHandoffs(t, func() (*Store, error) { return OpenPostgres(context.Background(), url) })
 	for i := 0; i < 2; i++ { // migrating again is a no-op
 		s, err := OpenPostgres(context.Background(), url)
@@ -325,4 +326,27 @@ func waitUntil(t *testing.T, cond func() bool) {
 func TestOneBadRowAmongMany(t *testing.T) {
 	dir := t.TempDir()
 	testOneBadRowAmongMany(t, func() (*Store, error) { return Open(context.Background(), dir) })
+}
+
+// testColumnAddedAlready: a database whose columns are ahead of its schema
+// version (a build between versions added one) migrates without error.
+func testColumnAddedAlready(t *testing.T, open func() (*Store, error)) {
+	s, err := open()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.db.Exec(`DELETE FROM schema_version WHERE version = (SELECT MAX(version) FROM schema_version)`); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	s, err = open()
+	if err != nil {
+		t.Fatalf("migrating a database that has the column already: %v", err)
+	}
+	s.Close()
+}
+
+func TestColumnAddedAlready(t *testing.T) {
+	dir := t.TempDir()
+	testColumnAddedAlready(t, func() (*Store, error) { return Open(context.Background(), dir) })
 }
