@@ -118,7 +118,7 @@ var requiredMessages = []string{
 	"checknum_usage", "clarify", "text_only", "handoff_notice", "handoff_unavailable", "handoff_failed", "handoff_notified", "generated_note", "fallback_error", "rate_limited", "ask_number", "followup_exhausted",
 	"no_table", "only_chinese", "help_checknum", "agent_reply",
 	"home_title", "home", "home_checknum",
-	"clarify_card", "card_chosen", "feedback_ask", "feedback_helpful", "feedback_not_helpful", "feedback_thanks", "human_button", "preview_note", "post_to_channel",
+	"clarify_card", "card_chosen", "feedback_ask", "feedback_helpful", "feedback_not_helpful", "feedback_thanks", "human_button", "preview_note", "post_to_channel", "chat_title", "chat_placeholder",
 }
 
 // checkRequired reports the bot's messages that rs lacks.

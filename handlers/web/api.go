@@ -30,6 +30,8 @@ type Responder interface {
 	HandoffFailed(ctx context.Context, r bot.Reply) bot.Reply
 	// KB is the knowledge in service: feedback must name its entries.
 	KB() *knowledge.KB
+	// Text is one of the bot's own messages in lang.
+	Text(name, lang string, vars map[string]string) string
 }
 
 // Feedback stores votes on answers; a bot.FeedbackStore.

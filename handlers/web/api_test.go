@@ -446,3 +446,21 @@ func TestAbuseLimits(t *testing.T) {
 		t.Errorf("votes: %v, want %d stored and 5 refused", codes, votesPerMinute)
 	}
 }
+
+// TestPageTextsFollowTheFAQ: the page's title, greeting and hint are the
+// FAQ's in service, in the language asked for.
+func TestPageTextsFollowTheFAQ(t *testing.T) {
+	srv := newServer(t)
+	for lang, want := range map[string][]string{"zh": {"ICP 备案管局短信核验", "您好", "例如"}, "en": {"ICP filing: MIIT SMS verification", "Hello", "e.g."}} {
+		resp, err := http.Get(srv.URL + "/api/page?lang=" + lang)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var p PageTexts
+		json.NewDecoder(resp.Body).Decode(&p)
+		resp.Body.Close()
+		if p.Title != want[0] || !strings.Contains(p.Welcome, want[1]) || !strings.Contains(p.Placeholder, want[2]) {
+			t.Errorf("%s: %+v", lang, p)
+		}
+	}
+}

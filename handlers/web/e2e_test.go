@@ -141,13 +141,24 @@ func TestBrowser(t *testing.T) {
 
 	// An English browser gets the English page; phones get no sideways scrolling.
 	do(ctx, "open the page", chromedp.EmulateViewport(390, 844), chromedp.Navigate(base+"/"), chromedp.WaitVisible(chromedp.ID("text")))
-	if title, width := text(ctx, "#title"), eval(ctx, `document.documentElement.scrollWidth`).(float64); title != "ICP filing SMS help" || width > 390 {
+	// The title, greeting and hint come from the FAQ in service.
+	do(ctx, "wait for the FAQ's title", chromedp.Poll[chromedp.Void](`document.getElementById('title').textContent !== 'Support chat'`,
+		chromedp.WithPollingTimeout(5*time.Second)))
+	if title, width := text(ctx, "#title"), eval(ctx, `document.documentElement.scrollWidth`).(float64); title != "ICP filing: MIIT SMS verification" || width > 390 {
 		t.Errorf("English UI title %q, page width %v on a 390px phone", title, width)
+	}
+	if hint := eval(ctx, `document.getElementById('text').placeholder`).(string); !strings.Contains(hint, "e.g.") {
+		t.Errorf("English hint %q, want one with an example question", hint)
 	}
 	iconButtons(ctx, "#send, #human", 2)
 	do(ctx, "open the Chinese page", chromedp.EmulateViewport(390, 1000), chromedp.Navigate(base+"/?lang=zh"), chromedp.WaitVisible(chromedp.ID("text")))
-	if title := text(ctx, "#title"); title != "备案短信核验助手" {
+	do(ctx, "wait for the FAQ's Chinese title", chromedp.Poll[chromedp.Void](`document.getElementById('title').textContent !== '在线客服'`,
+		chromedp.WithPollingTimeout(5*time.Second)))
+	if title := text(ctx, "#title"); title != "ICP 备案管局短信核验" {
 		t.Errorf("?lang=zh title %q", title)
+	}
+	if welcome := eval(ctx, `document.querySelector('#log li').textContent`).(string); !strings.Contains(welcome, "您好") || !strings.Contains(welcome, "管局短信") {
+		t.Errorf("?lang=zh welcome %q, want the greeting with the FAQ's questions", welcome)
 	}
 
 	ask("收不到管局短信怎么办")

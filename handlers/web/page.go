@@ -64,6 +64,34 @@ func (a *API) registerPage(mux *http.ServeMux) {
 		http.ServeFileFS(w, r, sub, "widget.js")
 	})
 	mux.HandleFunc("GET /api/chat/messages", a.messages)
+	mux.HandleFunc("GET /api/page", a.page)
+}
+
+// PageTexts are the chat page's words that depend on the FAQ in service.
+type PageTexts struct {
+	Title       string `json:"title"`       // the FAQ's title, when it has one file with a "# " title
+	Welcome     string `json:"welcome"`     // the greeting: what the bot answers
+	Placeholder string `json:"placeholder"` // the input's hint, with one of the FAQ's questions
+}
+
+// page answers GET /api/page?lang=zh|en with the page's words for the FAQ
+// in service, so the page fits whatever FAQ the operator serves.
+func (a *API) page(w http.ResponseWriter, r *http.Request) {
+	lang := r.URL.Query().Get("lang")
+	if lang != "en" {
+		lang = "zh"
+	}
+	kb := a.Bot.KB()
+	t := PageTexts{Title: a.Bot.Text("chat_title", lang, nil), Welcome: a.Bot.Text("greeting", lang, nil),
+		Placeholder: a.Bot.Text("chat_placeholder", lang, nil)}
+	if len(kb.Topics) == 1 && kb.Topics[0].Title != kb.Topics[0].Name {
+		t.Title = kb.Topics[0].Title
+		if lang == "en" && kb.Topics[0].English {
+			t.Title = kb.Topics[0].TitleEN
+		}
+	}
+	w.Header().Set("Cache-Control", "no-cache")
+	writeJSON(w, http.StatusOK, t)
 }
 
 // UserHeader carries the web user's id on GET /api/chat/messages: the id

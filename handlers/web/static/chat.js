@@ -8,15 +8,15 @@
     : (/^zh\b/i.test(navigator.language || '') ? 'zh' : 'en');
   var T = {
     zh: {
-      title: '备案短信核验助手', placeholder: '输入您的问题，例如：收不到管局短信怎么办', send: '发送',
-      human: '转人工', welcome: '您好！我可以解答备案管局短信核验的问题，也能查询手机号段是否支持接收工信部短信。',
+      title: '在线客服', placeholder: '输入您的问题', send: '发送',
+      human: '转人工', welcome: '您好！请直接描述您遇到的问题。',
       helpful: '有帮助', notHelpful: '没帮助', thanks: '谢谢您的反馈！', you: '我', bot: '助手',
       agent: '人工客服', typing: '正在输入…', error: '抱歉，暂时无法连接服务，请稍后再试。',
       waiting: '人工客服回复后会显示在这里。', tooFast: '请稍候再发送。'
     },
     en: {
-      title: 'ICP filing SMS help', placeholder: 'Ask a question, e.g. "the MIIT SMS never arrived"', send: 'Send',
-      human: 'Talk to a person', welcome: 'Hi! I answer questions about the MIIT SMS verification of ICP filings, and check whether a phone number can receive the MIIT SMS.',
+      title: 'Support chat', placeholder: 'Ask a question', send: 'Send',
+      human: 'Talk to a person', welcome: 'Hello! Just tell me what happened.',
       helpful: 'Helpful', notHelpful: 'Not helpful', thanks: 'Thanks for the feedback!', you: 'You', bot: 'Bot',
       agent: 'Support agent', typing: 'Typing…', error: 'Sorry, the service cannot be reached right now; please try again later.',
       waiting: 'An agent\u2019s reply will appear here.', tooFast: 'Please wait a moment.'
@@ -253,7 +253,17 @@
   setInterval(function () { poll(); }, 3000);
   document.addEventListener('visibilitychange', function () { poll(); });
 
-  add('bot', el('span', null, T.welcome));
+  // The title, the greeting and the hint come from the FAQ in service; the
+  // words above stand in until they come (or if they cannot).
+  var welcome = add('bot', el('span', null, T.welcome));
+  fetch('/api/page?lang=' + lang).then(function (res) {
+    if (!res.ok) throw new Error(res.status);
+    return res.json();
+  }).then(function (p) {
+    if (p.title) { document.title = p.title; document.getElementById('title').textContent = p.title; }
+    if (p.placeholder) input.placeholder = p.placeholder;
+    if (p.welcome) welcome.lastChild.textContent = p.welcome;
+  }).catch(function () {});
   poll();
   input.focus();
 })();
