@@ -268,3 +268,20 @@ func TestExportRefusesToOverwrite(t *testing.T) {
 		t.Errorf("exported files do not load: %v", err)
 	}
 }
+
+// TestTwinMismatchNamesTheQuestion: a question added to one file of a pair
+// is reported at its line, with what to do.
+func TestTwinMismatchNamesTheQuestion(t *testing.T) {
+	fsys := fstest.MapFS{
+		"faq.zh.md": {Data: []byte("### 问题一？\n\n答案一。\n\n### 问题二？\n\n答案二。\n")},
+		"faq.en.md": {Data: []byte("### Question one?\n\nAnswer one.\n")},
+	}
+	_, err := Load(fsys)
+	if err == nil || !strings.Contains(err.Error(), "faq.zh.md:5:") || !strings.Contains(err.Error(), "问题二") || !strings.Contains(err.Error(), "no English twin") {
+		t.Errorf("err = %v, want faq.zh.md:5 naming the question without a twin", err)
+	}
+	fsys["faq.en.md"] = &fstest.MapFile{Data: []byte("### Question one?\n\nAnswer one.\n\n### Two?\n\nTwo.\n\n### Three?\n\nThree.\n")}
+	if _, err := Load(fsys); err == nil || !strings.Contains(err.Error(), "faq.en.md:9:") || !strings.Contains(err.Error(), "no Chinese original") {
+		t.Errorf("err = %v, want faq.en.md:9 naming the question without an original", err)
+	}
+}

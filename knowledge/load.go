@@ -310,8 +310,18 @@ func (kb *KB) merge(pairs [][2]*FAQ, all *Problems) {
 // prefix table in the same place, and the same rows.
 func checkTwins(zhf, enf *FAQ, all *Problems) {
 	en := problems{file: enf.File, list: all}
-	if len(enf.Entries) != len(zhf.Entries) {
-		en.add(0, "has %d questions but %s has %d: keep the two files in step", len(enf.Entries), zhf.File, len(zhf.Entries))
+	if n := min(len(enf.Entries), len(zhf.Entries)); len(enf.Entries) != len(zhf.Entries) {
+		// Point at the first question without its twin.
+		if len(zhf.Entries) > n {
+			z := &zhf.Entries[n]
+			zh := problems{file: zhf.File, list: all}
+			zh.add(z.Line, "question %q has no English twin: %s has %d questions, this file %d; add it there, or delete %s (English readers then get the Chinese answers)",
+				z.Question, enf.File, len(enf.Entries), len(zhf.Entries), enf.File)
+		} else {
+			e := &enf.Entries[n]
+			en.add(e.Line, "question %q has no Chinese original: %s has %d questions, this file %d; keep the two files in step",
+				e.Question, zhf.File, len(zhf.Entries), len(enf.Entries))
+		}
 		return
 	}
 	for i := range zhf.Entries {
