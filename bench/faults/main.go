@@ -9,7 +9,8 @@
 // after 2 s, then a restart on the same data; sigkill: the same with
 // SIGKILL; 429: 100 events while the first 120 calls get 429 with
 // Retry-After: 3; redis: 400 events, each retried by "Slack" 1 s later, while
-// Redis is stopped for 10 s (needs redis-server); fuzz: 20,000 mutated
+// Redis is stopped for 10 s (needs redis-server); redis-pause: the same
+// with Redis frozen (SIGSTOP) for 10 s; fuzz: 20,000 mutated
 // bodies (signed and not) to every route that takes one, where "answered"
 // counts the 4xx and 2xx, "twice" the 5xx, and "lost" is 1 if the bot died. Each run is bounded (at
 // most about a minute) and uses only loopback ports and a temporary folder.
@@ -39,7 +40,7 @@ const secret = "faults-signing-secret"
 
 func main() {
 	botPath := flag.String("bot", "/tmp/supportbot", "the supportbot binary")
-	runs := flag.String("run", "sigterm,sigkill,429,redis,fuzz", "runs, comma-separated")
+	runs := flag.String("run", "sigterm,sigkill,429,redis,redis-pause,fuzz", "runs, comma-separated")
 	flag.Parse()
 	fmt.Printf("%-8s %6s %6s %8s %6s %5s\n", "run", "tried", "acked", "answered", "twice", "lost")
 	for _, name := range strings.Split(*runs, ",") {
@@ -235,7 +236,9 @@ func run(name, botPath string) (result, error) {
 	case "429":
 		r.tried, acked, err = rateLimitStorm(botPath, dir, slackURL, fake)
 	case "redis":
-		r.tried, acked, err = redisOutage(botPath, dir, slackURL, fake)
+		r.tried, acked, err = redisOutage(botPath, dir, slackURL, fake, false)
+	case "redis-pause":
+		r.tried, acked, err = redisOutage(botPath, dir, slackURL, fake, true)
 	case "fuzz":
 		return fuzz(botPath, dir, slackURL)
 	default:
@@ -292,8 +295,9 @@ func rateLimitStorm(botPath, dir, slackURL string, fake *fakeSlack) (int, map[st
 
 // redisOutage sends 400 events over 16 s, each twice a second apart (as
 // when Slack did not see the first ack in time), while Redis is stopped
-// from 2 s to 12 s.
-func redisOutage(botPath, dir, slackURL string, fake *fakeSlack) (int, map[string]bool, error) {
+// from 2 s to 12 s; with pause, it is frozen (SIGSTOP) instead, so calls
+// hang rather than fail.
+func redisOutage(botPath, dir, slackURL string, fake *fakeSlack, pause bool) (int, map[string]bool, error) {
 	if _, err := exec.LookPath("redis-server"); err != nil {
 		return 0, nil, fmt.Errorf("needs redis-server (apt-get install redis-server)")
 	}
@@ -307,6 +311,12 @@ func redisOutage(botPath, dir, slackURL string, fake *fakeSlack) (int, map[strin
 	var mu sync.Mutex
 	go func() {
 		time.Sleep(2 * time.Second)
+		if pause {
+			redis.Process.Signal(syscall.SIGSTOP)
+			time.Sleep(10 * time.Second)
+			redis.Process.Signal(syscall.SIGCONT)
+			return
+		}
 		mu.Lock()
 		redis.Process.Kill()
 		redis.Wait()
