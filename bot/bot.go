@@ -113,21 +113,6 @@ func (b *Bot) Reload(kb *knowledge.KB) error {
 	return nil
 }
 
-// NeedsModel reports whether answering text would ask the fallback model,
-// so channels with a short deadline can answer it asynchronously.
-func (b *Bot) NeedsModel(text string) bool {
-	if b.fb == nil {
-		return false
-	}
-	e := b.cur.Load()
-	if _, _, ok := e.command(strings.TrimSpace(text)); ok {
-		return false
-	}
-	c := e.m.Match(text)
-	return c.Intent == knowledge.None && len(c.Clarify) == 0 &&
-		len(e.passages(b.norm.Normalize(text), match.Lang(text, "zh"), 1)) > 0
-}
-
 // Knowledge returns the knowledge in service with its compiled matcher, a
 // pair that belongs together (a reload swaps both), for the operators'
 // tools (bot/evaluate).
@@ -160,8 +145,10 @@ func (b *Bot) Respond(ctx context.Context, msg Message) Reply {
 	msg = msg.valid()
 	key := conversationKey(msg)
 	var r Reply
-	if r, limited := b.rateLimited(ctx, msg, start); limited {
-		return r
+	if !msg.Resumed {
+		if r, limited := b.rateLimited(ctx, msg, start); limited {
+			return r
+		}
 	}
 	var st State
 	if b.conv != nil {
@@ -184,6 +171,9 @@ func (b *Bot) Respond(ctx context.Context, msg Message) Reply {
 		st.HandoffID = ""
 	}
 	r = b.respond(ctx, msg, &st)
+	if r.Deferred {
+		return r // nothing answered, recorded or remembered: the channel asks again
+	}
 	r.Asked = phone.MaskText(match.TruncateRunes(strings.TrimSpace(msg.Text), 1000))
 	if r.Handoff {
 		r = b.openHandoff(ctx, msg, &st, r)

@@ -32,6 +32,14 @@ type Message struct {
 	// intent), where Text is what they would have typed for it (its
 	// number): answered so, whatever the conversation remembers.
 	Choice string
+	// Deferrable says the channel has a short deadline (WeCom's 5 s): when
+	// the answer would need the fallback model, Respond returns a Reply
+	// that is only Deferred, and the channel asks again, without it, when
+	// it can wait.
+	Deferrable bool
+	// Resumed is the second ask of a Deferred message: it was rate
+	// limited (counted) the first time.
+	Resumed bool
 	// Request is what a button asks of the bot, rather than text typed:
 	// RequestHandoff. Text is then what the user had asked, if anything.
 	Request string
@@ -80,6 +88,9 @@ type Reply struct {
 	HandoffID string
 	// RateLimited marks the polite answer to a user sending too fast.
 	RateLimited bool
+	// Deferred is the whole answer to a Deferrable message that needs the
+	// fallback model: ask again without Deferrable.
+	Deferred bool
 	// Asked is the message answered, phone numbers masked: safe to show
 	// an agent or store.
 	Asked string

@@ -84,6 +84,9 @@ func (b *Bot) respond(ctx context.Context, msg Message, st *State) Reply {
 	var r Reply
 	answered := false
 	if c.Intent == knowledge.None && len(c.Clarify) == 0 && b.fb != nil {
+		if msg.Deferrable && len(e.passages(b.norm.Normalize(text), lang, 1)) > 0 {
+			return Reply{Deferred: true, Lang: lang} // the model's answer takes time: ask again without the hurry
+		}
 		r, answered = b.askFallback(ctx, e, text, lang, c, st.History)
 		if answered && b.observer != nil && (r.Generated || r.FallbackFailed) {
 			var err error

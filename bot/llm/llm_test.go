@@ -245,3 +245,22 @@ func TestEnglishAnswersInEnglish(t *testing.T) {
 		t.Errorf("generated %v lang %s\n%s", r.Generated, r.Lang, f.prompt(0))
 	}
 }
+
+// TestDeferrableWaitsForTheModel: a channel with a short deadline is told
+// to ask again (nothing answered, nothing called), and its second ask gets
+// the model's answer; a question the rules answer is answered at once.
+func TestDeferrableWaitsForTheModel(t *testing.T) {
+	f := newFake(t)
+	b := newBot(t, f, bot.FallbackConfig{})
+	ctx := context.Background()
+	r := b.Respond(ctx, bot.Message{Text: outOfRules, Deferrable: true})
+	if !r.Deferred || f.calls() != 0 || r.PlainText() != "" {
+		t.Fatalf("deferrable: deferred %v, %d model calls, text %q", r.Deferred, f.calls(), r.PlainText())
+	}
+	if r := b.Respond(ctx, bot.Message{Text: outOfRules, Resumed: true}); !r.Generated || f.calls() != 1 {
+		t.Errorf("the second ask: generated %v, %d calls", r.Generated, f.calls())
+	}
+	if r := b.Respond(ctx, bot.Message{Text: "收不到短信", Deferrable: true}); r.Deferred || r.Intent != "sms_missing" {
+		t.Errorf("a question the rules answer: %+v", r)
+	}
+}

@@ -39,16 +39,19 @@ func (a *Adapter) answerText(ctx context.Context, w http.ResponseWriter, m messa
 		w.WriteHeader(http.StatusOK) // answered by message/send, or unknown
 		return
 	}
-	if a.bot.NeedsModel(m.Content) {
+	msg := bot.Message{Channel: "wecom", User: m.FromUserName, Text: m.Content, Deferrable: true}
+	reply := a.bot.Respond(ctx, msg)
+	if reply.Deferred { // the model's answer: after the empty 200, by message/send
 		user, content := m.FromUserName, m.Content
 		if a.later("answer", func(ctx context.Context) error { return a.answerLater(ctx, user, content) }) {
 			a.keepReply(ctx, key, "")
-			w.WriteHeader(http.StatusOK) // empty 200 now, the answer by message/send
+			w.WriteHeader(http.StatusOK)
 			return
 		}
-		a.pool.Refused("queue full, answering without the model")
+		a.pool.Refused("queue full, answering with the model within WeCom's deadline")
+		msg.Deferrable, msg.Resumed = false, true
+		reply = a.bot.Respond(ctx, msg)
 	}
-	reply := a.bot.Respond(ctx, bot.Message{Channel: "wecom", User: m.FromUserName, Text: m.Content})
 	if reply.Silent {
 		a.keepReply(ctx, key, "")
 		w.WriteHeader(http.StatusOK) // an agent has this conversation
@@ -150,7 +153,7 @@ func (a *Adapter) passive(w http.ResponseWriter, user, text string) {
 // answerLater answers a message whose answer takes time (the fallback
 // model) with the API instead of a passive reply.
 func (a *Adapter) answerLater(ctx context.Context, user, text string) error {
-	reply := a.bot.Respond(ctx, bot.Message{Channel: "wecom", User: user, Text: text})
+	reply := a.bot.Respond(ctx, bot.Message{Channel: "wecom", User: user, Text: text, Resumed: true})
 	if reply.Silent {
 		return nil
 	}

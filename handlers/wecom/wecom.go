@@ -33,9 +33,6 @@ import (
 type Bot interface {
 	Respond(ctx context.Context, msg bot.Message) bot.Reply
 	Text(name, lang string, vars map[string]string) string
-	// NeedsModel reports whether answering text would ask the fallback
-	// model, which can take longer than WeCom's 5 seconds.
-	NeedsModel(text string) bool
 	// HandoffFailed ends the handoff of r, whose notice reached no agent,
 	// and returns the answer the user gets instead.
 	HandoffFailed(ctx context.Context, r bot.Reply) bot.Reply
