@@ -145,16 +145,13 @@ func (a *Adapter) take(ctx context.Context, eventID string, msg incomingMsg) err
 	}
 	if err := a.record(ctx, key, msg); err != nil {
 		a.log.Error("slack: event not recorded, asking Slack to retry", "err", err)
-		if a.cfg.Inbox != nil {
-			a.cfg.Inbox.Done(key) // in case it was stored after all: the retry is
-		}
 		a.forget(ctx, key)
 		return err
 	}
 	if !a.pool.Add(a.answerJob(key, msg)) {
 		a.pool.Refused("answer queue full, asking Slack to retry")
-		if a.cfg.Inbox != nil {
-			a.cfg.Inbox.Done(key) // Slack's retry is recorded again
+		if a.inbox != nil {
+			a.inbox.Forget(key) // Slack's retry is recorded again
 		}
 		a.forget(ctx, key)
 		return errors.New("queue full")

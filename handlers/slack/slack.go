@@ -22,6 +22,7 @@ import (
 	goslack "github.com/slack-go/slack"
 	"github.com/supportbot/supportbot/bot"
 	"github.com/supportbot/supportbot/bot/chanstate"
+	"github.com/supportbot/supportbot/handlers/internal/inbox"
 	"github.com/supportbot/supportbot/handlers/internal/workq"
 )
 
@@ -95,12 +96,10 @@ type Adapter struct {
 	mu        sync.RWMutex
 	botUserID string
 
-	pool        *workq.Pool  // answers and button presses, after the ack
-	pausedUntil atomic.Int64 // unix nanos: Slack's rate limit holds every post until then
-	socket      atomic.Int32 // socketOff, socketConnecting or socketConnected
-	owner       string       // this replica, in the inbox
-	sealer      sealer
-	lease, tick time.Duration  // inboxLease, inboxTick; tests shorten them
+	pool        *workq.Pool    // answers and button presses, after the ack
+	pausedUntil atomic.Int64   // unix nanos: Slack's rate limit holds every post until then
+	socket      atomic.Int32   // socketOff, socketConnecting or socketConnected
+	inbox       *inbox.Keeper  // nil without Config.Inbox
 	bg          sync.WaitGroup // the auth.test retries, the inbox's keeper
 	closing     sync.Once
 	stopped     chan struct{}
@@ -123,20 +122,22 @@ func New(b Bot, api API, dedup chanstate.Dedup, feedback bot.FeedbackStore, cfg 
 	if cfg.PostDeadline <= 0 {
 		cfg.PostDeadline = 4 * time.Minute
 	}
-	return &Adapter{
+	a := &Adapter{
 		bot: b, api: api, dedup: dedup, feedback: feedback, cfg: cfg, log: log, verifier: newVerifier(cfg.SigningSecret),
 		http: &http.Client{Timeout: 10 * time.Second}, now: time.Now,
 		pool: workq.New("slack", cfg.Workers, cfg.Queue, cfg.PostDeadline+time.Minute, log), stopped: make(chan struct{}),
-		owner: newOwner(), sealer: newSealer(cfg.InboxSecret), lease: inboxLease, tick: inboxTick,
 	}
+	if cfg.Inbox != nil {
+		a.inbox = inbox.New(cfg.Inbox, "slack", cfg.InboxSecret, a.pool, log, a.answerPlain)
+	}
+	return a
 }
 
 // Start learns the bot's own user id (auth.test), retrying in the
 // background while Slack cannot be reached.
 func (a *Adapter) Start(ctx context.Context) {
-	if a.cfg.Inbox != nil {
-		a.bg.Add(1)
-		go a.keepInbox(ctx)
+	if a.inbox != nil {
+		a.bg.Go(func() { a.inbox.Keep(ctx, a.stopped) })
 	}
 	a.bg.Add(1)
 	go func() {
@@ -176,7 +177,9 @@ func (a *Adapter) CloseWithin(d time.Duration) {
 	a.closing.Do(func() { close(a.stopped) })
 	a.bg.Wait() // no more claims
 	a.pool.Close(d)
-	a.releaseInbox()
+	if a.inbox != nil {
+		a.inbox.Release()
+	}
 }
 
 // Register adds the Slack routes to mux.
