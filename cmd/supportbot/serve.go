@@ -203,9 +203,16 @@ func (s *serving) startWeCom() error {
 	if a.state.tokens != nil {
 		api.Shared = a.state.tokens
 	}
-	s.wecom = wecom.New(a.bot, crypto, api, s.dedup(), a.state.cursors,
-		wecom.Config{CorpID: wc.CorpID, AgentID: wc.AgentID, Secret: wc.Secret, KfSecret: wc.KfSecret, RobotWebhook: wc.RobotWebhook,
-			MaxClockSkew: wc.MaxClockSkew, Replies: a.state.answers, Console: a.cfg.AdminToken != "", Feedback: a.feedback}, a.log)
+	cfg := wecom.Config{CorpID: wc.CorpID, AgentID: wc.AgentID, Secret: wc.Secret, KfSecret: wc.KfSecret, RobotWebhook: wc.RobotWebhook,
+		MaxClockSkew: wc.MaxClockSkew, Replies: a.state.answers, Console: a.cfg.AdminToken != "", Feedback: a.feedback}
+	if a.store != nil {
+		// Model and long answers, sent after the empty 200, are kept in
+		// the exchange log's database until sent, sealed under the app's
+		// secrets.
+		cfg.Inbox, cfg.InboxSecret = a.store, []byte(wc.AESKey+"\x00"+wc.Secret)
+	}
+	s.wecom = wecom.New(a.bot, crypto, api, s.dedup(), a.state.cursors, cfg, a.log)
+	s.wecom.Start(s.socketCtx)
 	s.admin.Deliver["wecom"] = s.wecom.DeliverAgentReply
 	if a.metrics != nil {
 		a.metrics.CountWork("wecom", s.wecom.WorkCounts)

@@ -42,8 +42,7 @@ func (a *Adapter) answerText(ctx context.Context, w http.ResponseWriter, m messa
 	msg := bot.Message{Channel: "wecom", User: m.FromUserName, Text: m.Content, Deferrable: true}
 	reply := a.bot.Respond(ctx, msg)
 	if reply.Deferred { // the model's answer: after the empty 200, by message/send
-		user, content := m.FromUserName, m.Content
-		if a.later("answer", func(ctx context.Context) error { return a.answerLater(ctx, user, content) }) {
+		if a.queueLater(ctx, "answer", key, laterWork{User: m.FromUserName, Text: m.Content}) {
 			a.keepReply(ctx, key, "")
 			w.WriteHeader(http.StatusOK)
 			return
@@ -68,14 +67,11 @@ func (a *Adapter) answerText(ctx context.Context, w http.ResponseWriter, m messa
 		return
 	}
 	if len(text) > maxContent {
-		user, md := m.FromUserName, reply.Markdown()
-		if a.later("long answer", func(ctx context.Context) error {
-			if err := a.sendApp(ctx, user, md); err != nil {
-				return err
-			}
-			a.sendVote(ctx, user, reply)
-			return nil
-		}) {
+		lw := laterWork{User: m.FromUserName, Send: reply.Markdown(), Lang: reply.Lang}
+		if a.votable(reply) {
+			lw.VoteIntent = reply.Intent
+		}
+		if a.queueLater(ctx, "long answer", key, lw) {
 			a.keepReply(ctx, key, "")
 			w.WriteHeader(http.StatusOK)
 			return

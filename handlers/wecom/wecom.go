@@ -25,6 +25,7 @@ import (
 	"github.com/supportbot/supportbot/bot"
 	"github.com/supportbot/supportbot/bot/chanstate"
 	"github.com/supportbot/supportbot/bot/phone"
+	"github.com/supportbot/supportbot/handlers/internal/inbox"
 	"github.com/supportbot/supportbot/handlers/internal/textcut"
 	"github.com/supportbot/supportbot/handlers/internal/workq"
 )
@@ -56,6 +57,11 @@ type Config struct {
 	// not answered again; 0 turns the check off.
 	MaxClockSkew time.Duration
 	MaxBody      int64
+	// Inbox, when set, keeps the work done after the empty 200 (model
+	// answers, long answers) until it is done, across shutdowns and
+	// crashes; InboxSecret derives the key it is sealed with.
+	Inbox       bot.Inbox
+	InboxSecret []byte
 	// Replies keeps the reply to each message id for WeCom's retries,
 	// shared by the replicas (Redis); nil: this process keeps them.
 	Replies bot.AnswerCache
@@ -92,6 +98,11 @@ type Adapter struct {
 	kfLocks sync.Map // open_kfid -> *sync.Mutex: one sync at a time per account
 
 	pool *workq.Pool // slow answers, long answers, 微信客服 syncs, robot notices
+
+	inbox   *inbox.Keeper  // nil without Config.Inbox
+	bg      sync.WaitGroup // the inbox's keeper
+	closing sync.Once
+	stopped chan struct{}
 }
 
 // New returns an adapter; Start it before serving.
@@ -115,8 +126,12 @@ func New(b Bot, crypto *Crypto, api *Client, dedup chanstate.Dedup, cursors chan
 	if replies == nil {
 		replies = bot.NewMemoryAnswerCache(4096)
 	}
-	return &Adapter{bot: b, crypto: crypto, api: api, dedup: dedup, replies: replies, cursors: cursors, cfg: cfg, log: log,
-		now: time.Now, random: rand.Reader, pool: workq.New("wecom", cfg.Workers, cfg.Queue, 2*time.Minute, log)}
+	a := &Adapter{bot: b, crypto: crypto, api: api, dedup: dedup, replies: replies, cursors: cursors, cfg: cfg, log: log,
+		now: time.Now, random: rand.Reader, pool: workq.New("wecom", cfg.Workers, cfg.Queue, 2*time.Minute, log), stopped: make(chan struct{})}
+	if cfg.Inbox != nil {
+		a.inbox = inbox.New(cfg.Inbox, "wecom", cfg.InboxSecret, a.pool, log, a.doLater)
+	}
+	return a
 }
 
 // Close stops taking work and waits for the queued sends, for at most 20
@@ -124,7 +139,23 @@ func New(b Bot, crypto *Crypto, api *Client, dedup chanstate.Dedup, cursors chan
 func (a *Adapter) Close() { a.CloseWithin(20 * time.Second) }
 
 // CloseWithin is Close with a deadline of d.
-func (a *Adapter) CloseWithin(d time.Duration) { a.pool.Close(d) }
+func (a *Adapter) CloseWithin(d time.Duration) {
+	a.closing.Do(func() { close(a.stopped) })
+	a.bg.Wait() // no more claims
+	a.pool.Close(d)
+	if a.inbox != nil {
+		a.inbox.Release()
+	}
+}
+
+// Start answers what an earlier run took and did not do, and keeps this
+// replica's inbox entries, until ctx ends or the adapter closes; without
+// an inbox it does nothing.
+func (a *Adapter) Start(ctx context.Context) {
+	if a.inbox != nil {
+		a.bg.Go(func() { a.inbox.Keep(ctx, a.stopped) })
+	}
+}
 
 // later queues f for a worker; false when the queue is full.
 func (a *Adapter) later(name string, f func(context.Context) error) bool {

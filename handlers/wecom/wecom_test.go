@@ -60,6 +60,7 @@ type fakeWeCom struct {
 	robot      []map[string]any
 	syncs      []string          // cursors asked for
 	kfPages    map[string]string // cursor -> JSON page
+	hang       chan struct{}     // when set, message/send waits for it to close
 }
 
 func newFakeWeCom(t *testing.T) *fakeWeCom {
@@ -100,6 +101,16 @@ func newFakeWeCom(t *testing.T) *fakeWeCom {
 		fmt.Fprintf(w, `{"errcode":0,"errmsg":"ok","access_token":"tok%d","expires_in":7200}`, n)
 	})
 	mux.HandleFunc("POST /cgi-bin/message/send", func(w http.ResponseWriter, r *http.Request) {
+		f.mu.Lock()
+		hang := f.hang
+		f.mu.Unlock()
+		if hang != nil {
+			select {
+			case <-hang:
+			case <-r.Context().Done():
+				return
+			}
+		}
 		if expired(w) {
 			return
 		}
@@ -159,14 +170,20 @@ type harness struct {
 	cursors *chanstate.MemoryCursors
 }
 
-func newHarness(t *testing.T) *harness {
+func newHarness(t *testing.T, opts ...func(*Config)) *harness {
 	t.Helper()
 	fake := newFakeWeCom(t)
 	c := vectorCrypto(t)
 	cursors := chanstate.NewMemoryCursors()
-	a := New(newBot(t), c, NewClient(fake.srv.URL, vCorpID), chanstate.NewMemoryDedup(), cursors, Config{
+	cfg := Config{
 		CorpID: vCorpID, AgentID: 218, Secret: "appsecret", KfSecret: "kfsecret", RobotWebhook: fake.srv.URL + "/robot", Workers: 2,
-	}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	a := New(newBot(t), c, NewClient(fake.srv.URL, vCorpID), chanstate.NewMemoryDedup(), cursors, cfg,
+		slog.New(slog.NewTextHandler(io.Discard, nil)))
+	a.Start(t.Context())
 	mux := http.NewServeMux()
 	a.Register(mux)
 	srv := httptest.NewServer(mux)
