@@ -37,6 +37,9 @@ type Message struct {
 	// that is only Deferred, and the channel asks again, without it, when
 	// it can wait.
 	Deferrable bool
+	// NoModel answers with the rules alone, never asking the fallback
+	// model: for a channel that cannot wait and cannot queue the wait.
+	NoModel bool
 	// Resumed is the second ask of a Deferred message: it was rate
 	// limited (counted) the first time.
 	Resumed bool

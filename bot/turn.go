@@ -83,7 +83,7 @@ func (b *Bot) respond(ctx context.Context, msg Message, st *State) Reply {
 	c := cls()
 	var r Reply
 	answered := false
-	if c.Intent == knowledge.None && len(c.Clarify) == 0 && b.fb != nil {
+	if c.Intent == knowledge.None && len(c.Clarify) == 0 && b.fb != nil && !msg.NoModel {
 		if msg.Deferrable && len(e.passages(b.norm.Normalize(text), lang, 1)) > 0 {
 			return Reply{Deferred: true, Lang: lang} // the model's answer takes time: ask again without the hurry
 		}

@@ -257,6 +257,9 @@ func TestDeferrableWaitsForTheModel(t *testing.T) {
 	if !r.Deferred || f.calls() != 0 || r.PlainText() != "" {
 		t.Fatalf("deferrable: deferred %v, %d model calls, text %q", r.Deferred, f.calls(), r.PlainText())
 	}
+	if r := b.Respond(ctx, bot.Message{Text: outOfRules, NoModel: true}); r.Generated || r.Deferred || f.calls() != 0 || r.PlainText() == "" {
+		t.Errorf("no model: generated %v, deferred %v, %d calls, text %q", r.Generated, r.Deferred, f.calls(), r.PlainText())
+	}
 	if r := b.Respond(ctx, bot.Message{Text: outOfRules, Resumed: true}); !r.Generated || f.calls() != 1 {
 		t.Errorf("the second ask: generated %v, %d calls", r.Generated, f.calls())
 	}

@@ -84,10 +84,10 @@ func (a *API) page(w http.ResponseWriter, r *http.Request) {
 	kb := a.Bot.KB()
 	t := PageTexts{Title: a.Bot.Text("chat_title", lang, nil), Welcome: a.Bot.Text("greeting", lang, nil),
 		Placeholder: a.Bot.Text("chat_placeholder", lang, nil)}
-	if len(kb.Topics) == 1 && kb.Topics[0].Title != kb.Topics[0].Name {
-		t.Title = kb.Topics[0].Title
-		if lang == "en" && kb.Topics[0].English {
-			t.Title = kb.Topics[0].TitleEN
+	if top := kb.Topics; len(top) == 1 && top[0].Title != top[0].Name && (lang == "zh" || top[0].English) {
+		t.Title = top[0].Title
+		if lang == "en" {
+			t.Title = top[0].TitleEN
 		}
 	}
 	w.Header().Set("Cache-Control", "no-cache")

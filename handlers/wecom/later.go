@@ -2,6 +2,8 @@ package wecom
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 
@@ -22,6 +24,13 @@ type laterWork struct {
 	// VoteIntent and Lang, for a sent answer with a 👍/👎 card.
 	VoteIntent string `json:"v,omitempty"`
 	Lang       string `json:"l,omitempty"`
+}
+
+// inboxID is the inbox's id of a message's later work: a hash of its
+// dedup key, which may hold a user id (some companies use phone numbers).
+func inboxID(key string) string {
+	sum := sha256.Sum256([]byte(key))
+	return "wecom:" + hex.EncodeToString(sum[:12])
 }
 
 // doLater does one piece of later work.

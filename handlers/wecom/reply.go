@@ -42,13 +42,15 @@ func (a *Adapter) answerText(ctx context.Context, w http.ResponseWriter, m messa
 	msg := bot.Message{Channel: "wecom", User: m.FromUserName, Text: m.Content, Deferrable: true}
 	reply := a.bot.Respond(ctx, msg)
 	if reply.Deferred { // the model's answer: after the empty 200, by message/send
-		if a.queueLater(ctx, "answer", key, laterWork{User: m.FromUserName, Text: m.Content}) {
+		if a.queueLater(ctx, "answer", inboxID(key), laterWork{User: m.FromUserName, Text: m.Content}) {
 			a.keepReply(ctx, key, "")
 			w.WriteHeader(http.StatusOK)
 			return
 		}
-		a.pool.Refused("queue full, answering with the model within WeCom's deadline")
-		msg.Deferrable, msg.Resumed = false, true
+		// Not taken (the queue is full, or the inbox cannot be written):
+		// the rules' answer now, within WeCom's 5 seconds.
+		a.pool.Refused("model's answer not queued, answering with the rules")
+		msg.Deferrable, msg.Resumed, msg.NoModel = false, true, true
 		reply = a.bot.Respond(ctx, msg)
 	}
 	if reply.Silent {
@@ -71,7 +73,7 @@ func (a *Adapter) answerText(ctx context.Context, w http.ResponseWriter, m messa
 		if a.votable(reply) {
 			lw.VoteIntent = reply.Intent
 		}
-		if a.queueLater(ctx, "long answer", key, lw) {
+		if a.queueLater(ctx, "long answer", inboxID(key), lw) {
 			a.keepReply(ctx, key, "")
 			w.WriteHeader(http.StatusOK)
 			return
