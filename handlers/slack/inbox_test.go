@@ -1,6 +1,7 @@
 package slack
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"log/slog"
@@ -23,7 +24,7 @@ type replica struct {
 	server  *httptest.Server
 }
 
-func newReplica(t *testing.T, inbox bot.Inbox, lease time.Duration, hang bool) *replica {
+func newReplica(t *testing.T, ctx context.Context, inbox bot.Inbox, lease time.Duration, hang bool) *replica {
 	t.Helper()
 	fake := newFakeSlack(t)
 	if hang {
@@ -34,7 +35,7 @@ func newReplica(t *testing.T, inbox bot.Inbox, lease time.Duration, hang bool) *
 	a := New(newBot(t), client, chanstate.NewMemoryDedup(), bot.NewMemoryFeedback(10),
 		Config{SigningSecret: secret, Workers: 2, Inbox: inbox, InboxSecret: []byte("s")}, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	a.inbox.Lease, a.inbox.Tick = lease, 50*time.Millisecond
-	a.Start(t.Context())
+	a.Start(ctx)
 	mux := http.NewServeMux()
 	a.Register(mux)
 	srv := httptest.NewServer(mux)
@@ -84,7 +85,7 @@ func waitAnswered(t *testing.T, want int, fake *fakeSlack) map[string]int {
 func TestShutdownLeavesTheRestForTheNextStart(t *testing.T) {
 	dir := t.TempDir()
 	store := openInbox(t, dir)
-	first := newReplica(t, store, time.Minute, true)
+	first := newReplica(t, t.Context(), store, time.Minute, true)
 	for i := range 20 {
 		if code := first.event(t, fmt.Sprint("EvI", i)); code != 200 {
 			t.Fatalf("event %d: %d", i, code)
@@ -95,7 +96,7 @@ func TestShutdownLeavesTheRestForTheNextStart(t *testing.T) {
 
 	store = openInbox(t, dir)
 	defer store.Close()
-	second := newReplica(t, store, time.Minute, false)
+	second := newReplica(t, t.Context(), store, time.Minute, false)
 	defer second.adapter.Close()
 	got := waitAnswered(t, 20, second.fake)
 	for i := range 20 {
@@ -110,14 +111,15 @@ func TestShutdownLeavesTheRestForTheNextStart(t *testing.T) {
 func TestCrashLosesNoAcknowledgedEvent(t *testing.T) {
 	store := openInbox(t, t.TempDir())
 	defer store.Close()
-	dying := newReplica(t, store, 300*time.Millisecond, true)
+	ctx, die := context.WithCancel(t.Context())
+	dying := newReplica(t, ctx, store, 300*time.Millisecond, true)
 	for i := range 10 {
 		if code := dying.event(t, fmt.Sprint("EvI", i)); code != 200 {
 			t.Fatalf("event %d: %d", i, code)
 		}
 	}
-	dying.adapter.closing.Do(func() { close(dying.adapter.stopped) }) // it stops renewing: dead
-	other := newReplica(t, store, 300*time.Millisecond, false)
+	die() // it stops renewing: dead
+	other := newReplica(t, t.Context(), store, 300*time.Millisecond, false)
 	defer other.adapter.Close()
 	got := waitAnswered(t, 10, other.fake)
 	for i := range 10 {

@@ -100,7 +100,7 @@ type Adapter struct {
 	pausedUntil atomic.Int64   // unix nanos: Slack's rate limit holds every post until then
 	socket      atomic.Int32   // socketOff, socketConnecting or socketConnected
 	inbox       *inbox.Keeper  // nil without Config.Inbox
-	bg          sync.WaitGroup // the auth.test retries, the inbox's keeper
+	bg          sync.WaitGroup // the auth.test retries
 	closing     sync.Once
 	stopped     chan struct{}
 }
@@ -137,7 +137,7 @@ func New(b Bot, api API, dedup chanstate.Dedup, feedback bot.FeedbackStore, cfg 
 // background while Slack cannot be reached.
 func (a *Adapter) Start(ctx context.Context) {
 	if a.inbox != nil {
-		a.bg.Go(func() { a.inbox.Keep(ctx, a.stopped) })
+		a.inbox.Start(ctx)
 	}
 	a.bg.Add(1)
 	go func() {
@@ -175,10 +175,11 @@ func (a *Adapter) Close() { a.CloseWithin(20 * time.Second) }
 // CloseWithin is Close with a deadline of d.
 func (a *Adapter) CloseWithin(d time.Duration) {
 	a.closing.Do(func() { close(a.stopped) })
-	a.bg.Wait() // no more claims
-	a.pool.Close(d)
+	a.bg.Wait()
 	if a.inbox != nil {
-		a.inbox.Release()
+		a.inbox.Close(d)
+	} else {
+		a.pool.Close(d)
 	}
 }
 

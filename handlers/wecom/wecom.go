@@ -99,10 +99,7 @@ type Adapter struct {
 
 	pool *workq.Pool // slow answers, long answers, 微信客服 syncs, robot notices
 
-	inbox   *inbox.Keeper  // nil without Config.Inbox
-	bg      sync.WaitGroup // the inbox's keeper
-	closing sync.Once
-	stopped chan struct{}
+	inbox *inbox.Keeper // nil without Config.Inbox
 }
 
 // New returns an adapter; Start it before serving.
@@ -127,7 +124,7 @@ func New(b Bot, crypto *Crypto, api *Client, dedup chanstate.Dedup, cursors chan
 		replies = bot.NewMemoryAnswerCache(4096)
 	}
 	a := &Adapter{bot: b, crypto: crypto, api: api, dedup: dedup, replies: replies, cursors: cursors, cfg: cfg, log: log,
-		now: time.Now, random: rand.Reader, pool: workq.New("wecom", cfg.Workers, cfg.Queue, 2*time.Minute, log), stopped: make(chan struct{})}
+		now: time.Now, random: rand.Reader, pool: workq.New("wecom", cfg.Workers, cfg.Queue, 2*time.Minute, log)}
 	if cfg.Inbox != nil {
 		a.inbox = inbox.New(cfg.Inbox, "wecom", cfg.InboxSecret, a.pool, log, a.doLater)
 	}
@@ -140,12 +137,11 @@ func (a *Adapter) Close() { a.CloseWithin(20 * time.Second) }
 
 // CloseWithin is Close with a deadline of d.
 func (a *Adapter) CloseWithin(d time.Duration) {
-	a.closing.Do(func() { close(a.stopped) })
-	a.bg.Wait() // no more claims
-	a.pool.Close(d)
 	if a.inbox != nil {
-		a.inbox.Release()
+		a.inbox.Close(d)
+		return
 	}
+	a.pool.Close(d)
 }
 
 // Start answers what an earlier run took and did not do, and keeps this
@@ -153,7 +149,7 @@ func (a *Adapter) CloseWithin(d time.Duration) {
 // an inbox it does nothing.
 func (a *Adapter) Start(ctx context.Context) {
 	if a.inbox != nil {
-		a.bg.Go(func() { a.inbox.Keep(ctx, a.stopped) })
+		a.inbox.Start(ctx)
 	}
 }
 

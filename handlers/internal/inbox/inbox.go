@@ -19,6 +19,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/supportbot/supportbot/bot"
@@ -46,6 +47,10 @@ type Keeper struct {
 	answer  func(ctx context.Context, plain []byte) error
 	// Lease and Tick are DefaultLease and DefaultTick; tests shorten them.
 	Lease, Tick time.Duration
+
+	stop    chan struct{} // closed by Close: no more claims
+	halting sync.Once
+	keeping sync.WaitGroup
 }
 
 // New returns the keeper of channel's entries in store. The entries are
@@ -59,7 +64,7 @@ func New(store bot.Inbox, channel string, secret []byte, pool *workq.Pool, log *
 	var id [8]byte
 	rand.Read(id[:])
 	return &Keeper{store: store, channel: channel, owner: hex.EncodeToString(id[:]), aead: aead, pool: pool, log: log,
-		answer: answer, Lease: DefaultLease, Tick: DefaultTick}
+		answer: answer, Lease: DefaultLease, Tick: DefaultTick, stop: make(chan struct{})}
 }
 
 func (k *Keeper) seal(plain []byte) []byte {
@@ -108,10 +113,12 @@ func (k *Keeper) Job(name, id string, plain []byte) workq.Job {
 	}}
 }
 
-// Keep renews this replica's leases and does the work of the entries whose
-// replica is gone, every Tick until ctx ends or stop is closed; the first
-// look is at once, for what an earlier run left.
-func (k *Keeper) Keep(ctx context.Context, stop <-chan struct{}) {
+// Start renews this replica's leases and does the work of the entries
+// whose replica is gone, every Tick until ctx ends or Close; the first look
+// is at once, for what an earlier run left.
+func (k *Keeper) Start(ctx context.Context) { k.keeping.Go(func() { k.keep(ctx) }) }
+
+func (k *Keeper) keep(ctx context.Context) {
 	t := time.NewTicker(k.Tick)
 	defer t.Stop()
 	for {
@@ -124,11 +131,20 @@ func (k *Keeper) Keep(ctx context.Context, stop <-chan struct{}) {
 		select {
 		case <-ctx.Done():
 			return
-		case <-stop:
+		case <-k.stop:
 			return
 		case <-t.C:
 		}
 	}
+}
+
+// Close ends the keeping, closes the pool (which sends what it took, for at
+// most d) and hands what is left to the next replica.
+func (k *Keeper) Close(d time.Duration) {
+	k.halting.Do(func() { close(k.stop) })
+	k.keeping.Wait() // no more claims
+	k.pool.Close(d)
+	k.release()
 }
 
 // claim takes orphaned entries, as many as the queue has room for, and
@@ -176,9 +192,9 @@ func (k *Keeper) giveBack(ctx context.Context, entries []bot.InboxEntry) {
 	}
 }
 
-// Release hands what this replica did not do to the next one; call it
-// after the pool has closed.
-func (k *Keeper) Release() {
+// release hands what this replica did not do to the next one, once the
+// pool has closed.
+func (k *Keeper) release() {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	if err := k.store.Release(ctx, k.owner); err != nil {
